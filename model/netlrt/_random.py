@@ -1,0 +1,26 @@
+"""The one place randomness enters netlrt."""
+
+from __future__ import annotations
+
+import numpy as np
+
+SeedLike = int | np.random.Generator | None
+
+
+def as_generator(seed: SeedLike) -> np.random.Generator:
+    """Return a ``numpy.random.Generator`` for ``seed`` (an int, a Generator, or ``None`` for fresh entropy).
+
+    Seed ``0`` is a seed like any other.
+
+    Examples
+    --------
+    >>> float(as_generator(0).random()) == float(as_generator(0).random())
+    True
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None:
+        return np.random.default_rng()
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0:
+        return np.random.default_rng(int(seed))
+    raise ValueError(f"seed: expected a non-negative int, a numpy Generator or None, got {seed!r}")
