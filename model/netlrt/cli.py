@@ -24,7 +24,7 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, not argparse's usage block
-        raise UsageError(f"{self.prog.removeprefix('netlrt').strip() or 'netlrt'}: {message}" if self.prog != "netlrt" else message)
+        raise UsageError(message)
 
 
 # ----------------------------------------------------------------------------------------- evaluate
@@ -133,7 +133,26 @@ def _run_priors(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------------------------- main
 
-COMMANDS = {"evaluate": (_add_evaluate, _run_evaluate), "priors": (_add_priors, _run_priors)}
+def _delegate(module: str) -> tuple[Any, Any]:
+    """A subcommand that lives in ``netlrt.<module>`` as ``add_cli_parser(sub)`` and ``run_cli(args) -> int``.
+
+    Those modules keep heavy imports inside functions, so building the parser stays cheap.
+    """
+    import importlib
+
+    def add(sub: Any) -> None:
+        importlib.import_module(f"netlrt.{module}").add_cli_parser(sub)
+
+    def run(args: argparse.Namespace) -> int:
+        return importlib.import_module(f"netlrt.{module}").run_cli(args)
+
+    return add, run
+
+
+COMMANDS = {
+    "evaluate": (_add_evaluate, _run_evaluate),
+    "priors": (_add_priors, _run_priors),
+}
 
 
 def build_parser() -> argparse.ArgumentParser:

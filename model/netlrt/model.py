@@ -148,6 +148,12 @@ class Model:
         return Evaluation(patient, outcomes, eu, recommended, eligible, reasons,
                           decision.warnings(patient, self.priors))
 
+    # -- probabilistic sensitivity analysis and cohorts (netlrt.psa, netlrt.cohort) --
+
+    # -- deterministic and global sensitivity analysis (netlrt.sensitivity) --
+
+    # -- interoperability (netlrt.export) --
+
 
 def evidence_indices(patients: Sequence[Patient]) -> dict[str, np.ndarray]:
     """Root-node state indices for every (patient, modality) pair, modality varying fastest."""

@@ -1,0 +1,7 @@
+"""Figures. Every function is ``plot_x(result, *, ax=None, ...) -> matplotlib.axes.Axes``.
+
+A new figure is made only when ``ax`` is None; nothing here calls ``plt.show()`` or picks a backend.
+Computation never imports this package.
+"""
+
+from __future__ import annotations

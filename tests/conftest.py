@@ -1,0 +1,36 @@
+"""Shared fixtures. Figures are drawn with the non-interactive Agg backend."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+REPO = Path(__file__).resolve().parents[1]
+SEED_DIR = REPO.parent / "shared" / "seed"
+
+
+@pytest.fixture(scope="session")
+def model():
+    import netlrt
+
+    return netlrt.load_model()
+
+
+@pytest.fixture(scope="session")
+def cases():
+    import netlrt
+
+    return netlrt.cases.article_cases()
+
+
+@pytest.fixture(scope="session")
+def article_text() -> str:
+    """The seed article, whitespace-normalised; the test is skipped where ../shared/seed is absent."""
+    files = sorted(SEED_DIR.glob("*.md")) if SEED_DIR.is_dir() else []
+    if not files:
+        pytest.skip(f"seed article not found under {SEED_DIR}; quote checks need ../shared/seed/")
+    return " ".join(" ".join(f.read_text(encoding="utf-8") for f in files).split())
