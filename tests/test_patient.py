@@ -147,3 +147,8 @@ def test_any_valid_patient_gets_valid_outputs(model, patient):
     assert ev.eligible == ((patient.ecog is None or patient.ecog <= 2)
                            and (patient.bilirubin_mg_dl is None or patient.bilirubin_mg_dl <= 3.0))
     assert not math.isnan(ev.expected_utility.sum())
+
+
+def test_numpy_scalars_from_dataframes_are_accepted_as_their_python_types():
+    p = netlrt.Patient(**BASE, ecog=np.int64(1), functional=np.bool_(True), bilirubin_mg_dl=np.float64(1.5))
+    assert type(p.ecog) is int and type(p.functional) is bool and p.bilirubin_mg_dl == 1.5

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, fields
 from typing import Any
+
+import numpy as np
 
 from .vocabulary import BILIARY, BURDENS, DISTRIBUTIONS, EXTRAHEPATIC, GRADES, OUTCOMES
 
@@ -101,11 +104,13 @@ class Patient:
                 raise ValueError(f"{name}: unknown value {value!r}; allowed: {', '.join(allowed)}")
         values["preference"] = _check_preference(values["preference"])
         for name in ("renal_insufficiency", "functional"):
-            if not isinstance(values[name], bool):
+            if not isinstance(values[name], (bool, np.bool_)):
                 raise ValueError(f"{name}: {values[name]!r} is not a bool; allowed: True, False")
+            values[name] = bool(values[name])
         ecog = values["ecog"]
         if ecog is not None and (not _is_int(ecog) or not 0 <= ecog <= 4):
             raise ValueError(f"ecog: {ecog!r} out of range; allowed: an integer 0-4 or None")
+        values["ecog"] = None if ecog is None else int(ecog)
         values["bilirubin_mg_dl"] = _check_number("bilirubin_mg_dl", values["bilirubin_mg_dl"], 0, 50)
         values["lung_shunt_fraction"] = _check_number("lung_shunt_fraction", values["lung_shunt_fraction"], 0, 100)
         for name, value in values.items():
@@ -143,13 +148,13 @@ class Patient:
 
 
 def _is_int(x: Any) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
+    return isinstance(x, numbers.Integral) and not isinstance(x, (bool, np.bool_))
 
 
 def _check_number(name: str, value: Any, low: float, high: float) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
             or not low <= value <= high:
         raise ValueError(f"{name}: {value!r} out of range; allowed: a number {low}-{high} or None")
     return float(value)
