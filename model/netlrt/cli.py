@@ -152,6 +152,7 @@ def _delegate(module: str) -> tuple[Any, Any]:
 COMMANDS = {
     "evaluate": (_add_evaluate, _run_evaluate),
     "priors": (_add_priors, _run_priors),
+    "cohort": _delegate("cohort"),
 }
 
 

@@ -150,6 +150,37 @@ class Model:
 
     # -- probabilistic sensitivity analysis and cohorts (netlrt.psa, netlrt.cohort) --
 
+    def psa(self, patient: Patient, n_draws: int = 10_000, seed: Any = None, *, progress: bool = True) -> Any:
+        """Probabilistic sensitivity analysis over every uncertain prior: a :class:`netlrt.psa.PSAResult`.
+
+        ``seed`` is an int, a ``numpy.random.Generator`` or ``None``. See :func:`netlrt.psa.run_psa`.
+
+        Examples
+        --------
+        >>> import netlrt
+        >>> psa = netlrt.load_model().psa(netlrt.cases.article_cases()["case3_y90"], 1000, seed=0, progress=False)
+        >>> psa.prob_best().index.tolist()
+        ['TAE', 'cTACE', 'DEE-TACE', 'Y90']
+        """
+        from .psa import run_psa
+
+        return run_psa(self, patient, n_draws, seed, progress=progress)
+
+    def evaluate_cohort(self, df: pd.DataFrame, *, skip_invalid: bool = False) -> pd.DataFrame:
+        """Evaluate many patients at once: one row per patient x modality. See :func:`netlrt.cohort.evaluate_cohort`.
+
+        Examples
+        --------
+        >>> import netlrt, pandas as pd
+        >>> df = pd.DataFrame({"grade": ["G1", "G3"], "burden": ["low", "high"],
+        ...                    "distribution": ["unilobar_oligo", "bilobar_multifocal"], "biliary": ["intact"] * 2})
+        >>> netlrt.load_model().evaluate_cohort(df).shape[0]
+        8
+        """
+        from .cohort import evaluate_cohort
+
+        return evaluate_cohort(self, df, skip_invalid=skip_invalid)
+
     # -- deterministic and global sensitivity analysis (netlrt.sensitivity) --
 
     # -- interoperability (netlrt.export) --

@@ -5,3 +5,5 @@ Computation never imports this package.
 """
 
 from __future__ import annotations
+
+from .psa import plot_acceptability, plot_evppi, plot_prob_best, plot_psa_outcomes  # noqa: F401
