@@ -183,6 +183,94 @@ class Model:
 
     # -- deterministic and global sensitivity analysis (netlrt.sensitivity) --
 
+    def one_way(self, patient: Patient, *, metric: Any = "gap", n_grid: int = 21) -> Any:
+        """One-way (tornado) analysis: each uncertain parameter over its prior's 2.5-97.5% range, others at means.
+
+        ``metric`` is ``"gap"`` (best minus second-best expected utility, the default), ``"margin"`` (the
+        base-case recommendation minus its best alternative), ``("utility", modality)`` or
+        ``("outcome", modality, outcome)``. Returns a :class:`netlrt.sensitivity.OneWayResult`.
+
+        Examples
+        --------
+        >>> import netlrt
+        >>> model = netlrt.load_model()
+        >>> res = model.one_way(netlrt.cases.article_cases()["case3_y90"], metric=("utility", "Y90"))
+        >>> res.to_df()["swing"].is_monotonic_decreasing
+        True
+        """
+        from .sensitivity import one_way
+
+        return one_way.run(self, patient, metric=metric, n_grid=n_grid)
+
+    def two_way(self, patient: Patient, x: str, y: str, *, n: int = 25) -> Any:
+        """Best modality and utility gap on an ``n x n`` grid of two parameters' 2.5-97.5% ranges.
+
+        Returns a :class:`netlrt.sensitivity.TwoWayResult`.
+
+        Examples
+        --------
+        >>> import netlrt
+        >>> model = netlrt.load_model()
+        >>> res = model.two_way(netlrt.cases.article_cases()["case3_y90"], "median_os_y90_years", "or_pes_y90", n=5)
+        >>> res.best.shape
+        (5, 5)
+        """
+        from .sensitivity import two_way
+
+        return two_way.run(self, patient, x, y, n=n)
+
+    def threshold(self, patient: Patient, param: str, *, n_grid: int = 201) -> Any:
+        """Values of ``param`` within its prior's 0.1-99.9% range at which the recommendation changes.
+
+        Returns a :class:`netlrt.sensitivity.ThresholdResult` (``.thresholds`` empty: no change within range).
+
+        Examples
+        --------
+        >>> import netlrt
+        >>> model = netlrt.load_model()
+        >>> res = model.threshold(netlrt.cases.article_cases()["case3_y90"], "median_os_y90_years")
+        >>> res.best_above[0]
+        'Y90'
+        """
+        from .sensitivity import threshold
+
+        return threshold.run(self, patient, param, n_grid=n_grid)
+
+    def sobol(self, patient: Patient, n: int = 1024, seed: int | np.random.Generator | None = 0, *,
+              metric: Any = "margin", second_order: bool = False) -> Any:
+        """First-order and total Sobol indices over every uncertain prior, via SALib.
+
+        The default output is the base-case recommendation's expected utility minus the best alternative's.
+        Returns a :class:`netlrt.sensitivity.SobolResult`.
+
+        Examples
+        --------
+        >>> import netlrt
+        >>> model = netlrt.load_model()
+        >>> res = model.sobol(netlrt.cases.article_cases()["case3_y90"], n=64, seed=0)
+        >>> res.to_df()["parameter"].iloc[0]
+        'median_os_y90_years'
+        """
+        from .sensitivity import sobol
+
+        return sobol.run(self, patient, n=n, seed=seed, metric=metric, second_order=second_order)
+
+    def whatif(self, patient: Patient) -> Any:
+        """Outcomes, expected utilities and recommendation as each patient finding moves through its states.
+
+        Returns a :class:`netlrt.sensitivity.WhatIfResult`.
+
+        Examples
+        --------
+        >>> import netlrt
+        >>> res = netlrt.load_model().whatif(netlrt.cases.article_cases()["case3_y90"])
+        >>> sorted(res.to_df()["finding"].unique())[:2]
+        ['biliary', 'burden']
+        """
+        from .sensitivity import whatif
+
+        return whatif.run(self, patient)
+
     # -- interoperability (netlrt.export) --
 
 

@@ -1,0 +1,43 @@
+"""Timing of the deterministic and global sensitivity analyses for one article case.
+
+Run by hand (``python benchmarks/bench_sensitivity.py``), never as a test. The last line is
+``one_way_s=... two_way_s=... threshold_all_s=... sobol_1024_s=... whatif_s=...``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import netlrt
+
+CASE = "case3_y90"
+
+
+def timed(label: str, fn: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    out = fn()
+    seconds = time.perf_counter() - start
+    print(f"{label:<48} {seconds:8.3f} s")
+    return seconds, out
+
+
+def main() -> None:
+    model = netlrt.load_model()
+    patient = netlrt.cases.article_cases()[CASE]
+    ids = model.priors.uncertain
+    # Evaluating once first keeps one-time set-up out of the first analysis' timing.
+    print(f"{CASE}: {len(ids)} uncertain parameters; base case recommends {model.evaluate(patient).recommended}")
+    t1, ow = timed("one_way (21-point grid per parameter)", lambda: model.one_way(patient))
+    t2, _ = timed("two_way 25x25", lambda: model.two_way(patient, "median_os_y90_years", "or_pes_y90", n=25))
+    t3, th = timed(f"threshold, all {len(ids)} parameters", lambda: [model.threshold(patient, k) for k in ids])
+    t4, sb = timed(f"sobol N=1024 over {len(ids)} parameters", lambda: model.sobol(patient, n=1024, seed=0))
+    t5, _ = timed("whatif", lambda: model.whatif(patient))
+    print(f"one-way: {int(ow.to_df()['changes'].sum())} parameters change the recommendation within their range; "
+          f"thresholds found for {sum(r.changes for r in th)}; top Sobol ST: {sb.to_df()['parameter'].iloc[0]}")
+    print(f"one_way_s={t1:.3f} two_way_s={t2:.3f} threshold_all_s={t3:.3f} sobol_1024_s={t4:.3f} whatif_s={t5:.3f}")
+
+
+if __name__ == "__main__":
+    main()
