@@ -11,8 +11,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from ..vocabulary import MODALITIES, OUTCOME_LABELS, OUTCOMES
+from ._style import MODALITY_COLORS
 
-_COLORS = dict(zip(MODALITIES, plt.get_cmap("tab10").colors))
 _EU_UNITS = "expected utility (3-year survival = 1)"
 
 
@@ -35,7 +35,7 @@ def plot_prob_best(psa: Any, *, ax: Axes | None = None) -> Axes:
     """
     ax = _axes(ax, (5, 3.5))
     best = psa.prob_best()
-    bars = ax.bar(best.index, best.to_numpy(), color=[_COLORS[m] for m in best.index])
+    bars = ax.bar(best.index, best.to_numpy(), color=[MODALITY_COLORS[m] for m in best.index])
     ax.bar_label(bars, labels=[f"{x:.0%}" for x in best], padding=2)
     ax.set_ylim(0, min(1.0, best.max() * 1.2 + 0.05))
     ax.set_xlabel("Modality")
@@ -55,9 +55,9 @@ def plot_acceptability(curve: Any, *, ax: Axes | None = None) -> Axes:
     ax = _axes(ax, (6, 4))
     for m in MODALITIES:
         d = df[df["modality"] == m]
-        ax.plot(d["harm_multiplier"], d["prob_best"], color=_COLORS[m], label=m, lw=1.5)
+        ax.plot(d["harm_multiplier"], d["prob_best"], color=MODALITY_COLORS[m], label=m, lw=1.5)
         front = d["prob_best"].where(d["optimal"])
-        ax.plot(d["harm_multiplier"], front, color=_COLORS[m], lw=5, alpha=0.35, solid_capstyle="butt")
+        ax.plot(d["harm_multiplier"], front, color=MODALITY_COLORS[m], lw=5, alpha=0.35, solid_capstyle="butt")
     ax.axvline(1.0, color="0.4", ls="--", lw=1)
     ax.annotate("patient's own weights", (1.0, 1.0), xycoords=("data", "axes fraction"), xytext=(4, -12),
                 textcoords="offset points", fontsize=8, color="0.3")
@@ -82,7 +82,7 @@ def plot_psa_outcomes(psa: Any, *, ax: Axes | None = None) -> Axes:
     for off, m in zip(offsets, MODALITIES):
         d = s[s["modality"] == m].set_index("outcome").loc[list(OUTCOMES)]
         ax.errorbar(d["mean"], y + off, xerr=[d["mean"] - d["low"], d["high"] - d["mean"]], fmt="o", ms=4,
-                    color=_COLORS[m], label=m, capsize=2, lw=1.2)
+                    color=MODALITY_COLORS[m], label=m, capsize=2, lw=1.2)
     ax.set_yticks(y, [OUTCOME_LABELS[o] for o in OUTCOMES])
     for b in y[:-1] - 0.5:
         ax.axhline(b, color="0.9", lw=0.8, zorder=0)

@@ -16,13 +16,14 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
+from ._style import MODALITY_COLORS
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from ..sensitivity import OneWayResult, SobolResult, ThresholdResult, TwoWayResult, WhatIfResult
 
 #: One colour per modality (Okabe-Ito, colour-blind safe), kept the same in every figure.
-MODALITY_COLORS: dict[str, str] = {"TAE": "#E69F00", "cTACE": "#56B4E9", "DEE-TACE": "#009E73", "Y90": "#CC79A7"}
 _FALLBACK = ["#0072B2", "#D55E00", "#F0E442", "#999999", "#000000"]
 LOW_COLOR, HIGH_COLOR = "#0072B2", "#D55E00"
 
