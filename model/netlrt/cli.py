@@ -152,6 +152,8 @@ def _delegate(module: str) -> tuple[Any, Any]:
 COMMANDS = {
     "evaluate": (_add_evaluate, _run_evaluate),
     "priors": (_add_priors, _run_priors),
+    "export": _delegate("export"),
+    "report": _delegate("report"),
     "cohort": _delegate("cohort"),
 }
 

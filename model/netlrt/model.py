@@ -273,6 +273,19 @@ class Model:
 
     # -- interoperability (netlrt.export) --
 
+    def export(self, path: str | Path, format: str | None = None) -> Path:
+        """Write :attr:`network` with its provenance as BIF, XMLBIF, XDSL or NET (see :func:`netlrt.export.export`).
+
+        Examples
+        --------
+        >>> import netlrt, tempfile, os
+        >>> netlrt.load_model().export(os.path.join(tempfile.mkdtemp(), "netlrt.net")).name
+        'netlrt.net'
+        """
+        from .export import export
+
+        return export(self, path, format)
+
 
 def evidence_indices(patients: Sequence[Patient]) -> dict[str, np.ndarray]:
     """Root-node state indices for every (patient, modality) pair, modality varying fastest."""

@@ -70,6 +70,10 @@ def query_yes(network: Any, variables: list[str], evidence: Mapping[str, str]) -
     return out
 
 
+#: Export formats pgmpy can write and read back, by file suffix.
+FORMATS: tuple[str, ...] = ("bif", "xmlbif", "xdsl", "net")
+
+
 def writer(fmt: str) -> Any:
     """pgmpy's writer class for an export format (bif, xmlbif, xdsl, net)."""
     rw = _pgmpy().readwrite
@@ -77,5 +81,63 @@ def writer(fmt: str) -> Any:
 
 
 def reader(fmt: str) -> Any:
+    """pgmpy's reader class for an export format (bif, xmlbif, xdsl, net)."""
     rw = _pgmpy().readwrite
     return {"bif": rw.BIFReader, "xmlbif": rw.XMLBIFReader, "xdsl": rw.XDSLReader, "net": rw.NETReader}[fmt]
+
+
+def property_text(text: str) -> str:
+    """``text`` on one line, without the characters pgmpy's BIF/NET readers treat as syntax.
+
+    The readers split a property on ``=`` and end it at ``;``; braces and double quotes delimit
+    blocks and strings in BIF and NET.
+    """
+    table = str.maketrans({";": ",", "=": ":", "{": "(", "}": ")", '"': "'"})
+    return " ".join(str(text).split()).translate(table)
+
+
+def write_network(network: Any, path: str, fmt: str, properties: Mapping[str, Mapping[str, str]],
+                  positions: Mapping[str, tuple[float, float]] | None = None) -> None:
+    """Write ``network`` to ``path`` with pgmpy's writer, attaching text properties to every node.
+
+    Each format carries the properties as far as it can: BIF ``property`` lines, XMLBIF ``<PROPERTY>``
+    elements (one each; pgmpy's writer would keep only the last), Hugin NET node attributes as quoted
+    strings, and GeNIe XDSL node ``<comment>`` text in the ``genie`` extension, where ``positions``
+    (x, y in [0, 1]) replace pgmpy's random placement so the file is the same on every run.
+    """
+    net = network.copy()
+    net.name = network.name or "netlrt"
+    if fmt in ("bif", "net"):
+        for node, props in properties.items():
+            for key, value in props.items():
+                text = property_text(value)
+                net.nodes[node][key] = f'"{text}"' if fmt == "net" else text
+    w = writer(fmt)(net)
+    if fmt == "xmlbif":
+        import xml.etree.ElementTree as etree
+
+        for node, props in properties.items():
+            var = w.variables[node]
+            for old in var.findall("PROPERTY"):
+                var.remove(old)
+            for key, value in props.items():
+                etree.SubElement(var, "PROPERTY").text = f"{key} = {property_text(value)}"
+    elif fmt == "xdsl":
+        import xml.etree.ElementTree as etree
+
+        for elem in w.root.iter("node"):  # the genie extension's per-node layout elements
+            node = elem.get("id")
+            if node in properties:
+                comment = etree.SubElement(elem, "comment")
+                comment.text = "\n".join(f"{k}: {property_text(v)}" for k, v in properties[node].items())
+            if positions is not None and node in positions:
+                x, y = positions[node]
+                left, top = int(40 + 1100 * x), int(40 + 500 * (1 - y))
+                elem.find("position").text = f"{left} {top} {left + 110} {top + 40}"
+    w.write(path)
+
+
+def read_network(path: str, fmt: str) -> Any:
+    """A network written by :func:`write_network`, read back with pgmpy (node properties kept where possible)."""
+    kwargs = {"include_properties": True} if fmt in ("bif", "net") else {}
+    return reader(fmt)(path, **kwargs).get_model()

@@ -6,5 +6,7 @@ Computation never imports this package.
 
 from __future__ import annotations
 
-from .psa import plot_acceptability, plot_evppi, plot_prob_best, plot_psa_outcomes  # noqa: F401
 from .sensitivity import plot_sobol, plot_threshold, plot_tornado, plot_two_way, plot_whatif  # noqa: F401
+from .network import plot_network  # noqa: F401
+from .priors import plot_priors  # noqa: F401
+from .psa import plot_acceptability, plot_evppi, plot_prob_best, plot_psa_outcomes  # noqa: F401
