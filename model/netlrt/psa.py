@@ -269,7 +269,7 @@ def run_psa(model: Model, patient: Patient, n_draws: int = 10_000, seed: SeedLik
 
     probs = np.empty((n_draws, len(MODALITIES), len(OUTCOMES)))
     chunk = engine.DEFAULT_CHUNK
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # the text bar: works in terminals and notebooks without ipywidgets
 
     with tqdm(total=n_draws, unit="draw", desc="PSA", disable=not progress or n_draws <= chunk) as bar:
         for start in range(0, n_draws, chunk):
