@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
 from ..vocabulary import MODALITIES, OUTCOME_LABELS, OUTCOMES
 from ._style import MODALITY_COLORS
@@ -110,6 +111,7 @@ def plot_evppi(ranking: Any, *, ax: Axes | None = None, top: int = 12) -> Axes:
     labels = ["\n".join(textwrap.wrap(t, 45)) for t in d["description"]]
     ax.barh(labels, d["evppi"], xerr=1.96 * d["se"], color="tab:blue", alpha=0.8, capsize=2)
     ax.set_xlim(left=0)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))  # small EVPPI values have long tick labels
     ax.set_xlabel(f"EVPPI ({_EU_UNITS})")
     ax.set_ylabel("Parameter")
     ax.tick_params(axis="y", labelsize=8)
