@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -15,7 +17,7 @@ from . import decision, engine
 from .patient import Patient
 from .priors import PriorSet, load_priors
 from .structure import NODE, ROOTS
-from .vocabulary import MODALITIES, OUTCOMES
+from .vocabulary import MODALITIES, OUTCOME_LABELS, OUTCOMES
 
 
 @dataclass(frozen=True)
@@ -68,9 +70,13 @@ class Evaluation:
 
     def _repr_html_(self) -> str:
         head = (f"<p><b>Recommended:</b> {self.recommended or 'none (ineligible)'}</p>"
-                + "".join(f"<p>{r}</p>" for r in self.reasons)
-                + "".join(f"<p>&#9888; {w}</p>" for w in self.warnings))
-        return head + self.to_df().to_html(float_format=lambda x: f"{x:.3f}")
+                + "".join(f"<p>{html.escape(r)}</p>" for r in self.reasons)
+                + "".join(f"<p>&#9888; {html.escape(w)}</p>" for w in self.warnings))
+        # Outcomes as rows keeps the table four columns wide in a notebook.
+        table = pd.concat([self.outcomes.T, self.expected_utility.to_frame().T])
+        table.index = [{**OUTCOME_LABELS, "expected_utility": "Expected utility"}[o] for o in table.index]
+        table.columns = [f"{m} \u2605" if m == self.recommended else m for m in table.columns]
+        return head + table.to_html(float_format=lambda x: f"{x:.3f}")
 
 
 class Model:

@@ -126,7 +126,9 @@ def _section_priors(page: _Page) -> None:
               f"the article quotes. Folder: <code>{html.escape(str(page.model.priors.path))}</code></p>")
     page.figure(plot_priors(page.model), "priors", "Each prior's mean and 95% interval, by unit.")
     df = page.model.priors.to_df()
-    df["evidence"] = [q if s == "article" else r for q, r, s in zip(df["quote"], df["reasoning"], df["source"])]
+    # An assumption's reasoning refers to its supporting sentence as "(quoted)", so show that sentence too.
+    df["evidence"] = [q if s == "article" else (f"{r} Quoted: \u201c{q}\u201d" if q else r)
+                      for q, r, s in zip(df["quote"], df["reasoning"], df["source"])]
     df["refs"] = df["refs"].str.replace(",", ", ")
     page.table(df[["id", "description", "unit", "distribution", "mean", "low", "high", "source", "refs",
                    "evidence"]], "priors")
