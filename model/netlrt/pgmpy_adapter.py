@@ -23,6 +23,8 @@ def _pgmpy() -> SimpleNamespace:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=FutureWarning)
         warnings.simplefilter("ignore", category=DeprecationWarning)
+        # pgmpy imports tqdm.auto, which warns inside Jupyter when ipywidgets is absent; we never show its bars.
+        warnings.filterwarnings("ignore", message="IProgress not found")
         from pgmpy.factors.discrete import TabularCPD
         from pgmpy.inference import VariableElimination
         from pgmpy.models import DiscreteBayesianNetwork
