@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import re
 import sys
-import tempfile
 from collections.abc import Hashable, Mapping
 from dataclasses import fields
 from pathlib import Path
@@ -31,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import decision
+from ._io import atomic_path
 from .patient import Patient
 from .vocabulary import MODALITIES, OUTCOMES
 
@@ -260,17 +259,7 @@ def run_cli(args: argparse.Namespace) -> int:
                   "(fix them or pass --skip-invalid)", file=sys.stderr)
             return 2
     result = _evaluate(model, patients)
-    # Write beside the target and move into place, so a reader never sees a half-written file.
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            result.to_csv(fh, index=False)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; the result is an ordinary file
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(dest, what="--out") as tmp:
+        result.to_csv(tmp, index=False)
     print(f"wrote {len(result)} rows ({len(patients)} patients) to {dest}")
     return 0

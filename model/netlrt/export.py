@@ -18,11 +18,11 @@ Examples
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from ._io import atomic_path
 
 if TYPE_CHECKING:
     from .model import Model
@@ -77,17 +77,8 @@ def export(model: Model, path: str | Path, format: str | None = None) -> Path:
         raise ValueError(f"export: folder {str(path.parent)!r} does not exist")
     from .layout import layered_positions
 
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise ValueError(f"export: cannot write in {str(path.parent)!r}: {exc.strerror}") from None
-    os.close(fd)
-    try:
-        write_network(model.network, tmp, format, node_properties(model), layered_positions())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_path(path, what="export") as tmp:
+        write_network(model.network, str(tmp), format, node_properties(model), layered_positions())
     return path
 
 

@@ -27,6 +27,7 @@ import pandas as pd
 import yaml
 from scipy import optimize, stats
 
+from ._io import atomic_path
 from ._random import SeedLike, as_generator
 
 #: Probability mass that an ``interval`` encloses unless a parameter says otherwise.
@@ -411,9 +412,9 @@ _Dumper.add_representer(str, _represent_str)
 
 
 def _write_yaml(f: Path, doc: dict) -> None:
-    tmp = f.with_suffix(".yaml.tmp")
-    tmp.write_text(yaml.dump(doc, Dumper=_Dumper, sort_keys=False, width=110, allow_unicode=True, default_flow_style=None), encoding="utf-8")
-    tmp.replace(f)
+    text = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, width=110, allow_unicode=True, default_flow_style=None)
+    with atomic_path(f, what="priors") as tmp:
+        tmp.write_text(text, encoding="utf-8")
 
 
 def _validate_utilities(fname: str, doc: dict) -> dict[str, Any]:
