@@ -359,12 +359,6 @@ def _html(page: _Page) -> str:
 
 # ------------------------------------------------------------------------------------------ patients
 
-_INT_FIELDS = ("ecog",)
-_FLOAT_FIELDS = ("bilirubin_mg_dl", "lung_shunt_fraction", "ki67")
-_BOOL_FIELDS = ("renal_insufficiency", "functional")
-_BOOLS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
-
-
 def read_patients(path: str | Path) -> dict[str, Patient]:
     """Patients from a YAML file (a list of mappings, or a mapping id -> fields) or a CSV file (one row each).
 
@@ -384,7 +378,6 @@ def read_patients(path: str | Path) -> dict[str, Patient]:
     >>> read_patients(f)["A"].ecog
     1
     """
-    import pandas as pd
     import yaml
 
     from .patient import Patient
@@ -396,27 +389,19 @@ def read_patients(path: str | Path) -> dict[str, Patient]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ValueError(f"{where}: cannot read it ({getattr(exc, 'strerror', None) or exc})") from None
     if path.suffix.lower() == ".csv":
-        import io
-
-        try:
-            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise ValueError(f"{where}: not a valid CSV table ({' '.join(str(exc).split())})") from None
-        records: list[Any] = [{k: _csv_value(where, i, k, v) for k, v in row.items() if v.strip() != ""}
-                              for i, row in enumerate(df.to_dict("records"))]
-    elif path.suffix.lower() in (".yaml", ".yml"):
-        try:
-            doc = yaml.safe_load(text)
-        except yaml.YAMLError:
-            raise ValueError(f"{where}: not valid YAML") from None
-        if isinstance(doc, dict) and all(isinstance(v, dict) for v in doc.values()):
-            records = [{"id": str(k), **v} for k, v in doc.items()]
-        elif isinstance(doc, list):
-            records = doc
-        else:
-            raise ValueError(f"{where}: expected a list of patients or a mapping id -> patient fields")
-    else:
+        return _read_csv_patients(where, text)
+    if path.suffix.lower() not in (".yaml", ".yml"):
         raise ValueError(f"{where}: unknown file type {path.suffix!r}; allowed: .yaml, .yml, .csv")
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise ValueError(f"{where}: not valid YAML") from None
+    if isinstance(doc, dict) and all(isinstance(v, dict) for v in doc.values()):
+        records = [{"id": str(k), **v} for k, v in doc.items()]
+    elif isinstance(doc, list):
+        records = doc
+    else:
+        raise ValueError(f"{where}: expected a list of patients or a mapping id -> patient fields")
     if not records:
         raise ValueError(f"{where}: no patients in it")
     out: dict[str, Patient] = {}
@@ -434,24 +419,32 @@ def read_patients(path: str | Path) -> dict[str, Patient]:
     return out
 
 
-def _csv_value(where: str, row: int, key: str, value: str) -> Any:
-    value = value.strip()
+def _read_csv_patients(where: str, text: str) -> dict[str, Patient]:
+    """A CSV table of patients, parsed by the cohort rules (one parser for every table of patients)."""
+    import io
+
+    import pandas as pd
+
+    from .cohort import ID_COLUMN, parse_patients
+
     try:
-        if key in _INT_FIELDS:
-            return int(value)
-        if key in _FLOAT_FIELDS:
-            return float(value)
-    except ValueError:
-        kind = "an integer" if key in _INT_FIELDS else "a number"
-        raise ValueError(f"{where}: row {row + 1}: {key}: {value!r} is not {kind}") from None
-    if key in _BOOL_FIELDS:
-        if value.lower() not in _BOOLS:
-            raise ValueError(f"{where}: row {row + 1}: {key}: {value!r} not allowed; allowed: true, false")
-        return _BOOLS[value.lower()]
-    return value
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ValueError(f"{where}: not a valid CSV table ({' '.join(str(exc).split())})") from None
+    if df.empty:
+        raise ValueError(f"{where}: no patients in it")
+    df = df.rename(columns={"id": ID_COLUMN})
+    df.index = pd.RangeIndex(1, len(df) + 1)  # data rows counted from 1 below the header
+    if ID_COLUMN not in df.columns:
+        df[ID_COLUMN] = [f"patient{i}" for i in df.index]
+    try:
+        patients, problems = parse_patients(df)
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
+    if problems:
+        raise ValueError(f"{where}: " + "; ".join(problems))
+    return {str(k): v for k, v in patients.items()}
 
-
-# --------------------------------------------------------------------------------------- command line
 
 def add_cli_parser(sub: Any) -> None:
     """Declare ``netlrt report``."""
