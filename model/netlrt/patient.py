@@ -117,7 +117,17 @@ class Patient:
             object.__setattr__(self, name, value)
 
     def evidence(self) -> dict[str, str]:
-        """The node -> state evidence this patient sets in ``model.network`` (modality excluded)."""
+        """The node -> state evidence this patient sets in ``model.network`` (modality excluded).
+
+        ECOG, bilirubin, extrahepatic disease and the lung shunt fraction are not network nodes: they
+        decide eligibility and warnings in :mod:`netlrt.decision`, so they set no evidence.
+
+        Examples
+        --------
+        >>> Patient(grade="G1", burden="low", distribution="unilobar_oligo", biliary="intact",
+        ...         functional=True).evidence()["functional"]
+        'yes'
+        """
         yes_no = lambda b: "yes" if b else "no"  # noqa: E731
         return {
             "grade": self.grade,
