@@ -152,3 +152,11 @@ def test_any_valid_patient_gets_valid_outputs(model, patient):
 def test_numpy_scalars_from_dataframes_are_accepted_as_their_python_types():
     p = netlrt.Patient(**BASE, ecog=np.int64(1), functional=np.bool_(True), bilirubin_mg_dl=np.float64(1.5))
     assert type(p.ecog) is int and type(p.functional) is bool and p.bilirubin_mg_dl == 1.5
+
+
+def test_deb_tace_is_an_alias_of_dee_tace():
+    from netlrt.vocabulary import normalize_modality
+
+    assert normalize_modality("DEB-TACE") == "DEE-TACE" == normalize_modality("DEE-TACE")
+    with pytest.raises(ValueError, match="modality: unknown value 'TARE'; allowed: TAE, cTACE, DEE-TACE, Y90, DEB-TACE"):
+        normalize_modality("TARE")
