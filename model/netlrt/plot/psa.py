@@ -5,22 +5,15 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
 from ..vocabulary import MODALITIES, OUTCOME_LABELS, OUTCOMES
-from ._style import MODALITY_COLORS
+from ._style import MODALITY_COLORS, axes_or_new
 
 _EU_UNITS = "expected utility (3-year survival = 1)"
-
-
-def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
-    if ax is None:
-        _, ax = plt.subplots(figsize=size, layout="constrained")
-    return ax
 
 
 def plot_prob_best(psa: Any, *, ax: Axes | None = None) -> Axes:
@@ -34,7 +27,7 @@ def plot_prob_best(psa: Any, *, ax: Axes | None = None) -> Axes:
     >>> plot_prob_best(psa).get_ylabel()
     'Probability of highest expected utility'
     """
-    ax = _axes(ax, (5, 3.5))
+    ax = axes_or_new(ax, (5, 3.5))
     best = psa.prob_best()
     bars = ax.bar(best.index, best.to_numpy(), color=[MODALITY_COLORS[m] for m in best.index])
     ax.bar_label(bars, labels=[f"{x:.0%}" for x in best], padding=2)
@@ -53,7 +46,7 @@ def plot_acceptability(curve: Any, *, ax: Axes | None = None) -> Axes:
     Thick segments mark the modality with the highest mean utility (the frontier).
     """
     df = curve.acceptability() if hasattr(curve, "acceptability") else curve
-    ax = _axes(ax, (6, 4))
+    ax = axes_or_new(ax, (6, 4))
     for m in MODALITIES:
         d = df[df["modality"] == m]
         ax.plot(d["harm_multiplier"], d["prob_best"], color=MODALITY_COLORS[m], label=m, lw=1.5)
@@ -77,7 +70,7 @@ def plot_psa_outcomes(psa: Any, *, ax: Axes | None = None) -> Axes:
     """Mean and 95% interval of every outcome probability, per modality (one row per outcome)."""
     s = psa.summary()
     s = s[s["outcome"].isin(OUTCOMES)]
-    ax = _axes(ax, (7, 6))
+    ax = axes_or_new(ax, (7, 6))
     offsets = np.linspace(0.3, -0.3, len(MODALITIES))  # first modality on top, as in the legend
     y = np.arange(len(OUTCOMES))[::-1]  # benefits at the top
     for off, m in zip(offsets, MODALITIES):
@@ -107,7 +100,7 @@ def plot_evppi(ranking: Any, *, ax: Axes | None = None, top: int = 12) -> Axes:
         raise ValueError(f"top: {top!r}; allowed: a positive integer")
     df: pd.DataFrame = ranking.evppi_ranking(seed=0) if hasattr(ranking, "evppi_ranking") else ranking
     d = df.head(top).iloc[::-1]
-    ax = _axes(ax, (7, 0.4 * len(d) + 1.5))
+    ax = axes_or_new(ax, (7, 0.4 * len(d) + 1.5))
     labels = ["\n".join(textwrap.wrap(t, 45)) for t in d["description"]]
     ax.barh(labels, d["evppi"], xerr=1.96 * d["se"], color="tab:blue", alpha=0.8, capsize=2)
     ax.set_xlim(left=0)

@@ -10,13 +10,12 @@ import re
 import textwrap
 from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from ._style import MODALITY_COLORS
+from ._style import MODALITY_COLORS, axes_or_new
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -89,8 +88,7 @@ def plot_tornado(result: OneWayResult, *, ax: Axes | None = None, top: int | Non
     """
     df = result.table if top is None else result.table.head(top)
     df = df.iloc[::-1]  # largest swing drawn at the top
-    if ax is None:
-        _, ax = plt.subplots(figsize=(10, 1.2 + 0.42 * len(df)), layout="constrained")
+    ax = axes_or_new(ax, (10, 1.2 + 0.42 * len(df)))
     y = np.arange(len(df))
     base = result.base_value
     for yi, r in zip(y, df.itertuples()):
@@ -135,8 +133,7 @@ def plot_two_way(result: TwoWayResult, *, ax: Axes | None = None) -> Axes:
     >>> plot_two_way(res).get_xlabel().endswith("(years)")
     True
     """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 5.5), layout="constrained")
+    ax = axes_or_new(ax, (7, 5.5))
     opts = list(result.options)
     codes = np.vectorize(opts.index)(result.best)
     cmap = ListedColormap(_colors(opts))
@@ -167,8 +164,7 @@ def plot_threshold(result: ThresholdResult, *, ax: Axes | None = None) -> Axes:
     >>> len(plot_threshold(res).get_lines()) >= 4
     True
     """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
+    ax = axes_or_new(ax, (7, 4.5))
     for j, (o, c) in enumerate(zip(result.options, _colors(result.options))):
         ax.plot(result.grid, result.utilities[:, j], color=c, linewidth=2, label=o)
     lo, hi = result.grid[0], result.grid[-1]
@@ -205,8 +201,7 @@ def plot_sobol(result: SobolResult, *, ax: Axes | None = None, top: int | None =
     """
     df = result.table if top is None else result.table.head(top)
     df = df.iloc[::-1]
-    if ax is None:
-        _, ax = plt.subplots(figsize=(9, 1.2 + 0.42 * len(df)), layout="constrained")
+    ax = axes_or_new(ax, (9, 1.2 + 0.42 * len(df)))
     y = np.arange(len(df))
     h = 0.38
     ax.barh(y + h / 2, df["ST"], height=h, xerr=df["ST_conf"], color="#0072B2", label="total (ST)",
@@ -241,8 +236,7 @@ def plot_whatif(result: WhatIfResult, *, ax: Axes | None = None) -> Axes:
     eu = eu[list(dict.fromkeys(df["modality"]))]
     rows = df.drop_duplicates(["finding", "state"]).reset_index(drop=True)
     loss = eu.to_numpy() - eu.to_numpy().max(axis=1, keepdims=True)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 1.0 + 0.32 * len(rows)), layout="constrained")
+    ax = axes_or_new(ax, (8, 1.0 + 0.32 * len(rows)))
     im = ax.imshow(loss, cmap="Greys_r", vmin=min(float(loss.min()), -1e-9), vmax=0, aspect="auto")
     for i, j in np.ndindex(loss.shape):
         best = loss[i, j] == 0
