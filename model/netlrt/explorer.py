@@ -14,14 +14,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .vocabulary import BILIARY, BURDENS, DISTRIBUTIONS, EXTRAHEPATIC, GRADES
+from .patient import CHOICES
 
 if TYPE_CHECKING:
     from .model import Model
     from .patient import Patient
-
-_CHOICES = {"grade": GRADES, "burden": BURDENS, "distribution": DISTRIBUTIONS, "biliary": BILIARY,
-            "extrahepatic": EXTRAHEPATIC}
 
 
 def explore(model: Model | None = None, patient: Patient | None = None) -> Any:
@@ -53,7 +50,7 @@ def explore(model: Model | None = None, patient: Patient | None = None) -> Any:
     profile = start.preference if isinstance(start.preference, str) else model.profiles[0]
     controls: dict[str, Any] = {
         name: w.Dropdown(options=list(states), value=getattr(start, name), description=name)
-        for name, states in _CHOICES.items()
+        for name, states in CHOICES.items()
     }
     controls["preference"] = w.Dropdown(options=model.profiles, value=profile, description="preference")
     controls["functional"] = w.Checkbox(value=start.functional, description="functional")

@@ -72,11 +72,18 @@ class Evaluation:
         head = (f"<p><b>Recommended:</b> {self.recommended or 'none (ineligible)'}</p>"
                 + "".join(f"<p>{html.escape(r)}</p>" for r in self.reasons)
                 + "".join(f"<p>&#9888; {html.escape(w)}</p>" for w in self.warnings))
-        # Outcomes as rows keeps the table four columns wide in a notebook.
-        table = pd.concat([self.outcomes.T, self.expected_utility.to_frame().T])
-        table.index = [{**OUTCOME_LABELS, "expected_utility": "Expected utility"}[o] for o in table.index]
+        table = self.outcome_table()
         table.columns = [f"{m} \u2605" if m == self.recommended else m for m in table.columns]
         return head + table.to_html(float_format=lambda x: f"{x:.3f}")
+
+    def outcome_table(self) -> pd.DataFrame:
+        """Readable outcome names as rows (expected utility last), one column per modality.
+
+        Outcomes as rows keep the table four columns wide, in a notebook or a report.
+        """
+        table = pd.concat([self.outcomes.T, self.expected_utility.to_frame().T])
+        table.index = [{**OUTCOME_LABELS, "expected_utility": "Expected utility"}[o] for o in table.index]
+        return table.rename_axis(None, axis=1)
 
 
 class Model:

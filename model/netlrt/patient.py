@@ -15,7 +15,8 @@ from .vocabulary import BILIARY, BURDENS, DISTRIBUTIONS, EXTRAHEPATIC, GRADES, O
 #: Named preference profiles shipped in ``priors/utilities.yaml``; a model may load more.
 PREFERENCES: tuple[str, ...] = ("none", "avoid_pes", "fewest_procedures")
 
-_CHOICES: dict[str, tuple[str, ...]] = {
+#: Patient fields that take one of a fixed list of states, with those states.
+CHOICES: dict[str, tuple[str, ...]] = {
     "grade": GRADES,
     "burden": BURDENS,
     "distribution": DISTRIBUTIONS,
@@ -96,7 +97,7 @@ class Patient:
             raise ValueError(f"{unknown[0]}: unknown patient field; allowed: {', '.join(sorted(known))}")
         values = {f.name: kwargs.get(f.name, f.default) for f in fields(self)}
         values["grade"] = _resolve_grade(values["grade"], values["ki67"])
-        for name, allowed in _CHOICES.items():
+        for name, allowed in CHOICES.items():
             value = values[name]
             if value is MISSING or value is None:
                 raise ValueError(f"{name}: required; allowed: {', '.join(allowed)}")

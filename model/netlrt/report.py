@@ -138,7 +138,6 @@ def _section_patients(page: _Page) -> None:
     import pandas as pd
 
     from .cases import CASES, case_sources
-    from .vocabulary import OUTCOME_LABELS
 
     title = "The article's three cases" if page.article_cases else "Patients"
     page.html(f'<h2 id="patients">{title}</h2>')
@@ -165,9 +164,8 @@ def _section_patients(page: _Page) -> None:
             page.table(pd.DataFrame({"field": list(fields), "value": [str(v) for v in fields.values()]}),
                        f"{pid}_findings")
         out = ev.to_df()
-        # Shown with outcomes as rows (four modality columns fit the page); the CSV keeps one row per modality.
-        shown = out.drop(columns="recommended").T.rename(index={**OUTCOME_LABELS, "expected_utility": "Expected utility"})
-        page.table(out.rename_axis("modality").reset_index(), f"{pid}_outcomes", show=shown.rename_axis(None, axis=1),
+        # Shown with outcomes as rows; the CSV keeps one row per modality.
+        page.table(out.rename_axis("modality").reset_index(), f"{pid}_outcomes", show=ev.outcome_table(),
                    index=True, floats="{:.3f}", note="Probability of each outcome, and the expected utility, per modality.")
     page.html("<h3>Summary</h3>")
     page.table(pd.DataFrame(rows), "summary", floats="{:.3f}")
