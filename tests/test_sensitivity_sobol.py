@@ -9,7 +9,7 @@ from SALib.analyze import sobol as salib_analyze
 from SALib.sample import sobol as salib_sample
 from SALib.test_functions import Ishigami
 
-from netlrt._random import as_generator
+from netlrt.seeding import as_generator
 from netlrt.sensitivity import DecisionProblem, Parameter, sobol
 
 

@@ -28,7 +28,7 @@ import yaml
 from scipy import optimize, stats
 
 from ._io import atomic_path
-from ._random import SeedLike, as_generator
+from .seeding import SeedLike, as_generator
 
 #: Probability mass that an ``interval`` encloses unless a parameter says otherwise.
 DEFAULT_MASS = 0.95

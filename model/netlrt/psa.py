@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import decision, engine, voi
-from ._random import SeedLike, as_generator
+from .seeding import SeedLike, as_generator
 from .patient import Patient
 from .vocabulary import MODALITIES, OUTCOMES
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .._random import SeedLike, as_generator
+from ..seeding import SeedLike, as_generator
 from ._problem import DecisionProblem, check_int, html_table, model_problem, resolve_metric
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def analyze(problem: DecisionProblem, *, n: int = 1024, seed: SeedLike = 0, metr
         SALib's base sample size, a power of two (the Sobol sequence's balance needs it). The model is
         evaluated ``n * (D + 2)`` times, or ``n * (2 D + 2)`` with ``second_order``.
     seed : int, numpy Generator or None, default 0
-        Through :func:`netlrt._random.as_generator`; an integer seed for SALib is drawn from it, so an int or
+        Through :func:`netlrt.seeding.as_generator`; an integer seed for SALib is drawn from it, so an int or
         a seeded Generator repeats exactly.
     metric : str or tuple, default "margin"
         The output (see :func:`netlrt.sensitivity.one_way.analyze`). ``"margin"`` is the base-case

@@ -1,0 +1,1 @@
+"""The analysis layer: probabilistic and deterministic sensitivity analysis and value of information."""
