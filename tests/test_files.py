@@ -1,4 +1,4 @@
-"""netlrt.files with real files: symlinks, devices, FIFOs, permissions, report folders, signals."""
+"""netlrt.files with real files: symlinks, devices, FIFOs, permissions, report folders, signals, CSV guard."""
 
 from __future__ import annotations
 
@@ -15,12 +15,15 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import netlrt.files as files
 from netlrt.files import (EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_TERMINATED, MANIFEST, Terminated, atomic_write,
-                          build_folder, handle_interrupt, publish_folder, quiet_broken_pipe, refuse_same_file,
-                          terminate_as_interrupt)
+                          build_folder, csv_safe, csv_safe_frame, handle_interrupt, publish_folder, quiet_broken_pipe,
+                          refuse_same_file, terminate_as_interrupt)
 
 IS_ROOT = os.geteuid() == 0
 
@@ -612,3 +615,50 @@ def test_broken_pipe_exits_quietly_with_the_helper(how):
 def test_quiet_broken_pipe_without_a_real_stdout(capsys):
     assert quiet_broken_pipe() == EXIT_BROKEN_PIPE  # pytest's capture has no file descriptor
 
+
+# ------------------------------------------------------------------------------------------ CSV
+
+@pytest.mark.parametrize("value, expected", [
+    ("=1+1", "'=1+1"), ("+41 79", "'+41 79"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
+    ("\r=1", "'\r=1"), ("p-01", "p-01"), ("", ""), (" =1", " =1"), ("'=1", "'=1"), (-2, -2), (-2.5, -2.5),
+    (None, None), (True, True)])
+def test_csv_safe_known_cases(value, expected):
+    assert csv_safe(value) == expected and type(csv_safe(value)) is type(expected)
+
+
+@given(st.text())
+def test_csv_safe_text_invariant(s):
+    out = csv_safe(s)
+    assert out == (("'" + s) if s[:1] in ("=", "+", "-", "@", "\t", "\r") and s else s)
+    assert not out.startswith(("=", "+", "-", "@", "\t", "\r")) and out.endswith(s)
+
+
+@given(st.one_of(st.integers(), st.floats(allow_nan=False)))
+def test_csv_safe_leaves_numbers_alone(x):
+    assert csv_safe(x) is x
+
+
+def test_csv_safe_frame_text_cells_and_labels_only():
+    df = pd.DataFrame({"patient_id": ["=cmd|' /C calc'!A0", "p2", None], "x": [-1.5, 2.0, 3.0],
+                       "cat": pd.Categorical(["-low", "high", "high"]), "=evil": ["a", "+b", "c"]},
+                      index=pd.Index(["@r1", "r2", "r3"]))
+    df["s"] = pd.array(["-s", "t", pd.NA], dtype="string")
+    original = df.copy()
+    safe = csv_safe_frame(df)
+    assert list(safe.columns) == ["patient_id", "x", "cat", "'=evil", "s"] and list(safe.index) == ["'@r1", "r2", "r3"]
+    assert safe["patient_id"].tolist()[:2] == ["'=cmd|' /C calc'!A0", "p2"] and pd.isna(safe["patient_id"].iloc[2])
+    assert safe["x"].tolist() == [-1.5, 2.0, 3.0] and safe["x"].dtype == float
+    assert safe["cat"].tolist() == ["'-low", "high", "high"] and safe["'=evil"].tolist() == ["a", "'+b", "c"]
+    assert safe["s"].tolist()[:2] == ["'-s", "t"] and pd.isna(safe["s"].iloc[2])
+    pd.testing.assert_frame_equal(df, original)  # the input is not changed
+    text = safe.to_csv()
+    assert "\n=" not in text and ",=" not in text and ",-1.5" in text
+
+
+def test_csv_safe_frame_repeated_and_multiindex_labels():
+    df = pd.DataFrame([["=a", 1, "-b"]], columns=pd.MultiIndex.from_tuples([("g", "=x"), ("g", "n"), ("h", "=x")]))
+    safe = csv_safe_frame(df)
+    assert list(safe.columns) == [("g", "'=x"), ("g", "n"), ("h", "'=x")]
+    assert safe.iloc[0].tolist() == ["'=a", 1, "'-b"]
+    with pytest.raises(ValueError, match="df: expected a pandas DataFrame, got list"):
+        csv_safe_frame([["=a"]])

@@ -3,7 +3,7 @@
 `atomic_write` renames a hidden temporary file onto the target (through symlinks; devices and FIFOs are written
 straight to). `build_folder` and `publish_folder` build a report in a hidden folder inside the target and move its
 files in, replacing only the files an earlier report's manifest lists. `terminate_as_interrupt` makes SIGTERM
-unwind like Ctrl-C, so every cleanup runs on both.
+unwind like Ctrl-C, so every cleanup runs on both. `csv_safe` guards CSV cells against formula injection.
 """
 
 from __future__ import annotations
@@ -17,11 +17,14 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "MANIFEST", "Terminated", "atomic_write",
-           "build_folder", "handle_interrupt", "publish_folder", "quiet_broken_pipe", "refuse_same_file",
-           "terminate_as_interrupt"]
+           "build_folder", "csv_safe", "csv_safe_frame", "handle_interrupt", "publish_folder", "quiet_broken_pipe",
+           "refuse_same_file", "terminate_as_interrupt"]
 
 MANIFEST = ".netlrt-report.json"
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C
@@ -29,6 +32,7 @@ EXIT_TERMINATED = 143  # 128 + SIGTERM
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a C tool whose reader went away
 
 _BUILD_PREFIX = ".netlrt-build-"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _MAX_LINKS = 40  # the kernel's own limit on symlinks followed in one lookup
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 T = TypeVar("T")
@@ -600,3 +604,76 @@ def quiet_broken_pipe() -> int:
         os.close(devnull)
     return EXIT_BROKEN_PIPE
 
+
+# ------------------------------------------------------------------------------------------ CSV
+
+def csv_safe(value: T) -> T | str:
+    """Guard a CSV cell against spreadsheet formula injection: text starting ``= + - @``, tab or carriage return
+    gets a leading apostrophe, which spreadsheets show as text.
+
+    Parameters
+    ----------
+    value : object
+        A cell value; only ``str`` is ever changed, so numbers (negative ones too) stay numbers.
+
+    Returns
+    -------
+    object
+        ``value``, or ``"'" + value``.
+
+    Examples
+    --------
+    >>> csv_safe("=HYPERLINK(\\"http://x\\")"), csv_safe("-2"), csv_safe(-2.5), csv_safe("p-01")
+    ('\\'=HYPERLINK("http://x")', "'-2", -2.5, 'p-01')
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with `csv_safe` applied to every text cell, column label and index label.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table about to be written with ``to_csv``; it is not changed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same shape and order; numeric columns untouched; text (object, string, categorical) columns guarded.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> csv_safe_frame(pd.DataFrame({"patient_id": ["=1+1", "p2"], "x": [-1.0, 2.0]})).to_csv(index=False)
+    "patient_id,x\\n'=1+1,-1.0\\np2,2.0\\n"
+    """
+    import pandas as pd
+
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"df: expected a pandas DataFrame, got {type(df).__name__}")
+    out = df.copy()
+    out.columns = pd.RangeIndex(df.shape[1])  # positions: column labels may repeat
+    for i in range(df.shape[1]):
+        if _is_text(out[i].dtype):
+            out[i] = out[i].astype(object).map(csv_safe)
+    out.columns = _safe_labels(df.columns)
+    out.index = _safe_labels(df.index)
+    return out
+
+
+def _is_text(dtype: Any) -> bool:
+    import pandas as pd
+
+    return dtype == object or isinstance(dtype, (pd.StringDtype, pd.CategoricalDtype))
+
+
+def _safe_labels(index: pd.Index) -> pd.Index:
+    import pandas as pd
+
+    if isinstance(index, pd.MultiIndex):
+        return pd.MultiIndex.from_arrays([_safe_labels(index.get_level_values(i)) for i in range(index.nlevels)],
+                                         names=index.names)
+    return index.map(csv_safe) if _is_text(index.dtype) else index
