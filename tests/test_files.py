@@ -95,6 +95,20 @@ def test_failure_in_the_block_leaves_old_file_and_no_temp(tmp_path, exc):
     assert f.read_text() == "old" and os.listdir(tmp_path) == ["a.csv"]
 
 
+def test_failure_to_sync_is_a_value_error_and_leaves_no_temp(tmp_path, monkeypatch):
+    f = tmp_path / "a.csv"
+    f.write_text("old")
+
+    def full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(files.os, "fsync", full)
+    with pytest.raises(ValueError, match=r"^--out: cannot write .*a.csv': No space left on device$"):
+        write(f, "new", what="--out")
+    monkeypatch.undo()
+    assert f.read_text() == "old" and os.listdir(tmp_path) == ["a.csv"]
+
+
 def test_temp_file_is_hidden_beside_target_while_writing(tmp_path):
     with atomic_write(tmp_path / "out.csv") as fh:
         (tmp,) = os.listdir(tmp_path)

@@ -202,7 +202,8 @@ def atomic_write(path: str | os.PathLike[str], *, what: str = "out", mode: str =
     finally:
         with _critical():
             if f is not None:
-                f.close()
+                with suppress(OSError):  # a second failed flush (disk still full) must not keep the unlink from running
+                    f.close()
             if tmp is not None:
                 with suppress(FileNotFoundError):
                     os.unlink(tmp)
