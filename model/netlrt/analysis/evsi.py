@@ -65,7 +65,7 @@ from .study_design import (BinomialOutcome, ExponentialMedian, LogNormalEstimate
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..voi import Estimate  # the same module as _voi() below
+    from .voi import Estimate  # the same module as _voi() below
 
 __all__ = ["BinomialOutcome", "ENBSResult", "EVSICurve", "ExponentialMedian", "LogNormalEstimate", "Measurement",
            "PopulationScale", "StudyDesign", "TwoArmRatio", "enbs", "evsi", "evsi_curve", "population_value"]
@@ -73,7 +73,7 @@ __all__ = ["BinomialOutcome", "ENBSResult", "EVSICurve", "ExponentialMedian", "L
 
 def _voi() -> Any:
     """netlrt's EVPI/EVPPI module, imported here only (it moves to ``netlrt.analysis.voi``; scipy loads lazily)."""
-    from .. import voi
+    from . import voi
 
     return voi
 

@@ -12,7 +12,9 @@ True
 
 from __future__ import annotations
 
-from .structure import NODE, NODES
+from .declarations import NODE, NODES
+
+__all__ = ["LAYER", "layered_positions", "layers"]
 
 #: Row of each node kind, top (0) to bottom.
 LAYER: dict[str, int] = {"finding": 0, "decision": 0, "intermediate": 1, "outcome": 2}

@@ -49,7 +49,7 @@ from scipy import sparse
 from scipy.interpolate import BSpline
 from scipy.stats import rankdata
 
-from .seeding import SeedLike, as_generator
+from ..seeding import SeedLike, as_generator
 
 #: Basis functions per parameter tried by generalised cross-validation (cubic B-splines need >= 4).
 BASIS_SIZES: tuple[int, ...] = (4, 6, 8, 12, 16, 24, 32, 48)

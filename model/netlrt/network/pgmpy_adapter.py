@@ -14,8 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from .cpds import build_tables
-from .structure import NODES
+from .declarations import NODES
+from .tables import Tables
+
+__all__ = ["FORMATS", "build_network", "property_text", "query_yes", "read_network", "reader", "write_network",
+           "writer"]
 
 
 @cache
@@ -33,25 +36,29 @@ def _pgmpy() -> SimpleNamespace:
                            DiscreteBayesianNetwork=DiscreteBayesianNetwork, readwrite=readwrite)
 
 
-def build_network(values: Mapping[str, float]) -> Any:
-    """A pgmpy ``DiscreteBayesianNetwork`` whose CPDs come from one set of parameter values.
+def build_network(tables: Tables, population: Mapping[str, Mapping[str, float]]) -> Any:
+    """A pgmpy ``DiscreteBayesianNetwork`` from one draw of tables (``model.network`` uses the predictive ones).
 
-    Roots (the findings and the modality) get uniform CPDs: they are always observed in an
-    evaluation, so their marginals never enter a result.
+    A finding's CPD is its population shares, so a query that leaves it out averages over it exactly as
+    :func:`netlrt.network.engine.expect` does. The modality is a decision, always set in a query; its
+    CPD is uniform and never enters a result.
     """
+    if tables.n != 1:
+        raise ValueError(f"tables: a pgmpy network holds one draw; got {tables.n} (use tables.mean())")
     pg = _pgmpy()
-    tables = build_tables(values)
     names = {n.name: list(n.states) for n in NODES}
     model = pg.DiscreteBayesianNetwork([(p, n.name) for n in NODES for p in n.parents])
     model.add_nodes_from(names)  # roots without edges would otherwise be missing
+    model.name = "netlrt"
     cpds = []
     for node in NODES:
         card = len(node.states)
         if not node.parents:
-            cpds.append(pg.TabularCPD(node.name, card, np.full((card, 1), 1.0 / card),
-                                      state_names={node.name: names[node.name]}))
+            shares = population.get(node.name)
+            values = np.full(card, 1.0 / card) if shares is None else np.array([shares[s] for s in node.states])
+            cpds.append(pg.TabularCPD(node.name, card, values.reshape(card, 1), state_names={node.name: names[node.name]}))
             continue
-        table = np.asarray(tables[node.name][0])
+        table = np.asarray(tables.cpds[node.name][0])
         cpds.append(pg.TabularCPD(
             node.name, card, table.reshape(card, -1),
             evidence=list(node.parents), evidence_card=[len(names[p]) for p in node.parents],

@@ -1,0 +1,55 @@
+"""Checks of arguments shared by every layer: one wording for each kind of mistake.
+
+Examples
+--------
+>>> positive_int("n_draws", 10)
+10
+>>> positive_int("n_draws", True)
+Traceback (most recent call last):
+...
+ValueError: n_draws: expected a positive integer, got True
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+__all__ = ["finite_number", "positive_int"]
+
+
+def positive_int(name: str, value: Any, *, minimum: int = 1, maximum: int | None = None) -> int:
+    """``value`` as an int in ``[minimum, maximum]``; ``ValueError`` naming ``name`` otherwise.
+
+    A bool is not an integer here, and neither is a float such as ``2.0``.
+    """
+    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool) and type(value).__name__ != "bool_"
+    if not ok or value < minimum or (maximum is not None and value > maximum):
+        what = "a positive integer" if minimum == 1 and maximum is None else \
+            f"an integer >= {minimum}" + (f" and <= {maximum:,}" if maximum is not None else "")
+        raise ValueError(f"{name}: expected {what}, got {value!r}")
+    return int(value)
+
+
+def finite_number(name: str, value: Any, *, low: float = -math.inf, high: float = math.inf) -> float:
+    """``value`` as a float in ``[low, high]``; ``ValueError`` naming ``name``, the value and the range.
+
+    Examples
+    --------
+    >>> finite_number("x", "2.0", low=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: x: '2.0' is text, not a number; allowed: a number >= 0
+    """
+    rng = (f"a number in [{low:g}, {high:g}]" if math.isfinite(low) and math.isfinite(high) else
+           f"a number >= {low:g}" if math.isfinite(low) else f"a number <= {high:g}" if math.isfinite(high) else
+           "a finite number")
+    if isinstance(value, str):
+        raise ValueError(f"{name}: {value!r} is text, not a number; allowed: {rng}")
+    if isinstance(value, bool) or type(value).__name__ == "bool_" or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name}: {value!r} ({type(value).__name__}) is not allowed; allowed: {rng}")
+    x = float(value)
+    if not math.isfinite(x) or not low <= x <= high:
+        raise ValueError(f"{name}: {value!r} is out of range; allowed: {rng}")
+    return x

@@ -1,0 +1,282 @@
+"""The one batch evaluation core: many patients x many parameter draws -> outcomes, QALY terms, decisions.
+
+:class:`Evaluator` holds a validated set of priors and evaluates patients for any parameter draws:
+
+* :meth:`Evaluator.batch` gives arrays with named dimensions ``(draw, patient, modality, outcome)`` and
+  ``(draw, patient, modality, term)``, for the PSA, cohorts, the what-if and the sensitivity analyses;
+* :meth:`Evaluator.bayes` gives the Bayes decision: expected QALYs averaged over parameter uncertainty,
+  computed on a fixed internal sample of the priors (:data:`INTERNAL_REPLICATES` independent Latin
+  hypercube samples of :data:`INTERNAL_POINTS` draws), with its Monte Carlo standard error from the
+  spread of the replicates, and the probability each modality is best.
+
+Averages over draws are exact through the draw-averaged (predictive) tables, since every result is linear
+in the tables (:mod:`netlrt.network.engine`); that is also why ``model.network``'s CPDs, the predictive
+tables, give the same outcome probabilities in pgmpy.
+
+Examples
+--------
+>>> from netlrt.evidence.priors_files import load_priors
+>>> from netlrt.evidence.patient import Patient
+>>> ev = Evaluator(load_priors())
+>>> b = ev.batch([Patient(grade="G1"), Patient(grade="G3")])
+>>> b.utility.shape, b.dims
+((1, 2, 4), ('draw', 'patient', 'modality'))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from ..evidence.patient import Patient
+from ..evidence.priors import PriorSet
+from ..evidence.vocabulary import MODALITIES
+from ..network.declarations import NODE, NODES, OUTCOMES, ROOTS
+from ..network.engine import DEFAULT_CHUNK, RootEvidence, expect
+from ..network.tables import STATES, Tables, build_tables
+from . import policy
+from .utility import TERM, TERMS, term_tables
+
+__all__ = ["Batch", "Bayes", "Evaluator", "INTERNAL_POINTS", "INTERNAL_REPLICATES", "INTERNAL_SEED"]
+
+INTERNAL_REPLICATES, INTERNAL_POINTS, INTERNAL_SEED = 8, 512, 20170401
+_NODES_REPORTED = (*OUTCOMES, "procedure_sessions")
+TERM_NAMES: tuple[str, ...] = tuple(t.name for t in TERMS)
+
+
+def uses() -> dict[str, tuple[str, str]]:
+    """Prior id -> (role, who uses it): every prior the declarations read."""
+    out: dict[str, tuple[str, str]] = {}
+    for node in NODES:
+        out.update({k: (role, f"node {node.name}") for k, role in node.priors().items()})
+    for term in TERMS:
+        out.update({k: (role, f"utility term {term.name}") for k, role in term.priors.items()})
+    out.update({"ecog_max": ("ecog", "the eligibility rule"),
+                "lung_shunt_warn_percent": ("percent", "the lung shunt warning")})
+    return out
+
+
+@dataclass(frozen=True)
+class RootTables:
+    """Every reported node and every utility term as a table over its roots, for ``n`` draws."""
+
+    n: int
+    arrays: Mapping[str, tuple[np.ndarray, tuple[str, ...]]]
+
+    @classmethod
+    def build(cls, values: Mapping[str, np.ndarray], population: Mapping[str, Mapping[str, float]]) -> RootTables:
+        return cls.from_tables(build_tables(values, population), values)
+
+    @classmethod
+    def from_tables(cls, tables: Tables, values: Mapping[str, np.ndarray]) -> RootTables:
+        arrays = {name: tables.over_roots(name) for name in _NODES_REPORTED}
+        arrays.update({f"term:{k}": v for k, v in term_tables(tables, values).items()})
+        return cls(tables.n, arrays)
+
+    def mean(self) -> RootTables:
+        return RootTables(1, {k: (a.mean(axis=0, keepdims=True), r) for k, (a, r) in self.arrays.items()})
+
+    def groups(self, count: int) -> RootTables:
+        """Averages within ``count`` equal consecutive groups of draws (one per replicate)."""
+        return RootTables(count, {k: (a.reshape((count, -1) + a.shape[1:]).mean(axis=1), r)
+                                  for k, (a, r) in self.arrays.items()})
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Evaluation of patients x modalities for ``n`` draws.
+
+    Attributes
+    ----------
+    outcomes : ndarray
+        ``(draw, patient, modality, outcome)``: P(outcome = yes), outcomes as :data:`netlrt.OUTCOMES`.
+    terms : ndarray
+        ``(draw, patient, modality, term)``: QALYs of each utility term (preference multipliers applied).
+    sessions : ndarray
+        ``(draw, patient, modality)``: expected arterial procedures of the course.
+    """
+
+    outcomes: np.ndarray
+    terms: np.ndarray
+    sessions: np.ndarray
+    dims = ("draw", "patient", "modality")
+
+    @property
+    def utility(self) -> np.ndarray:
+        """``(draw, patient, modality)``: expected QALYs, the sum of the terms."""
+        return self.terms.sum(axis=-1)
+
+
+@dataclass(frozen=True)
+class Bayes:
+    """The Bayes decision for patients: averages over the internal sample, per patient and modality.
+
+    Attributes
+    ----------
+    mean : Batch
+        The draw-averaged batch (one draw): predictive outcomes, expected terms and QALYs.
+    mc_se : ndarray
+        ``(patient, modality)``: Monte Carlo standard error of the expected QALYs.
+    gap_se : ndarray
+        ``(patient,)``: Monte Carlo standard error of the gap between the best two modalities.
+    prob_best : ndarray
+        ``(patient, modality)``: share of internal draws in which each modality is best.
+    best : ndarray
+        ``(patient,)``: index of the recommended modality (eligibility not applied).
+    """
+
+    mean: Batch
+    mc_se: np.ndarray
+    gap_se: np.ndarray
+    prob_best: np.ndarray
+    best: np.ndarray
+
+
+class Evaluator:
+    """Evaluates patients under a validated set of priors.
+
+    Parameters
+    ----------
+    priors : PriorSet
+        Checked against what the declarations use (:meth:`PriorSet.check_uses`) on construction.
+    """
+
+    def __init__(self, priors: PriorSet):
+        priors.check_uses(uses(), TERM_NAMES)
+        self.priors = priors
+
+    @cached_property
+    def internal_values(self) -> dict[str, np.ndarray]:
+        """The fixed internal sample of every parameter: independent Latin hypercube replicates, draw-major.
+
+        Within a replicate each parameter takes one value from each of :data:`INTERNAL_POINTS` equal-probability
+        strata, which removes most of the sampling error of the (nearly additive) expected QALYs; the
+        replicates are independent, so their spread gives an honest Monte Carlo standard error.
+        """
+        ids = self.priors.uncertain
+        rng = np.random.default_rng(INTERNAL_SEED)
+        m = INTERNAL_POINTS
+        u = np.concatenate([(np.argsort(rng.random((m, len(ids))), axis=0) + rng.random((m, len(ids)))) / m
+                            for _ in range(INTERNAL_REPLICATES)])
+        return self.priors.ppf(u, ids, fast=True)
+
+    @cached_property
+    def internal_tables(self) -> Tables:
+        """The network's tables for every draw of the internal sample."""
+        return build_tables(self.internal_values, self.priors.population)
+
+    @cached_property
+    def internal(self) -> RootTables:
+        """The internal sample's node and utility-term tables over their roots."""
+        return RootTables.from_tables(self.internal_tables, self.internal_values)
+
+    @cached_property
+    def replicates(self) -> RootTables:
+        """The internal sample's tables averaged within each replicate (for the Monte Carlo error)."""
+        return self.internal.groups(INTERNAL_REPLICATES)
+
+    @cached_property
+    def predictive(self) -> RootTables:
+        """The internal sample's draw-averaged tables: the Bayes expectations, exactly."""
+        return self.internal.mean()
+
+    def multipliers(self, preference: str | Mapping[str, float]) -> np.ndarray:
+        """``(term,)`` multipliers of a preference: a profile name or a mapping term -> multiplier."""
+        if isinstance(preference, str):
+            if preference not in self.priors.profiles:
+                raise ValueError(f"preference: unknown profile {preference!r}; allowed: "
+                                 f"{', '.join(self.priors.profiles)} or a mapping utility term -> multiplier")
+            preference = self.priors.profiles[preference]["multipliers"]
+        bad = [t for t in preference if t not in TERM]
+        if bad:
+            raise ValueError(f"preference: unknown utility term {bad[0]!r}; allowed: {', '.join(TERM_NAMES)}")
+        return np.array([preference.get(t, 1.0) for t in TERM_NAMES])
+
+    def evidence(self, patients: Sequence[Patient]) -> RootEvidence:
+        """Root evidence rows for every (patient, modality) pair, modality varying fastest."""
+        index = {}
+        for root in ROOTS:
+            if root == "modality":
+                index[root] = np.tile(np.arange(len(MODALITIES)), len(patients))
+                continue
+            states = STATES[root]
+            per_patient = [states.index(s) if (s := p.evidence().get(root)) is not None else -1 for p in patients]
+            index[root] = np.repeat(np.asarray(per_patient, dtype=np.intp), len(MODALITIES))
+        shares = {r: np.array([self.priors.population[r][s] for s in STATES[r]]) for r in ROOTS if r != "modality"}
+        return RootEvidence(index, shares)
+
+    def batch(self, patients: Sequence[Patient], values: Mapping[str, np.ndarray] | None = None, *,
+              tables: RootTables | None = None, chunk_size: int = DEFAULT_CHUNK) -> Batch:
+        """Evaluate ``patients`` for parameter draws.
+
+        Parameters
+        ----------
+        patients
+            The patients (validated :class:`~netlrt.Patient` objects).
+        values
+            Parameter id -> draws ``(n,)``; ``None`` for the prior means (one draw).
+        tables
+            Precomputed tables instead of ``values`` (e.g. :attr:`predictive`).
+        chunk_size
+            Draws built together, so memory stays bounded for millions of draws.
+
+        Returns
+        -------
+        Batch
+        """
+        for p in patients:
+            if not isinstance(p, Patient):
+                raise ValueError(f"patient: expected a netlrt.Patient, got {type(p).__name__}")
+        ev = self.evidence(patients)
+        mult = np.stack([self.multipliers(p.preference) for p in patients]) if patients else np.ones((0, len(TERMS)))
+        if tables is not None:
+            return self._run(tables, ev, mult, len(patients))
+        if values is None:
+            values = self.priors.means()
+        arrays = {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in values.items()}
+        n = max(len(a) for a in arrays.values())
+        parts = []
+        for start in range(0, n, chunk_size):
+            block = {k: a[start:start + chunk_size] if len(a) == n else a for k, a in arrays.items()}
+            parts.append(self._run(RootTables.build(block, self.priors.population), ev, mult, len(patients)))
+        if len(parts) == 1:
+            return parts[0]
+        return Batch(*(np.concatenate([getattr(b, f) for b in parts]) for f in ("outcomes", "terms", "sessions")))
+
+    def _run(self, tables: RootTables, ev: RootEvidence, mult: np.ndarray, n_patients: int) -> Batch:
+        n, m = tables.n, len(MODALITIES)
+        shape = (n, n_patients, m)
+        if n_patients == 0:
+            return Batch(np.empty(shape + (len(OUTCOMES),)), np.empty(shape + (len(TERMS),)), np.empty(shape))
+        outcomes = np.stack([expect(*tables.arrays[o], ev)[:, :, 1] for o in OUTCOMES], axis=-1)
+        terms = np.stack([expect(*tables.arrays[f"term:{t}"], ev)[:, :, 0] for t in TERM_NAMES], axis=-1)
+        sessions = expect(*tables.arrays["procedure_sessions"], ev) @ np.arange(1, len(NODE["procedure_sessions"].states)
+                                                                            + 1)
+        terms = terms.reshape(shape + (len(TERMS),)) * mult[None, :, None, :]
+        return Batch(outcomes.reshape(shape + (len(OUTCOMES),)), terms, sessions.reshape(shape))
+
+    def bayes(self, patients: Sequence[Patient], *, prob_best: bool = True) -> Bayes:
+        """The Bayes decision for ``patients`` (see the module docstring).
+
+        ``prob_best=False`` skips the per-draw evaluation (the probabilities come back as NaN), for cohorts.
+        """
+        mean = self.batch(patients, tables=self.predictive)
+        reps = self.batch(patients, tables=self.replicates).utility
+        mc_se = reps.std(axis=0, ddof=1) / np.sqrt(INTERNAL_REPLICATES)
+        u = mean.utility[0]
+        best = policy.best_index(u)
+        order = np.argsort(-u, axis=-1, kind="stable")
+        rows = np.arange(len(patients))
+        gaps = reps[:, rows, order[:, 0]] - reps[:, rows, order[:, 1]] if len(patients) and u.shape[1] > 1 \
+            else np.zeros((INTERNAL_REPLICATES, len(patients)))
+        gap_se = gaps.std(axis=0, ddof=1) / np.sqrt(INTERNAL_REPLICATES)
+        if prob_best and len(patients):
+            draws = self.batch(patients, tables=self.internal).utility
+            winners = policy.best_index(draws)
+            pb = np.stack([(winners == j).mean(axis=0) for j in range(len(MODALITIES))], axis=-1)
+        else:
+            pb = np.full(u.shape, np.nan)
+        return Bayes(mean, mc_se, gap_se, pb, best)

@@ -1,0 +1,168 @@
+"""The utility: expected quality-adjusted life-years (QALYs), as a sum of named terms.
+
+For a modality, the QALYs are
+
+* ``survival``: restricted mean survival to the horizon, discounted, times the utility of life with treated
+  disease (:func:`netlrt.network.forms.discounted_life_years`);
+* ``procedure_death``: minus that, times the probability of dying within 30 days of the course;
+* ``uncontrolled_symptoms``: minus P(hormonal symptoms not resolved) x disutility x years;
+* ``postembolization_syndrome``, ``overnight_stay``: minus P(per treatment session) x expected sessions x
+  disutility x days / 365.25;
+* ``procedure_sessions``: minus expected arterial procedures x disutility x days / 365.25;
+* one term per complication (abscess, biliary injury, carcinoid crisis, kidney injury, decompensation):
+  minus P(event in the course) x disutility x days / 365.25.
+
+Objective response enters no term: it is a surrogate whose value is counted through survival and symptoms,
+and counting it again would count the same benefit twice. Short-term events are not discounted (they fall
+in the first months). A preference profile multiplies named terms (``priors/utilities.yaml``).
+
+Each term is computed per parameter draw as a table over the root nodes it depends on, so the engine takes
+its exact expectation over unknown findings, and its average over draws is the Bayes expected value.
+
+Examples
+--------
+>>> [t.name for t in TERMS][:3]
+['survival', 'procedure_death', 'uncontrolled_symptoms']
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..network.forms import discounted_life_years
+from ..network.tables import Tables
+
+__all__ = ["DAYS_PER_YEAR", "TERM", "TERMS", "Term", "term_tables"]
+
+DAYS_PER_YEAR = 365.25
+Array = tuple[np.ndarray, tuple[str, ...]]  # (n, 1, *root_cards) and its roots
+
+
+@dataclass(frozen=True)
+class Term:
+    """One named part of the QALYs: its label, the priors it reads (id -> role) and how it is computed."""
+
+    name: str
+    label: str
+    priors: Mapping[str, str]
+    compute: Callable[[Tables, Mapping[str, np.ndarray]], Array]
+
+
+def _product(*factors: Array) -> Array:
+    """Elementwise product of tables over (possibly different) roots, on the union of their roots."""
+    from ..network.declarations import ROOTS
+
+    roots = tuple(r for r in ROOTS if any(r in f[1] for f in factors))
+    letter = dict(zip(ROOTS, (c for c in string.ascii_letters if c not in "ns")))
+    subs = ",".join("ns" + "".join(letter[r] for r in f[1]) for f in factors)
+    out = "ns" + "".join(letter[r] for r in roots)
+    n = max(f[0].shape[0] for f in factors)
+    return np.einsum(f"{subs}->{out}", *(np.broadcast_to(f[0], (n,) + f[0].shape[1:]) for f in factors)), roots
+
+
+def _state(tables: Tables, node: str, index: int) -> Array:
+    table, roots = tables.over_roots(node)
+    return table[:, index:index + 1], roots
+
+
+def _mean_count(tables: Tables, node: str) -> Array:
+    """Expected count of a node whose states are one, two, three, ... (sessions)."""
+    table, roots = tables.over_roots(node)
+    counts = np.arange(1, table.shape[1] + 1).reshape((1, -1) + (1,) * (table.ndim - 2))
+    return (table * counts).sum(axis=1, keepdims=True), roots
+
+
+def _scalar(x: np.ndarray) -> Array:
+    return np.asarray(x, dtype=float).reshape(-1, 1), ()
+
+
+def _qalys_alive(tables: Tables, v: Mapping[str, np.ndarray]) -> Array:
+    from ..network.declarations import NODE
+
+    hazard = tables.hazards["survival_3y"]
+    years = discounted_life_years(hazard, v["horizon_years"].reshape((-1,) + (1,) * (hazard.ndim - 1)),
+                                  v["discount_rate"].reshape((-1,) + (1,) * (hazard.ndim - 1)))
+    u = v["utility_alive"].reshape((-1,) + (1,) * (hazard.ndim - 1))
+    return (u * years)[:, None], NODE["survival_3y"].parents
+
+
+def _survival(tables: Tables, v: Mapping[str, np.ndarray]) -> Array:
+    return _qalys_alive(tables, v)
+
+
+def _procedure_death(tables: Tables, v: Mapping[str, np.ndarray]) -> Array:
+    table, roots = _product(_qalys_alive(tables, v), _state(tables, "death_30d", 1))
+    return -table, roots
+
+
+def _loss(v: Mapping[str, np.ndarray], name: str, *, days: bool = True) -> Array:
+    duration = v[f"days_{name}"] / DAYS_PER_YEAR if days else v[f"years_{name}"]
+    return _scalar(v[f"disutility_{name}"] * duration)
+
+
+def _event(outcome: str, *, per_session: bool = False, loss: str | None = None) -> Callable[..., Array]:
+    def compute(tables: Tables, v: Mapping[str, np.ndarray]) -> Array:
+        factors = [_state(tables, outcome, 1), _loss(v, loss or outcome)]
+        if per_session:
+            factors.append(_mean_count(tables, "treatment_sessions"))
+        table, roots = _product(*factors)
+        return -table, roots
+    return compute
+
+
+def _symptoms(tables: Tables, v: Mapping[str, np.ndarray]) -> Array:
+    table, roots = _product(_state(tables, "symptom_control", 0), _loss(v, "uncontrolled_symptoms", days=False))
+    return -table, roots
+
+
+def _sessions(tables: Tables, v: Mapping[str, np.ndarray]) -> Array:
+    table, roots = _product(_mean_count(tables, "procedure_sessions"), _loss(v, "procedure_session"))
+    return -table, roots
+
+
+def _loss_priors(name: str, *, days: bool = True) -> dict[str, str]:
+    return {f"disutility_{name}": "disutility", (f"days_{name}" if days else f"years_{name}"): "days" if days
+            else "years"}
+
+
+_QALY = {"utility_alive": "utility", "horizon_years": "years", "discount_rate": "discount_rate"}
+_EVENTS = ("hepatic_abscess", "biliary_injury", "carcinoid_crisis", "renal_injury", "hepatic_failure")
+_EVENT_LABELS = {"hepatic_abscess": "Hepatic abscess", "biliary_injury": "Biliary injury",
+                 "carcinoid_crisis": "Carcinoid crisis", "renal_injury": "Kidney injury",
+                 "hepatic_failure": "Hepatic decompensation"}
+
+#: The terms, in the order tables show them. Their names are what preference profiles multiply.
+TERMS: tuple[Term, ...] = (
+    Term("survival", "Quality-adjusted survival (discounted, to the horizon)", _QALY, _survival),
+    Term("procedure_death", "Death within 30 days of the course", _QALY, _procedure_death),
+    Term("uncontrolled_symptoms", "Hormonal symptoms not resolved", _loss_priors("uncontrolled_symptoms", days=False),
+         _symptoms),
+    Term("postembolization_syndrome", "Post-embolization syndrome", _loss_priors("postembolization_syndrome"),
+         _event("postembolization_syndrome", per_session=True)),
+    Term("overnight_stay", "Overnight hospital stays", _loss_priors("overnight_stay"),
+         _event("overnight_stay", per_session=True)),
+    Term("procedure_sessions", "Arterial procedures (treatment and mapping)", _loss_priors("procedure_session"),
+         _sessions),
+    *(Term(e, _EVENT_LABELS[e], _loss_priors(e), _event(e)) for e in _EVENTS),
+)
+TERM: dict[str, Term] = {t.name: t for t in TERMS}
+
+
+def term_tables(tables: Tables, values: Mapping[str, np.ndarray]) -> dict[str, Array]:
+    """Every term's QALY table over its roots, ``(n, 1, *root_cards)``, for the draws of ``tables``.
+
+    Examples
+    --------
+    >>> from netlrt.evidence.priors_files import load_priors
+    >>> from netlrt.network.tables import build_tables
+    >>> priors = load_priors()
+    >>> t = term_tables(build_tables(priors.means(), priors.population), priors.means())
+    >>> t["survival"][1]
+    ('modality', 'grade', 'burden', 'extrahepatic')
+    """
+    v = {k: np.broadcast_to(np.atleast_1d(np.asarray(x, dtype=float)), (tables.n,)) for k, x in values.items()}
+    return {t.name: t.compute(tables, v) for t in TERMS}

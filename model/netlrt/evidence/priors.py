@@ -1,0 +1,514 @@
+"""Priors with provenance: one model parameter each, validated once, on load.
+
+A parameter carries its distribution, the interval the distribution encodes, the *reading rule* by which
+that interval was read from the evidence (see ``docs/model.md``), and where the numbers come from:
+``source: article`` with verbatim quotes and the article's reference numbers, or ``source: assumption``
+with the reasoning (a quote may still support a stated direction). :func:`parse_prior` checks one entry;
+:class:`PriorSet` is the validated collection; :mod:`netlrt.evidence.priors_files` reads folders of YAML.
+
+Examples
+--------
+>>> p = parse_prior("x.yaml", "area", 0, {
+...     "id": "p", "description": "A probability", "unit": "probability", "distribution": "beta",
+...     "rule": "assumption", "interval": [0.1, 0.5], "reading": "Wide.", "source": "assumption",
+...     "reasoning": "Nothing is known, so the interval is wide.", "params": {"a": 3.2, "b": 8.5}},
+...     refit=True)
+>>> p.low < p.mean < p.high
+True
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..seeding import SeedLike, as_generator
+from . import fitting
+
+__all__ = ["DEFAULT_MASS", "FIT_TOLERANCE", "Prior", "PriorSet", "ROLES", "RULES", "Role", "changed_prior",
+           "parse_prior", "study_mass"]
+
+DEFAULT_MASS = 0.95
+#: Largest relative error allowed between a distribution's quantiles and its stated interval.
+FIT_TOLERANCE = 0.01
+
+
+@dataclass(frozen=True)
+class Role:
+    """What a parameter is used as: its unit, the families allowed and the range of its values."""
+
+    unit: str
+    families: tuple[str, ...]
+    low: float
+    high: float
+    open_low: bool = False
+    open_high: bool = False
+
+    def contains(self, x: float) -> bool:
+        above = x > self.low if self.open_low else x >= self.low
+        below = x < self.high if self.open_high else x <= self.high
+        return math.isfinite(x) and above and below
+
+    def describe(self) -> str:
+        lo, hi = ("(" if self.open_low else "[") + f"{self.low:g}", f"{self.high:g}" + (")" if self.open_high else "]")
+        return f"unit {self.unit!r}, a {' or '.join(self.families)} value in {lo}, {hi}"
+
+
+_POS = {"low": 0.0, "high": math.inf, "open_low": True, "open_high": True}
+#: Role name -> Role. The network and decision declarations say which role each prior plays.
+ROLES: dict[str, Role] = {
+    "probability": Role("probability", ("beta", "fixed"), 0.0, 1.0),
+    "odds_ratio": Role("odds ratio", ("lognormal", "fixed"), **_POS),
+    "hazard_ratio": Role("hazard ratio", ("lognormal", "fixed"), **_POS),
+    "years": Role("years", ("lognormal", "fixed"), **_POS),
+    "days": Role("days", ("lognormal", "fixed"), **_POS),
+    "utility": Role("utility", ("beta", "fixed"), 0.0, 1.0),
+    "disutility": Role("disutility", ("beta", "fixed"), 0.0, 1.0),
+    "discount_rate": Role("rate per year", ("fixed",), 0.0, 1.0, open_high=True),
+    "ecog": Role("ECOG", ("fixed",), 0.0, 4.0),
+    "percent": Role("percent", ("fixed",), 0.0, 100.0),
+}
+UNITS = {r.unit for r in ROLES.values()}
+
+#: Reading rule -> (source it implies, one-line statement). ``docs/model.md`` states each in full.
+RULES: dict[str, tuple[str, str]] = {
+    "study_range": ("article", "a range of k study results covers (k-1)/(k+1) of the predictive distribution"),
+    "study_maximum": ("article", "'up to x' across k studies: x is the largest of k results, read like a range "
+                      "whose smallest end is assumed"),
+    "case_report": ("article", "a number from one of the article's cases, the centre of an assumed spread"),
+    "direction": ("assumption", "a stated direction without a size: a 95% interval with one end at no effect"),
+    "exchangeable": ("assumption", "no comparative statement: an effect centred on no difference"),
+    "assumption": ("assumption", "no number in the article: a deliberately wide interval with its reasoning"),
+    "fixed": ("either", "a point value: a threshold, a convention or a logical certainty"),
+}
+_REQUIRED = ("id", "description", "unit", "distribution", "rule", "source", "params")
+_OPTIONAL = ("interval", "mass", "reading", "quote", "refs", "quoted_values", "quote_scale", "reasoning",
+             "modified", "studies", "updates")
+
+
+def study_mass(k: int) -> float:
+    """Share of the predictive distribution that the range of ``k`` exchangeable study results covers.
+
+    The smallest and largest of ``k`` draws from a continuous distribution enclose on average
+    ``(k - 1) / (k + 1)`` of it.
+
+    Examples
+    --------
+    >>> study_mass(5)
+    0.6666666666666666
+    """
+    return (k - 1) / (k + 1)
+
+
+@dataclass(frozen=True)
+class Prior:
+    """One model parameter: its distribution and its provenance (see the module docstring)."""
+
+    id: str
+    description: str
+    unit: str
+    distribution: str
+    params: Mapping[str, float]
+    source: str
+    rule: str
+    interval: tuple[float, float] | None = None
+    mass: float = DEFAULT_MASS
+    reading: str = ""
+    quotes: tuple[str, ...] = ()
+    refs: tuple[int, ...] = ()
+    quoted_values: tuple[float, ...] = ()
+    quote_scale: float = 1.0
+    reasoning: str = ""
+    modified: str = ""
+    updates: tuple[str, ...] = ()
+    area: str = ""
+    file: str = ""
+
+    @property
+    def is_fixed(self) -> bool:
+        """True for a point value, never varied in analyses."""
+        return self.distribution == "fixed"
+
+    @property
+    def quote(self) -> str:
+        """The supporting sentences of the article, joined (empty when there are none)."""
+        return " [...] ".join(self.quotes)
+
+    @property
+    def mean(self) -> float:
+        return fitting.mean(self.distribution, self.params)
+
+    def ppf(self, q: np.ndarray | float) -> np.ndarray:
+        """Quantiles of the prior; for a fixed parameter, the value whatever ``q``."""
+        return fitting.ppf(self.distribution, self.params, q)
+
+    @property
+    def low(self) -> float:
+        """The 2.5th percentile (the value itself when fixed)."""
+        return float(self.ppf(0.025))
+
+    @property
+    def high(self) -> float:
+        """The 97.5th percentile (the value itself when fixed)."""
+        return float(self.ppf(0.975))
+
+    @property
+    def provenance(self) -> str:
+        """``article``, ``assumption``, or either with what changed it (``article (modified: ...)``)."""
+        notes = ([f"modified: {self.modified}"] if self.modified else []) + \
+                ([f"updated with {len(self.updates)} stud{'y' if len(self.updates) == 1 else 'ies'}"]
+                 if self.updates else [])
+        return self.source + (f" ({'; '.join(notes)})" if notes else "")
+
+    def to_entry(self) -> dict[str, Any]:
+        """The prior as a priors-file entry (a plain mapping that :func:`parse_prior` reads back)."""
+        entry: dict[str, Any] = {"id": self.id, "description": self.description, "unit": self.unit,
+                                 "distribution": self.distribution, "rule": self.rule}
+        if self.interval is not None:
+            entry["interval"] = list(self.interval)
+            if self.rule in ("study_range", "study_maximum"):
+                entry["studies"] = round(2 / (1 - self.mass) - 1)  # k from (k-1)/(k+1)
+            elif self.mass != DEFAULT_MASS:
+                entry["mass"] = self.mass
+        optional = {"reading": self.reading, "source": self.source, "quote": list(self.quotes),
+                    "refs": list(self.refs), "quoted_values": list(self.quoted_values),
+                    "quote_scale": self.quote_scale if self.quote_scale != 1.0 else None,
+                    "reasoning": self.reasoning, "modified": self.modified, "updates": list(self.updates)}
+        entry.update({k: v for k, v in optional.items() if v not in (None, "", [])})
+        entry["params"] = dict(self.params)
+        return entry
+
+
+def _number(x: Any) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_)) and math.isfinite(x)
+
+
+def _text(x: Any) -> str:
+    return " ".join(str(x).split())
+
+
+def parse_prior(fname: str, area: str, index: int, e: Any, *, refit: bool = False) -> Prior:
+    """Validate one parameter entry of a priors file and return it as a :class:`Prior`.
+
+    ``refit=True`` fits ``params`` to the interval instead of checking them (used by ``priors refit``).
+
+    Raises
+    ------
+    ValueError
+        ``"<file>: parameter '<id>': <what is wrong>; allowed: ..."``.
+    """
+    if not isinstance(e, dict):
+        raise ValueError(f"{fname}: parameter #{index + 1}: expected a mapping, got {type(e).__name__}")
+    pid = e.get("id", f"#{index + 1}")
+    where = f"{fname}: parameter {pid!r}"
+    if not isinstance(pid, str) or not pid.isidentifier():
+        raise ValueError(f"{where}: id must be a name of letters, digits and '_'")
+    for key in _REQUIRED:
+        if key not in e or e[key] is None or e[key] == "":
+            if not (key == "params" and refit):
+                raise ValueError(f"{where}: missing field {key!r}")
+    unknown = sorted(set(e) - set(_REQUIRED) - set(_OPTIONAL), key=str)
+    if unknown:
+        raise ValueError(f"{where}: unknown field {unknown[0]!r}; allowed: {', '.join(_REQUIRED + _OPTIONAL)}")
+    dist, unit, rule, source = e["distribution"], e["unit"], e["rule"], e["source"]
+    if dist not in fitting.FAMILIES:
+        raise ValueError(f"{where}: unknown distribution {dist!r}; allowed: {', '.join(fitting.FAMILIES)}")
+    if unit not in UNITS:
+        raise ValueError(f"{where}: unknown unit {unit!r}; allowed: {', '.join(sorted(UNITS))}")
+    if rule not in RULES:
+        raise ValueError(f"{where}: unknown rule {rule!r}; allowed: {', '.join(RULES)}")
+    if source not in ("article", "assumption"):
+        raise ValueError(f"{where}: source {source!r} not allowed; allowed: article, assumption")
+    if RULES[rule][0] not in (source, "either"):
+        raise ValueError(f"{where}: rule {rule!r} reads {RULES[rule][0]} evidence but source is {source!r}")
+    if (rule == "fixed") != (dist == "fixed"):
+        raise ValueError(f"{where}: rule 'fixed' goes with distribution 'fixed' and only with it")
+
+    quotes = e.get("quote", [])
+    quotes = [quotes] if isinstance(quotes, str) else quotes
+    if not isinstance(quotes, list) or not all(isinstance(q, str) and q.strip() for q in quotes):
+        raise ValueError(f"{where}: quote must be a sentence of the article or a list of them")
+    refs = e.get("refs", [])
+    if not isinstance(refs, list) or not all(isinstance(r, int) and not isinstance(r, bool) and r > 0 for r in refs):
+        raise ValueError(f"{where}: refs must be a list of the article's reference numbers, got {refs!r}")
+    qv = e.get("quoted_values", [])
+    if not isinstance(qv, list) or not all(map(_number, qv)):
+        raise ValueError(f"{where}: quoted_values must be a list of numbers, got {qv!r}")
+    scale = e.get("quote_scale", 1.0)
+    if not _number(scale) or scale <= 0:
+        raise ValueError(f"{where}: quote_scale must be a positive number, got {scale!r}")
+    for key in ("reading", "reasoning", "modified", "description"):
+        if key in e and not isinstance(e[key], str):
+            raise ValueError(f"{where}: {key} must be text, got {e[key]!r}")
+    updates = e.get("updates", [])
+    if not isinstance(updates, list) or not all(isinstance(u, str) and u.strip() for u in updates):
+        raise ValueError(f"{where}: updates must be a list of study citations, got {updates!r}")
+    if source == "article" and not quotes:
+        raise ValueError(f"{where}: source is 'article' but the quote is missing")
+    if source == "assumption" and not e.get("reasoning"):
+        raise ValueError(f"{where}: source is 'assumption' but 'reasoning' is missing (say why)")
+    if rule in ("direction", "study_maximum", "case_report") and not (quotes and e.get("reasoning")):
+        raise ValueError(f"{where}: rule {rule!r} needs the article's quote and the reasoning for what it assumes")
+
+    interval, mass = None, DEFAULT_MASS
+    if dist != "fixed":
+        raw = e.get("interval")
+        if not (isinstance(raw, list) and len(raw) == 2 and all(map(_number, raw))):
+            raise ValueError(f"{where}: interval must be [low, high], two finite numbers, got {raw!r}")
+        interval = (float(raw[0]), float(raw[1]))
+        if not interval[0] < interval[1]:
+            raise ValueError(f"{where}: interval low {interval[0]} must be below high {interval[1]}")
+        mass = _mass(where, rule, e, len(refs))
+        if not _text(e.get("reading", "")):
+            raise ValueError(f"{where}: missing field 'reading' (how the interval was read from the evidence)")
+    elif "interval" in e or "mass" in e:
+        raise ValueError(f"{where}: a fixed value has no interval or mass; give params: {{value: ...}}")
+    params = _params(where, dist, e, interval, mass, refit)
+    prior = Prior(
+        id=pid, description=_text(e["description"]), unit=unit, distribution=dist, params=params, source=source,
+        rule=rule, interval=interval, mass=mass, reading=_text(e.get("reading", "")),
+        quotes=tuple(_text(q) for q in quotes), refs=tuple(refs), quoted_values=tuple(float(v) for v in qv),
+        quote_scale=float(scale), reasoning=_text(e.get("reasoning", "")), modified=_text(e.get("modified", "")),
+        updates=tuple(_text(u) for u in updates), area=str(area), file=fname)
+    _check_rule(where, prior)
+    return prior
+
+
+def _mass(where: str, rule: str, e: dict, n_refs: int) -> float:
+    if rule in ("study_range", "study_maximum"):
+        k = e.get("studies", n_refs)
+        if not (isinstance(k, int) and not isinstance(k, bool) and k >= 2):
+            raise ValueError(f"{where}: rule {rule!r} needs the number of studies (its refs, or 'studies: k' >= 2)")
+        if "mass" in e:
+            raise ValueError(f"{where}: rule {rule!r} sets mass = (k-1)/(k+1) from its {k} studies; remove 'mass'")
+        return study_mass(k)
+    mass = e.get("mass", DEFAULT_MASS)
+    if not _number(mass) or not 0 < mass < 1:
+        raise ValueError(f"{where}: mass {mass!r} not allowed; allowed: a number in (0, 1)")
+    return float(mass)
+
+
+def _params(where: str, dist: str, e: dict, interval: tuple[float, float] | None, mass: float,
+            refit: bool) -> dict[str, float]:
+    if refit and dist != "fixed":
+        try:
+            return fitting.fit(dist, *interval, mass=mass)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+    params = e.get("params")
+    names = fitting.FAMILIES[dist]
+    if not isinstance(params, dict) or set(params) != set(names):
+        raise ValueError(f"{where}: params must be {{{', '.join(names)}}} for a {dist} distribution, got {params!r}")
+    for k, v in params.items():
+        if not _number(v):
+            raise ValueError(f"{where}: params {k}={v!r} must be a finite number")
+    out = {k: float(params[k]) for k in names}
+    if dist == "beta" and min(out.values()) <= 0:
+        raise ValueError(f"{where}: beta parameters a and b must be positive, got {out}")
+    if dist == "lognormal" and out["sigma"] <= 0:
+        raise ValueError(f"{where}: lognormal sigma must be positive, got {out['sigma']}")
+    if interval is not None:
+        err = fitting.interval_error(dist, out, interval, mass)
+        if not err <= FIT_TOLERANCE:
+            raise ValueError(f"{where}: params do not reproduce the interval {list(interval)} (off by {err:.1%}); "
+                             "run `netlrt priors refit <folder>` after editing an interval")
+    return out
+
+
+def _check_rule(where: str, p: Prior) -> None:
+    """The checks each reading rule makes possible (``docs/model.md``, 'Reading rules')."""
+    ends = [p.params["value"]] if p.is_fixed else list(p.interval)
+    if p.source == "article" and not p.modified:
+        # The numbers the article gives must still be the numbers the prior encodes: the ends of a range (or
+        # the value), or the median of a case report's spread.
+        targets = [float(p.ppf(0.5))] if p.rule == "case_report" else ends
+        for v in p.quoted_values:
+            if not any(math.isclose(v / p.quote_scale, x, rel_tol=1e-6) for x in targets):
+                what = "median" if p.rule == "case_report" else "an end of"
+                raise ValueError(
+                    f"{where}: the quoted value {v:g} (scale {p.quote_scale:g}) is no longer {what} {targets}; the "
+                    "article does not give these numbers: add 'modified: <why>' or make it source: assumption")
+    if p.rule == "study_range" and len(p.quoted_values) != 2:
+        raise ValueError(f"{where}: rule 'study_range' needs the two quoted_values of the range")
+    if p.rule == "study_maximum" and len(p.quoted_values) != 1:
+        raise ValueError(f"{where}: rule 'study_maximum' needs the one quoted value 'up to x'")
+    if p.rule == "direction" and not any(math.isclose(x, 1.0) for x in ends):
+        raise ValueError(f"{where}: rule 'direction' needs one end of the interval at 1 (no effect), got {ends}")
+    if p.rule == "exchangeable" and not math.isclose(ends[0] * ends[1], 1.0, rel_tol=1e-9):
+        raise ValueError(f"{where}: rule 'exchangeable' needs an interval centred on no effect (low * high = 1)")
+
+
+class PriorSet(Mapping[str, Prior]):
+    """The validated priors of a model (a read-only mapping id -> Prior) with the population shares of the
+    patient findings and the preference profiles.
+
+    Attributes
+    ----------
+    population : dict
+        Finding -> {state: share}: who the treated population is, used for unknown findings.
+    population_notes : dict
+        Finding -> the reasoning (and quote) behind its shares.
+    profiles : dict
+        Profile name -> {"multipliers": {term: factor}, "description": str, "reasoning": str}.
+    path : Path
+        The folder the priors were read from.
+    """
+
+    def __init__(self, priors: list[Prior], population: Mapping[str, Mapping[str, float]],
+                 population_notes: Mapping[str, str], profiles: Mapping[str, Any], path: Path,
+                 files: Mapping[str, str] | None = None):
+        self._priors = {p.id: p for p in priors}
+        self.population = {k: dict(v) for k, v in population.items()}
+        self.population_notes = dict(population_notes)
+        self.profiles = dict(profiles)
+        self.path = Path(path)
+        self.files = dict(files or {})
+
+    def __getitem__(self, key: str) -> Prior:
+        try:
+            return self._priors[key]
+        except KeyError:
+            raise KeyError(f"no parameter {key!r}; known: {', '.join(self._priors)}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._priors)
+
+    def __len__(self) -> int:
+        return len(self._priors)
+
+    @property
+    def uncertain(self) -> list[str]:
+        """Ids of the parameters with a distribution (the ones analyses vary), in file order."""
+        return [k for k, p in self._priors.items() if not p.is_fixed]
+
+    def means(self) -> dict[str, float]:
+        """Prior mean of every parameter."""
+        return {k: p.mean for k, p in self._priors.items()}
+
+    def ppf(self, u: np.ndarray, ids: list[str] | None = None, *, fast: bool = False) -> dict[str, np.ndarray]:
+        """Map a ``(n, len(ids))`` array of uniforms through each prior's inverse CDF.
+
+        Parameters not in ``ids`` (default: every uncertain one) are held at their means.
+        ``fast`` uses :func:`netlrt.evidence.fitting.fast_ppf` (for large designs).
+        """
+        ids = self.uncertain if ids is None else list(ids)
+        u = np.atleast_2d(np.asarray(u, dtype=float))
+        if u.shape[1] != len(ids):
+            raise ValueError(f"u: expected {len(ids)} columns (one per parameter), got {u.shape[1]}")
+        out = {k: np.full(u.shape[0], v) for k, v in self.means().items()}
+        quantile = fitting.fast_ppf if fast else fitting.ppf
+        for j, k in enumerate(ids):
+            out[k] = quantile(self[k].distribution, self[k].params, u[:, j])
+        return out
+
+    def sample(self, n_draws: int, seed: SeedLike = None) -> dict[str, np.ndarray]:
+        """``n_draws`` values of every parameter from its prior, with one ``numpy.random.Generator``."""
+        from ..checks import positive_int
+
+        n = positive_int("n_draws", n_draws)
+        rng = as_generator(seed)
+        return {k: fitting.sample(p.distribution, p.params, n, rng) for k, p in self._priors.items()}
+
+    def replace(self, changed: Mapping[str, Prior]) -> PriorSet:
+        """A copy with some priors replaced (same population and profiles)."""
+        priors = [changed.get(k, p) for k, p in self._priors.items()]
+        return PriorSet(priors, self.population, self.population_notes, self.profiles, self.path, self.files)
+
+    def check_uses(self, uses: Mapping[str, tuple[str, str]], terms: tuple[str, ...]) -> None:
+        """Check the priors against what the model uses them for.
+
+        Parameters
+        ----------
+        uses
+            Prior id -> (role, who uses it), from the network, utility and policy declarations.
+        terms
+            Names of the utility terms, which profiles may multiply.
+
+        Raises
+        ------
+        ValueError
+            For a prior that is missing, that does not suit its role (unit, family or value), or that nothing
+            uses; and for a profile naming an unknown term. Each names the file, the parameter and the reason.
+        """
+        for pid, (role_name, user) in uses.items():
+            if pid not in self._priors:
+                raise ValueError(f"priors: parameter {pid!r} is missing from {str(self.path)!r}; {user} uses it as "
+                                 f"a {role_name.replace('_', ' ')}")
+            p, role = self._priors[pid], ROLES[role_name]
+            where = f"{p.file}: parameter {pid!r}"
+            if p.unit != role.unit or p.distribution not in role.families:
+                raise ValueError(f"{where}: {user} uses it as a {role_name.replace('_', ' ')}, but it is a "
+                                 f"{p.distribution} in unit {p.unit!r}; allowed: {role.describe()}")
+            values = [p.params["value"]] if p.is_fixed else list(p.interval)
+            if not all(role.contains(x) for x in values):
+                raise ValueError(f"{where}: {values} outside what a {role_name.replace('_', ' ')} can be; allowed: "
+                                 f"{role.describe()}")
+        unused = [k for k in self._priors if k not in uses]
+        if unused:
+            p = self._priors[unused[0]]
+            raise ValueError(f"{p.file}: parameter {p.id!r}: no node, utility term or rule uses it; remove it, or "
+                             "declare what uses it")
+        for name, prof in self.profiles.items():
+            bad = [t for t in prof["multipliers"] if t not in terms]
+            if bad:
+                raise ValueError(f"{self.files.get('profiles', 'profiles')}: profile {name!r}: unknown utility term "
+                                 f"{bad[0]!r}; allowed: {', '.join(terms)}")
+
+    def to_df(self) -> Any:
+        """One row per parameter: id, distribution, mean, low, high, source, quote, refs and the rest."""
+        import pandas as pd
+
+        rows = [{"id": p.id, "area": p.area, "description": p.description, "unit": p.unit,
+                 "distribution": p.distribution, "params": dict(p.params), "mean": p.mean, "low": p.low,
+                 "high": p.high, "interval": p.interval, "mass": None if p.is_fixed else p.mass, "rule": p.rule,
+                 "reading": p.reading, "source": p.source, "provenance": p.provenance, "quote": p.quote,
+                 "refs": ",".join(map(str, p.refs)), "reasoning": p.reasoning, "modified": p.modified,
+                 "updates": "; ".join(p.updates), "file": p.file} for p in self._priors.values()]
+        return pd.DataFrame(rows)
+
+    def _repr_html_(self) -> str:
+        cols = ["id", "distribution", "mean", "low", "high", "rule", "provenance", "refs"]
+        return self.to_df()[cols].to_html(index=False, float_format=lambda x: f"{x:.3g}")
+
+
+def changed_prior(prior: Prior, change: Any, note: str) -> Prior:
+    """``prior`` with a researcher's change applied, validated like a priors file and recorded in ``modified``.
+
+    ``change`` is a number (the parameter becomes fixed at it), or a mapping with ``interval`` (and optionally
+    ``distribution``, ``mass``, ``rule``), refitted as ``priors refit`` would, or with ``params``.
+    """
+    where = f"with_priors: parameter {prior.id!r}"
+    if not isinstance(note, str) or not note.strip():
+        raise ValueError(f"{where}: note must say why it was changed (it is kept as the prior's provenance)")
+    entry = prior.to_entry()
+    entry["modified"] = "; ".join(x for x in (prior.modified, _text(note)) if x)
+    if _number(change):
+        for key in ("interval", "mass", "studies"):
+            entry.pop(key, None)
+        entry.update(distribution="fixed", rule="fixed", params={"value": float(change)})
+        refit = False
+    elif isinstance(change, Mapping) and change and set(change) <= {"interval", "distribution", "mass", "params",
+                                                                       "rule"}:
+        entry.update({k: list(v) if k == "interval" and isinstance(v, tuple) else v for k, v in change.items()})
+        if entry["rule"] == "fixed" and entry["distribution"] != "fixed":
+            entry["rule"] = "assumption"
+        refit = "params" not in change
+    else:
+        raise ValueError(f"{where}: change {change!r} not allowed; allowed: a number, or a mapping with "
+                         "'interval' (and 'distribution', 'mass', 'rule') or 'params'")
+    if RULES[entry["rule"]][0] == "assumption":
+        entry["source"] = "assumption"
+    if entry["source"] == "assumption" and not entry.get("reasoning"):
+        entry["reasoning"] = entry["modified"]
+    if entry["rule"] not in ("study_range", "study_maximum"):
+        entry.pop("studies", None)
+    elif "mass" in entry:
+        del entry["mass"]
+    entry.setdefault("reading", entry["modified"])
+    return parse_prior(prior.file or "with_priors", prior.area, 0, entry, refit=refit)

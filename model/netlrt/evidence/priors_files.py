@@ -1,0 +1,279 @@
+"""Folders of priors files: reading, refitting (keeping the user's comments) and copying the defaults.
+
+A priors folder holds YAML files of three kinds, told apart by their top-level key: ``parameters``
+(one file per area, each parameter as in :func:`netlrt.evidence.priors.parse_prior`), ``population``
+(exactly one file: the shares of each finding's states in the treated population) and ``profiles``
+(exactly one file: the preference profiles). Every problem is a ``ValueError`` naming the file and,
+where there is one, the parameter.
+
+Examples
+--------
+>>> priors = load_priors()
+>>> priors.path == default_priors_path()
+True
+>>> round(sum(priors.population["grade"].values()), 12)
+1.0
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .patient_spec import FINDING_NODES
+from .priors import PriorSet, parse_prior
+
+__all__ = ["default_priors_path", "init_folder", "load_priors", "read_yaml", "refit_folder"]
+
+
+def default_priors_path() -> Path:
+    """The folder of the priors shipped with the package (the source tree's ``priors/`` in a checkout)."""
+    shipped = resources.files("netlrt") / "priors"
+    if shipped.is_dir():
+        return Path(str(shipped))
+    return Path(__file__).resolve().parents[3] / "priors"
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """PyYAML's safe loader (libyaml's when installed), refusing repeated keys and keys that are not text."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str):
+                raise yaml.constructor.ConstructorError(None, None, f"key {key!r} is not text",
+                                                        key_node.start_mark)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"repeated key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(path: Path, what: str = "priors") -> Any:
+    """Parse one YAML file safely; ``ValueError`` naming the file for anything unreadable or invalid."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{what}: {str(path)!r} is not UTF-8 text") from None
+    except OSError as exc:
+        raise ValueError(f"{what}: cannot read {str(path)!r}: {exc.strerror or exc}") from None
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ValueError(f"{what}: {str(path)!r} is not valid YAML{where}: {' '.join(str(problem).split())}") from None
+
+
+def _folder(path: Any) -> Path:
+    if path is None:
+        return default_priors_path()
+    if not isinstance(path, (str, os.PathLike)) or str(path) == "":
+        raise ValueError(f"priors: {path!r} is not a folder name; allowed: a path to a priors folder, or None for "
+                         "the shipped priors")
+    folder = Path(path)
+    try:
+        if not folder.is_dir():
+            raise ValueError(f"priors: {str(folder)!r} is not a folder of YAML files")
+    except OSError as exc:  # a symlink loop, a name too long
+        raise ValueError(f"priors: cannot open {str(folder)!r}: {exc.strerror or exc}") from None
+    return folder
+
+
+def _files(folder: Path) -> list[Path]:
+    try:
+        files = sorted(folder.glob("*.yaml"))
+    except OSError as exc:
+        raise ValueError(f"priors: cannot list {str(folder)!r}: {exc.strerror or exc}") from None
+    if not files:
+        raise ValueError(f"priors: no *.yaml files in {str(folder)!r}")
+    for f in files:
+        if f.is_dir():
+            raise ValueError(f"priors: {f.name} in {str(folder)!r} is a folder, not a priors file")
+    return files
+
+
+def load_priors(path: str | os.PathLike | None = None) -> PriorSet:
+    """Load and validate every ``*.yaml`` file of a priors folder.
+
+    Parameters
+    ----------
+    path
+        A folder like the shipped ``priors/``; ``None`` for the shipped one.
+
+    Returns
+    -------
+    PriorSet
+
+    Raises
+    ------
+    ValueError
+        Naming the file, the parameter and what is wrong.
+    """
+    folder = _folder(path)
+    priors, seen, population, notes, profiles, kinds = [], {}, None, {}, None, {}
+    for f in _files(folder):
+        doc = read_yaml(f)
+        keys = {"parameters", "population", "profiles"} & set(doc if isinstance(doc, dict) else ())
+        if len(keys) != 1:
+            raise ValueError(f"{f.name}: expected exactly one of 'parameters', 'population' or 'profiles' at the "
+                             f"top level, found {sorted(keys) or 'none'}")
+        kind = keys.pop()
+        if kind in kinds:
+            raise ValueError(f"{f.name}: a second {kind} file (the first is {kinds[kind]}); keep one")
+        if kind == "parameters":
+            entries = doc["parameters"]
+            if not isinstance(entries, list) or not entries:
+                raise ValueError(f"{f.name}: 'parameters' must be a non-empty list")
+            for i, entry in enumerate(entries):
+                prior = parse_prior(f.name, str(doc.get("area", f.stem)), i, entry)
+                if prior.id in seen:
+                    raise ValueError(f"{f.name}: parameter {prior.id!r}: duplicate id (also in {seen[prior.id]})")
+                seen[prior.id] = f.name
+                priors.append(prior)
+            continue
+        kinds[kind] = f.name
+        if kind == "population":
+            population, notes = _population(f.name, doc["population"])
+        else:
+            profiles = _profiles(f.name, doc["profiles"])
+    for kind in ("population", "profiles"):
+        if kind not in kinds:
+            raise ValueError(f"priors: no {kind} file (a YAML file with '{kind}:') in {str(folder)!r}")
+    if not priors:
+        raise ValueError(f"priors: no parameters in {str(folder)!r}")
+    return PriorSet(priors, population, notes, profiles, folder, kinds)
+
+
+def _population(fname: str, doc: Any) -> tuple[dict[str, dict[str, float]], dict[str, str]]:
+    if not isinstance(doc, dict):
+        raise ValueError(f"{fname}: 'population' must map each finding to its shares")
+    missing = [k for k in FINDING_NODES if k not in doc]
+    unknown = [k for k in doc if k not in FINDING_NODES]
+    if missing or unknown:
+        raise ValueError(f"{fname}: population findings {'missing ' + ', '.join(missing) if missing else ''}"
+                         f"{'; unknown ' + ', '.join(unknown) if unknown else ''}; allowed: {', '.join(FINDING_NODES)}")
+    shares, notes = {}, {}
+    for node, entry in doc.items():
+        where = f"{fname}: population {node!r}"
+        if not isinstance(entry, dict) or not isinstance(entry.get("shares"), dict) or not entry.get("reasoning"):
+            raise ValueError(f"{where}: needs 'shares' (state -> share) and 'reasoning'")
+        s = entry["shares"]
+        if set(s) != set(FINDING_NODES[node]):
+            raise ValueError(f"{where}: shares must name exactly the states {', '.join(FINDING_NODES[node])}")
+        for state, x in s.items():
+            if isinstance(x, bool) or not isinstance(x, (int, float)) or not (math.isfinite(x) and 0 <= x <= 1):
+                raise ValueError(f"{where}: share of {state!r} is {x!r}; allowed: a number in [0, 1]")
+        if not math.isclose(sum(s.values()), 1.0, abs_tol=1e-9):
+            raise ValueError(f"{where}: shares sum to {sum(s.values()):g}; allowed: shares summing to 1")
+        shares[node] = {state: float(s[state]) for state in FINDING_NODES[node]}
+        quote = entry.get("quote")
+        notes[node] = " ".join(str(entry["reasoning"]).split()) + (f" Quoted: \u201c{' '.join(quote.split())}\u201d"
+                                                                   if isinstance(quote, str) else "")
+    return shares, notes
+
+
+def _profiles(fname: str, doc: Any) -> dict[str, dict[str, Any]]:
+    from .patient_spec import MAX_MULTIPLIER
+
+    if not isinstance(doc, dict) or not doc:
+        raise ValueError(f"{fname}: 'profiles' must map profile names to their multipliers")
+    out = {}
+    for name, prof in doc.items():
+        where = f"{fname}: profile {name!r}"
+        if not isinstance(prof, dict) or not isinstance(prof.get("multipliers"), dict) or not prof.get("reasoning"):
+            raise ValueError(f"{where}: needs 'multipliers' (utility term -> factor; {{}} for none) and 'reasoning'")
+        for term, x in prof["multipliers"].items():
+            if isinstance(x, bool) or not isinstance(x, (int, float)) or not (math.isfinite(x)
+                                                                                and 0 <= x <= MAX_MULTIPLIER):
+                raise ValueError(f"{where}: multiplier of {term!r} is {x!r}; allowed: a number 0-{MAX_MULTIPLIER:g}")
+        out[str(name)] = {"multipliers": {str(k): float(v) for k, v in prof["multipliers"].items()},
+                          "description": " ".join(str(prof.get("description", "")).split()),
+                          "reasoning": " ".join(str(prof["reasoning"]).split())}
+    return out
+
+
+def refit_folder(path: str | os.PathLike) -> list[str]:
+    """Refit ``params`` of every parameter whose params no longer reproduce its interval (or are missing).
+
+    Only the ``params`` value of those parameters is rewritten; every other byte of each file, comments
+    included, stays as the researcher wrote it. The folder is validated after writing.
+
+    Returns
+    -------
+    list of str
+        The ids refitted (empty when nothing had changed).
+
+    Raises
+    ------
+    ValueError
+        Naming the file and parameter, for an entry that cannot be fitted.
+    """
+    from ..files import atomic_write
+
+    folder = _folder(path)
+    if folder.resolve() == default_priors_path().resolve():
+        raise ValueError("priors refit: the shipped priors are read-only; copy them first with `netlrt priors init DIR`")
+    done = []
+    for f in _files(folder):
+        doc = read_yaml(f)
+        if not isinstance(doc, dict) or not isinstance(doc.get("parameters"), list):
+            continue
+        text = f.read_text(encoding="utf-8")
+        edits = []
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        items = next(v for k, v in root.value if k.value == "parameters").value
+        for i, (entry, node) in enumerate(zip(doc["parameters"], items)):
+            try:
+                parse_prior(f.name, "", i, entry)
+                continue
+            except ValueError:
+                fitted = parse_prior(f.name, "", i, entry, refit=True)  # raises for a real mistake
+            flow = "{" + ", ".join(f"{k}: {v!r}" for k, v in fitted.params.items()) + "}"
+            value = next((v for k, v in node.value if k.value == "params"), None)
+            if value is not None:
+                edits.append((value.start_mark.index, value.end_mark.index, flow))
+            else:  # no params yet: a new last line of the entry, indented like its keys
+                indent = " " * node.value[0][0].start_mark.column
+                last = node.value[-1][1].end_mark.index
+                nl = last - 1 if text[last - 1:last] == "\n" else text.find("\n", last)
+                pos = len(text) if nl < 0 else nl + 1
+                line = f"{indent}params: {flow}\n"
+                edits.append((pos, pos, line if text[pos - 1:pos] == "\n" else "\n" + line))
+            done.append(fitted.id)
+        if edits:
+            for start, end, new in sorted(edits, reverse=True):
+                text = text[:start] + new + text[end:]
+            with atomic_write(f, what="priors") as out:
+                out.write(text)
+    load_priors(folder)
+    return done
+
+
+def init_folder(dest: str | os.PathLike) -> Path:
+    """Copy the shipped priors into a new (or empty) folder ``dest`` for editing; never overwrites anything.
+
+    Raises
+    ------
+    ValueError
+        When ``dest`` exists and is not an empty folder, or its parent folder does not exist.
+    """
+    target = Path(dest)
+    if str(dest) == "":
+        raise ValueError("priors init: give a folder name")
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise ValueError(f"priors init: {str(target)!r} exists and is not an empty folder; choose a new folder")
+    if not target.absolute().parent.is_dir():
+        raise ValueError(f"priors init: folder {str(target.absolute().parent)!r} does not exist")
+    target.mkdir(exist_ok=True)
+    for f in sorted(default_priors_path().glob("*.yaml")):
+        shutil.copyfile(f, target / f.name)
+    return target

@@ -1,0 +1,149 @@
+"""Every table of the network for ``n`` parameter draws at once, built from the declarations.
+
+:func:`build_tables` is the single definition of how priors become conditional probability tables. It
+is vectorised over draws (every parameter an array ``(n,)``) and is used both for the pgmpy network (the
+draw-averaged, predictive tables) and for the batch engine (thousands of draws), so the two cannot drift
+apart. Besides each node's own table it gives the node's table *over its root ancestors*, with the
+intermediate nodes summed out (:meth:`Tables.over_roots`): the form the engine and the utility terms use.
+
+Examples
+--------
+>>> from netlrt.evidence.priors_files import load_priors
+>>> priors = load_priors()
+>>> t = build_tables(priors.means(), priors.population)
+>>> t.cpds["hepatic_abscess"].shape
+(1, 2, 3)
+>>> t.over_roots("renal_injury")[1]
+('modality', 'renal_insufficiency')
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .declarations import NODE, NODES, ROOTS
+from .forms import Survival
+
+__all__ = ["STATES", "Tables", "build_tables", "root_ancestors"]
+
+#: Node -> its states.
+STATES: dict[str, tuple[str, ...]] = {n.name: n.states for n in NODES}
+_LETTER = dict(zip((n.name for n in NODES), (c for c in string.ascii_letters if c != "n")))
+
+
+def root_ancestors(name: str) -> tuple[str, ...]:
+    """The root nodes above ``name`` (itself when it is a root), in :data:`ROOTS` order."""
+    if not NODE[name].parents:
+        return (name,)
+    found = {r for p in NODE[name].parents for r in root_ancestors(p)}
+    return tuple(r for r in ROOTS if r in found)
+
+
+def _intermediate_ancestors(name: str) -> set[str]:
+    return {a for p in NODE[name].parents if NODE[p].parents for a in {p} | _intermediate_ancestors(p)}
+
+
+def _check_exact() -> None:
+    """The two structural conditions of exact, linear inference, checked at import.
+
+    Summing intermediate nodes out parent by parent is exact only if no two intermediate parents of a node
+    share an intermediate ancestor (given the roots they are then independent). And a node's marginal is
+    linear in the uncertain tables (so averaging tables over draws averages the marginals) only if at most
+    one table on its path from the roots is uncertain: the others must be deterministic.
+    """
+    for node in NODES:
+        uncertain = [a for a in {node.name} | _intermediate_ancestors(node.name)
+                     if NODE[a].parents and not NODE[a].form.deterministic]
+        if len(uncertain) > 1:
+            raise RuntimeError(f"tables: {node.name}'s marginal multiplies the uncertain tables of {sorted(uncertain)}")
+        hidden = [p for p in node.parents if NODE[p].parents]
+        for i, a in enumerate(hidden):
+            for b in hidden[i + 1:]:
+                if ({a} | _intermediate_ancestors(a)) & ({b} | _intermediate_ancestors(b)):
+                    raise RuntimeError(f"tables: parents {a} and {b} of {node.name} share an intermediate ancestor")
+
+
+_check_exact()
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The network's tables for ``n`` draws.
+
+    Attributes
+    ----------
+    n : int
+    cpds : dict
+        Node -> ``(n, card, *parent_cards)`` (every non-root node), axes in declared parent order.
+    hazards : dict
+        Survival node -> ``(n, *parent_cards)`` hazard per year (the utility layer turns it into QALYs).
+    """
+
+    n: int
+    cpds: dict[str, np.ndarray]
+    hazards: dict[str, np.ndarray]
+    _over_roots: dict[str, tuple[np.ndarray, tuple[str, ...]]] = field(default_factory=dict, repr=False)
+
+    def over_roots(self, name: str) -> tuple[np.ndarray, tuple[str, ...]]:
+        """``P(name | its root ancestors)``: an array ``(n, card, *root_cards)`` and the roots of its axes.
+
+        Intermediate parents are summed out: ``sum_i P(name | i, ...) P(i | roots)``, exact given the
+        structural check above. Cached, since the engine and the utility terms ask for the same ones.
+        """
+        if name not in self._over_roots:
+            node = NODE[name]
+            roots = root_ancestors(name)
+            operands, subscripts = [self.cpds[name]], ["n" + _LETTER[name] + "".join(_LETTER[p] for p in node.parents)]
+            for p in node.parents:
+                if NODE[p].parents:
+                    table, proots = self.over_roots(p)
+                    operands.append(table)
+                    subscripts.append("n" + _LETTER[p] + "".join(_LETTER[r] for r in proots))
+            out = "n" + _LETTER[name] + "".join(_LETTER[r] for r in roots)
+            operands = [np.broadcast_to(o, (self.n,) + o.shape[1:]) for o in operands]
+            self._over_roots[name] = (np.einsum(",".join(subscripts) + "->" + out, *operands), roots)
+        return self._over_roots[name]
+
+    def mean(self) -> Tables:
+        """The draw-averaged (predictive) CPDs, as one draw: what ``model.network`` holds.
+
+        Every marginal the engine computes is linear in the tables (see :func:`_check_exact`), so these give
+        the draw-averaged marginals exactly. Hazards are left out: quality-adjusted survival is not linear
+        in them, so the utility layer averages its terms per draw instead.
+        """
+        return Tables(1, {k: v.mean(axis=0, keepdims=True) for k, v in self.cpds.items()}, {})
+
+
+def build_tables(values: Mapping[str, np.ndarray | float],
+                 population: Mapping[str, Mapping[str, float]]) -> Tables:
+    """Tables of every non-root node for ``n`` parameter draws.
+
+    Parameters
+    ----------
+    values
+        Parameter id -> array ``(n,)`` (scalars are one draw, and broadcast against arrays).
+    population
+        Finding -> {state: share}, the case mix that normalises the survival baseline.
+
+    Returns
+    -------
+    Tables
+    """
+    arrays = {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in values.items()}
+    n = max(len(a) for a in arrays.values())
+    arrays = {k: np.broadcast_to(a, (n,)) for k, a in arrays.items()}
+    cpds, hazards = {}, {}
+    for node in NODES:
+        if not node.parents:
+            continue
+        cpds[node.name] = node.form.table(node.states, node.parents, STATES, arrays, n, population)
+        if isinstance(node.form, Survival):
+            hazards[node.name] = node.form.hazard(node.parents, STATES, arrays, n, population)
+        want = (n, len(node.states)) + tuple(len(STATES[p]) for p in node.parents)
+        if cpds[node.name].shape != want:  # a programming error in a form, not a user mistake
+            raise RuntimeError(f"table {node.name}: shape {cpds[node.name].shape}, expected {want}")
+    return Tables(n, cpds, hazards)
