@@ -10,36 +10,33 @@ the draw's parameters and reduced to summary statistics ``T``; with ``g(T) = E[U
     EVSI = mean_n max_d g_d(T_n) - max_d mean_n U_d.
 
 ``g`` is estimated by regressing the utilities (differences against the option best on average) on
-``T`` with the smoother of netlrt's EVPPI (:mod:`netlrt.voi`: a B-spline local average on the ranks of
-each statistic, tensor products for several, basis size by generalised cross-validation). Because the
-smoother is non-negative with rows and columns summing to one, ``0 <= EVSI <= EVPI`` for every sample
-(the argument of :mod:`netlrt.voi`).
+``T`` with the smoother of netlrt's EVPPI (:mod:`netlrt.analysis.voi`: a B-spline local average on the
+ranks of each statistic, tensor products for several, basis size by generalised cross-validation). The
+smoother is non-negative with rows and columns summing to one, so ``0 <= EVSI <= EVPI`` on every sample.
 
-**EVSI <= EVPPI**. True of the exact values, but two different smoothers on one sample (on ``T`` and
-on the parameters ``theta`` the data depend on) need not keep it. Two ways to guarantee it:
+**EVSI <= EVPPI** holds for the exact values, not necessarily for two smoothers (on ``T`` and on the
+parameters ``theta`` the data depend on) applied to one sample. Each method guarantees it:
 
-* ``method="regression"`` (default): the estimate is capped at the EVPPI of ``theta`` computed on the
-  same sample (exactly :func:`netlrt.voi.evppi`). A cap that binds moves the estimate towards a value
-  the truth cannot exceed.
-* ``method="two_stage"``: the response regressed on ``T`` is the EVPPI fit ``h = S_theta U`` instead of
-  ``U``. Valid because the data depend on nothing else: ``E[U | T] = E[E[U | theta] | T]``. Then
-  ``mean max S_T h <= mean max h`` by the same argument, so ``EVSI <= EVPPI`` holds by construction,
-  and the noise of the other parameters is smoothed out once more.
+* ``method="regression"`` (default, Strong et al.): the estimate is capped at the EVPPI of ``theta``
+  on the same sample (exactly :func:`netlrt.analysis.voi.evppi`), a value the truth cannot exceed.
+* ``method="two_stage"``: ``T`` is regressed on not ``U`` but its EVPPI fit ``h = S_theta U``, valid as
+  the data depend on nothing else (``E[U | T] = E[E[U | theta] | T]``); ``mean max S_T h <= mean max h``
+  by the argument above, and the other parameters' noise is smoothed once more.
 
-In the tests' single-statistic cases (4000 draws) the two agree with the closed forms within their
-standard errors; with much noise from other parameters the two-stage spread was ~10% smaller. With two
-statistics the tensor-product local average is coarse and both are biased low at a few thousand draws
-(two binomial outcomes, 4000 draws: -9% regression, -16% two-stage, -9% for the EVPPI itself); use
-more draws (the bias halves by 8000-16000) or a single statistic where one is sufficient.
+In the tests' single-statistic cases (4000 draws) both agree with the closed forms; with much noise from
+other parameters the two-stage spread was ~10% smaller. With two statistics the tensor-product local
+average is coarse and both are biased low at a few thousand draws (two binomial outcomes, 4000 draws:
+-9% regression, -16% two-stage, -9% the EVPPI itself); use more draws (the bias halves by 8000-16000)
+or one statistic where one is sufficient. Heath et al.'s moment matching is not implemented.
 
 **Standard error**: a bootstrap of the PSA rows (utilities, parameters and simulated data together),
 both regressions refitted with the basis sizes chosen on the full sample, 50 replicates. Unlike the
-coefficient resampling of :func:`netlrt.voi.evppi`, it includes the error of a finite PSA sample (the
-``max mean`` term too), which is what separates the estimate from the exact EVSI. Over repeated
-samples in the tests' cases the estimates' SD was about 10% above the mean bootstrap SE.
+coefficient resampling of :func:`netlrt.analysis.voi.evppi`, it includes the error of a finite PSA
+sample, which is what separates the estimate from the exact EVSI. Over repeated samples in the tests'
+cases the estimates' SD was about 10% above the mean bootstrap SE.
 
-**Population**: :class:`PopulationScale` turns per-patient values into population values; every value
-here is in QALYs, costs of a study included (money divided by the willingness to pay per QALY).
+**Units**: QALYs throughout, study costs included (money divided by the willingness to pay per QALY);
+:class:`PopulationScale` turns per-patient values into population values.
 
 References
 ----------
@@ -59,6 +56,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..seeding import SeedLike, as_generator
+from .population_scale import PopulationScale, _number, population_value
 from .study_design import (BinomialOutcome, ExponentialMedian, LogNormalEstimate, Measurement, StudyDesign,
                            TwoArmRatio)
 
@@ -72,17 +70,10 @@ __all__ = ["BinomialOutcome", "ENBSResult", "EVSICurve", "ExponentialMedian", "L
 
 
 def _voi() -> Any:
-    """netlrt's EVPI/EVPPI module, imported here only (it moves to ``netlrt.analysis.voi``; scipy loads lazily)."""
+    """netlrt's EVPI/EVPPI module: imported here only, and lazily (it loads scipy)."""
     from . import voi
 
     return voi
-
-
-def _number(name: str, value: Any, low: float, high: float, *, low_open: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(value) or not low <= value <= high or (low_open and value == low):
-        raise ValueError(f"{name}: {value!r}; allowed: a number in {'(' if low_open else '['}{low:g}, {high:g}]")
-    return float(value)
 
 
 def _html(title: str, df: pd.DataFrame, note: str) -> str:
@@ -306,78 +297,7 @@ def evsi_curve(utilities: Any, draws: Any, design_for_n: Callable[[int], StudyDe
                      float(_voi().evpi(u)), designs[0].parameters, designs[0].name)
 
 
-# --- population and net benefit of sampling -----------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class PopulationScale:
-    """The patients a decision affects: ``patients_per_year`` for ``horizon_years``, discounted yearly.
-
-    Each year's cohort is treated at the start of its year, the first undiscounted:
-
-        N = P * sum_{t=0}^{H-1} (1 + r)^-t = P * (1 - (1 + r)^-H) / (1 - (1 + r)^-1),  and P * H if r = 0.
-
-    Parameters
-    ----------
-    patients_per_year : float
-        Incident patients per year (> 0).
-    horizon_years : int
-        Years the decision stands (>= 1).
-    discount_rate : float
-        Annual discount rate in [0, 1) (e.g. 0.035).
-
-    Examples
-    --------
-    >>> round(PopulationScale(100, 2, 0.05).discounted_patients(), 6)   # 100 + 100 / 1.05
-    195.238095
-    """
-
-    patients_per_year: float
-    horizon_years: int
-    discount_rate: float
-
-    def __post_init__(self) -> None:
-        _number("patients_per_year", self.patients_per_year, 0.0, np.inf, low_open=True)
-        if isinstance(self.horizon_years, bool) or not isinstance(self.horizon_years, (int, np.integer)) \
-                or self.horizon_years < 1:
-            raise ValueError(f"horizon_years: {self.horizon_years!r}; allowed: an integer >= 1")
-        _number("discount_rate", self.discount_rate, 0.0, 1.0)
-        if self.discount_rate == 1.0:
-            raise ValueError("discount_rate: 1.0; allowed: a number in [0, 1)")
-
-    def discounted_patients(self) -> float:
-        """The discounted number of patients affected over the horizon (formula above)."""
-        p, h, r = float(self.patients_per_year), int(self.horizon_years), float(self.discount_rate)
-        if r == 0.0:
-            return p * h
-        v = 1.0 / (1.0 + r)
-        return p * (1.0 - v**h) / (1.0 - v)
-
-
-def population_value(per_patient: Any, scale: PopulationScale) -> Any:
-    """A per-patient value of information (EVPI, EVPPI, EVSI) times the discounted patients affected.
-
-    Works on a float, an :class:`~netlrt.voi.Estimate` (its ``.se`` scaled too), a numpy array, a pandas
-    Series or DataFrame; returns the same kind.
-
-    Examples
-    --------
-    >>> population_value(0.01, PopulationScale(100, 10, 0.0))
-    10.0
-    """
-    if not isinstance(scale, PopulationScale):
-        raise ValueError(f"scale: {scale!r}; allowed: a PopulationScale")
-    factor = scale.discounted_patients()
-    if isinstance(per_patient, _voi().Estimate):
-        return _voi().Estimate(float(per_patient) * factor, per_patient.se * factor)
-    if isinstance(per_patient, (bool, np.bool_)) or isinstance(per_patient, (str, bytes)):
-        raise ValueError(f"per_patient: {per_patient!r}; allowed: numbers (float, array, Series, DataFrame)")
-    if isinstance(per_patient, (int, float, np.integer, np.floating)):
-        return float(per_patient) * factor
-    kinds = np.asarray(per_patient.dtypes if hasattr(per_patient, "columns") else [np.asarray(per_patient).dtype])
-    if any(np.dtype(k).kind not in "iuf" for k in kinds):
-        raise ValueError(f"per_patient: dtype(s) {sorted(set(map(str, kinds)))}; allowed: numbers")
-    return per_patient * factor
-
+# --- net benefit of sampling -------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class ENBSResult:
