@@ -214,8 +214,8 @@ class ExponentialMedian:
         out = np.empty(len(mean_time))
         rows = max(1, _CELLS // self.n)
         for start in range(0, len(out), rows):
-            t = mean_time[start:start + rows, None] * rng.standard_exponential((len(mean_time[start:start + rows]),
-                                                                                  self.n))
+            scale = mean_time[start:start + rows, None]
+            t = scale * rng.standard_exponential((len(scale), self.n))
             deaths = (t < self.follow_up).sum(axis=1)
             exposure = np.minimum(t, self.follow_up).sum(axis=1)
             out[start:start + rows] = np.log(np.log(2.0) * exposure / (deaths + 0.5))
@@ -353,7 +353,24 @@ class StudyDesign:
     def values(self, draws: Any, n_draws: int | None = None) -> dict[str, np.ndarray]:
         """The draws of :attr:`parameters` as float arrays, checked against each data model.
 
-        ``draws`` maps parameter id -> ``(n_draws,)`` values (a dict or a DataFrame).
+        Parameters
+        ----------
+        draws : mapping or DataFrame
+            Parameter id -> ``(n_draws,)`` numbers.
+        n_draws : int, optional
+            Required length; by default the length of the first parameter's draws.
+
+        Returns
+        -------
+        dict
+            Parameter id -> float array, for the ids in :attr:`parameters`.
+
+        Raises
+        ------
+        ValueError
+            A parameter missing from ``draws`` (message starts ``design:``), draws that are not finite
+            numbers of the right length (``draws[id]:``), or values outside a data model's range, such
+            as a binomial outcome on a ratio (``design:``).
         """
         available = list(draws.keys())
         out: dict[str, np.ndarray] = {}
@@ -374,9 +391,24 @@ class StudyDesign:
         return out
 
     def simulate(self, draws: Any, *, seed: SeedLike = None) -> np.ndarray:
-        """One dataset per draw, reduced to its summary statistics: ``(n_draws, n_summaries)``.
+        """One dataset per draw, reduced to its summary statistics.
 
-        Randomness through :func:`netlrt.seeding.as_generator`; the measurements draw in order.
+        Parameters
+        ----------
+        draws : mapping or DataFrame
+            Parameter id -> ``(n_draws,)`` values, as for :meth:`values`.
+        seed : int, numpy Generator or None
+            Through :func:`netlrt.seeding.as_generator`; the measurements draw in order, so a seed repeats.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n_draws, n_summaries)``: each measurement's columns, in the order of :attr:`measurements`.
+
+        Raises
+        ------
+        ValueError
+            As for :meth:`values`.
         """
         values = self.values(draws)
         rng = as_generator(seed)
