@@ -1,7 +1,8 @@
-"""Priors: provenance against the article, fitted distributions, and the loader's errors."""
+"""Priors: provenance against the article, the reading rules, fitting, and the loader's errors (by role too)."""
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 from pathlib import Path
@@ -14,77 +15,119 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 import netlrt
-from netlrt import priors as P
-from netlrt.cases import CASES
-from netlrt.structure import EDGES
+from netlrt.evidence import fitting
+from netlrt.evidence.cases import CASES
+from netlrt.evidence.priors import ROLES, study_mass
+from netlrt.evidence.priors_files import default_priors_path, init_folder, load_priors, refit_folder
+from netlrt.network.declarations import NODES, QUOTES
 
-SHIPPED = P.load_priors()
+SHIPPED = load_priors()
 
 
 def _numbers(text: str) -> set[float]:
     return {float(x.replace(",", "")) for x in re.findall(r"\d+(?:,\d{3})*(?:\.\d+)?", text)}
 
 
-# --------------------------------------------------------------------------------- provenance
+# ------------------------------------------------------------------------------------ provenance
 
 
-@pytest.mark.parametrize("pid", [p.id for p in SHIPPED.values() if p.quote])
-def test_quote_is_verbatim_in_article(pid, article_text):
-    quote = SHIPPED[pid].quote
-    assert quote in article_text, f"{pid}: quote not found verbatim in the article: {quote!r}"
+@pytest.mark.parametrize("pid", [p.id for p in SHIPPED.values() if p.quotes])
+def test_every_quote_is_verbatim_in_article(pid, article_text):
+    for quote in SHIPPED[pid].quotes:
+        assert quote in article_text, f"{pid}: quote not found verbatim in the article: {quote!r}"
 
 
-@pytest.mark.parametrize("edge", [e for e, (src, _) in EDGES.items() if src == "article"], ids=str)
-def test_edge_quote_is_verbatim_in_article(edge, article_text):
-    assert " ".join(EDGES[edge][1].split()) in article_text
+@pytest.mark.parametrize("key", sorted(QUOTES))
+def test_declaration_quotes_are_verbatim(key, article_text):
+    assert " ".join(QUOTES[key].split()) in article_text
 
 
-@pytest.mark.parametrize(
-    "case_field",
-    [(c.id, f) for c in CASES for f, (_, s) in c.fields.items() if not s.startswith(("not ", "no "))],
-    ids=str,
-)
-def test_case_source_sentence_is_verbatim_in_article(case_field, article_text):
-    case = next(c for c in CASES if c.id == case_field[0])
-    sentence = case.fields[case_field[1]][1]
-    assert " ".join(sentence.split()) in article_text
+def test_edge_and_population_quotes_are_verbatim(article_text):
+    for node in NODES:
+        for parent, why in node.why.items():
+            for text in ([why.text] if why.source == "article" else []) + ([why.quote] if why.quote else []):
+                assert " ".join(text.split()) in article_text, f"{parent} -> {node.name}"
+    doc = yaml.safe_load((default_priors_path() / "population.yaml").read_text())
+    for finding, entry in doc["population"].items():
+        if "quote" in entry:
+            assert " ".join(entry["quote"].split()) in article_text, finding
+
+
+def test_case_sentences_are_verbatim(article_text):
+    for case in CASES:
+        for name, field in case.fields.items():
+            assert " ".join(field.sentence.split()) in article_text, f"{case.id}.{name}"
 
 
 @pytest.mark.parametrize("pid", [p.id for p in SHIPPED.values() if p.source == "article"])
-def test_article_range_matches_numbers_in_quote(pid):
+def test_article_numbers_are_numbers_of_the_quote(pid):
     p = SHIPPED[pid]
     assert p.quoted_values, f"{pid}: an article parameter names the numbers it takes from its quote"
-    in_quote = _numbers(p.quote)
+    in_quotes = set().union(*(_numbers(q) for q in p.quotes))
     for v in p.quoted_values:
-        assert v in in_quote, f"{pid}: {v} is not a number of the quote"
-    ends = [p.params["value"]] if p.is_fixed else list(p.interval)
-    for v in p.quoted_values:
-        assert any(np.isclose(v / p.quote_scale, e) for e in ends), f"{pid}: {v} is not an end of the range {ends}"
+        assert v in in_quotes, f"{pid}: {v} is not a number of its quotes"
 
 
 def test_every_assumption_says_why():
     for p in SHIPPED.values():
-        if p.source == "assumption":
+        if p.source == "assumption" or p.rule in ("study_maximum", "case_report", "direction"):
             assert len(p.reasoning.split()) >= 8, f"{p.id}: reasoning too thin: {p.reasoning!r}"
-    for name, prof in SHIPPED.utilities.items():
+        if not p.is_fixed:
+            assert len(p.reading.split()) >= 3, p.id
+    for name, note in SHIPPED.population_notes.items():
+        assert len(note.split()) >= 8, name
+    for name, prof in SHIPPED.profiles.items():
         assert prof["reasoning"], name
 
 
-def test_article_facts_are_encoded():
-    """The article's decision-relevant numbers each have a parameter."""
-    expected = {
-        "response_y90": (0.50, 0.60),
-        "median_os_tae_years": (3, 6),
-        "median_os_tace_years": (3, 6),
-        "median_os_y90_years": (2, 6.5),
-        "abscess_bilioenteric": (0.33, 0.86),
-    }
-    for pid, interval in expected.items():
-        assert SHIPPED[pid].source == "article"
-        assert_allclose(SHIPPED[pid].interval, interval)
-    assert SHIPPED["symptom_control_tae"].interval[1] == pytest.approx(0.90)
-    assert SHIPPED["ecog_max"].mean == 2
-    assert SHIPPED["bilirubin_max_mg_dl"].mean == 3.0
+# -------------------------------------------------------------------------------- reading rules
+
+
+@pytest.mark.parametrize("pid", [p.id for p in SHIPPED.values() if p.rule in ("study_range", "study_maximum")])
+def test_study_rules_cover_k_minus_1_over_k_plus_1(pid):
+    """A range of k study results is the spread of results: it covers (k-1)/(k+1) of the predictive distribution."""
+    p = SHIPPED[pid]
+    k = len(p.refs)
+    assert p.mass == pytest.approx((k - 1) / (k + 1))
+    tail = (1 - p.mass) / 2
+    assert_allclose(p.ppf([tail, 1 - tail]), p.interval, rtol=0.01)
+    ends = sorted(v / p.quote_scale for v in p.quoted_values)
+    if p.rule == "study_range":
+        assert_allclose(p.interval, ends)
+    else:  # 'up to x': x is the largest of k results, the upper end
+        assert p.interval[1] == pytest.approx(ends[-1])
+
+
+@pytest.mark.parametrize("pid", [p.id for p in SHIPPED.values() if p.rule == "direction"])
+def test_direction_rule_puts_one_end_at_no_effect(pid):
+    p = SHIPPED[pid]
+    assert 1.0 in p.interval and p.mass == 0.95 and p.quotes
+
+
+def test_exchangeable_effects_are_the_same_prior_for_every_modality():
+    groups: dict[str, list] = {}
+    for p in SHIPPED.values():
+        if p.rule == "exchangeable":
+            groups.setdefault(p.id.rsplit("_", 1)[0].removesuffix("_dee"), []).append(p)
+            assert p.interval[0] * p.interval[1] == pytest.approx(1.0)
+    assert groups, "the survival, response and symptom effects are exchangeable"
+    for members in groups.values():
+        assert len(members) == len(netlrt.MODALITIES)
+        assert len({tuple(sorted(m.params.items())) for m in members}) == 1
+
+
+def test_one_survival_baseline_informed_by_the_three_ranges():
+    p = SHIPPED["median_os_years"]
+    assert p.rule == "study_range" and len(p.quotes) == 3
+    assert p.interval == (2.0, 6.5)
+    assert len(set(p.refs)) == len(p.refs) == 17  # TAE's refs are among TACE's; Y90's are their own
+    assert not any(k.startswith("median_os_") and k != "median_os_years" for k in SHIPPED)
+
+
+def test_modality_survival_effects_are_narrower_than_prognostic_ones():
+    width = {k: math.log(p.interval[1] / p.interval[0]) for k, p in SHIPPED.items() if k.startswith("hr_")}
+    modality = max(w for k, w in width.items() if k.startswith("hr_modality"))
+    assert all(w > modality for k, w in width.items() if not k.startswith("hr_modality"))
 
 
 # ------------------------------------------------------------------------------------ fitting
@@ -98,41 +141,38 @@ def test_fitted_distribution_reproduces_interval(pid):
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.floats(0.01, 0.8), st.floats(0.05, 0.9))
-def test_beta_fit_recovers_any_interval(low, width):
+@given(st.floats(0.01, 0.8), st.floats(0.05, 0.9), st.floats(0.3, 0.95))
+def test_beta_fit_recovers_any_interval(low, width, mass):
     high = low + width * (0.99 - low)
-    fitted = P.fit("beta", low, high)
-    from scipy import stats
+    fitted = fitting.fit("beta", low, high, mass=mass)
+    tail = (1 - mass) / 2
+    assert_allclose(fitting.ppf("beta", fitted, [tail, 1 - tail]), [low, high], rtol=0.01)
 
-    assert_allclose(stats.beta(fitted["a"], fitted["b"]).ppf([0.025, 0.975]), [low, high], rtol=0.01)
 
-
-def test_lognormal_fit_with_shift_stays_above_shift():
-    fitted = P.fit("lognormal", 1.5, 8.0, loc=1.0)
-    prior = P.Prior("x", "x", "odds ratio", "lognormal", fitted, "assumption", (1.5, 8.0), reading="r", reasoning="r")
-    assert_allclose([prior.low, prior.high], [1.5, 8.0], rtol=1e-9)
-    assert prior.ppf(1e-12) > 1.0
+@settings(max_examples=30, deadline=None)
+@given(st.floats(0.5, 200), st.floats(1.0, 300), st.floats(1e-6, 1 - 1e-6))
+def test_fast_quantiles_match_exact(a, b, q):
+    p = {"a": a, "b": b}
+    assert fitting.fast_ppf("beta", p, np.array([q]))[0] == pytest.approx(float(fitting.ppf("beta", p, q)), rel=1e-7)
 
 
 def test_fit_rejects_bad_intervals():
     with pytest.raises(ValueError, match="low 0.6 must be below high 0.5"):
-        P.fit("beta", 0.6, 0.5)
+        fitting.fit("beta", 0.6, 0.5)
     with pytest.raises(ValueError, match="inside \\(0, 1\\)"):
-        P.fit("beta", 0.5, 1.5)
+        fitting.fit("beta", 0.5, 1.5)
     with pytest.raises(ValueError, match="cannot fit 'gamma'"):
-        P.fit("gamma", 1, 2)
+        fitting.fit("gamma", 1, 2)
 
 
 def test_sampling_is_seeded_and_within_support():
-    a = SHIPPED.sample(500, seed=0)
-    b = SHIPPED.sample(500, seed=0)
-    c = SHIPPED.sample(500, seed=1)
+    a, b, c = SHIPPED.sample(500, seed=0), SHIPPED.sample(500, seed=0), SHIPPED.sample(500, seed=1)
     assert all(np.array_equal(a[k], b[k]) for k in a)
-    assert not np.array_equal(a["response_y90"], c["response_y90"])
+    assert not np.array_equal(a["response_base"], c["response_base"])
     for k, p in SHIPPED.items():
-        if p.unit == "probability":
-            assert ((a[k] >= 0) & (a[k] <= 1)).all(), k
-    assert (a["or_biliary_dee_vs_ctace"] > 1).all() and (a["or_pes_y90"] < 1).all()
+        role = next(r for r in ROLES.values() if r.unit == p.unit)
+        assert all(role.contains(float(x)) for x in a[k]), k
+    assert study_mass(2) == pytest.approx(1 / 3)
 
 
 def test_to_df_has_contract_columns():
@@ -145,7 +185,6 @@ def test_to_df_has_contract_columns():
 def test_shipped_priors_are_found_from_any_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert len(netlrt.load_model().priors) == len(SHIPPED)
-    assert (P.default_priors_path() / "efficacy.yaml").is_file()
 
 
 # ------------------------------------------------------------------------------ loader errors
@@ -154,70 +193,185 @@ def test_shipped_priors_are_found_from_any_directory(tmp_path, monkeypatch):
 @pytest.fixture
 def priors_copy(tmp_path) -> Path:
     dst = tmp_path / "priors"
-    shutil.copytree(P.default_priors_path(), dst)
+    shutil.copytree(default_priors_path(), dst)
     return dst
 
 
 def _edit(folder: Path, fname: str, pid: str, change) -> None:
     f = folder / fname
     doc = yaml.safe_load(f.read_text())
-    entry = next(e for e in doc["parameters"] if e["id"] == pid)
-    change(entry, doc)
+    entries = doc["parameters"]
+    entry = next(e for e in entries if e["id"] == pid)
+    change(entry, entries)
     f.write_text(yaml.safe_dump(doc, sort_keys=False))
 
 
 @pytest.mark.parametrize(
     "fname, pid, change, message",
     [
-        ("efficacy.yaml", "response_y90", lambda e, d: e.pop("distribution"), "missing field 'distribution'"),
-        ("efficacy.yaml", "response_y90", lambda e, d: e.update(interval=[0.6, 0.5]), "interval low 0.6 > high 0.5"),
-        ("efficacy.yaml", "response_y90", lambda e, d: e.update(interval=[0.5, 1.2]), "outside \\[0, 1\\]"),
-        ("efficacy.yaml", "response_y90", lambda e, d: e.update(distribution="weibull"), "unknown distribution 'weibull'"),
-        ("efficacy.yaml", "response_tae", lambda e, d: e.update(id="response_y90"), "duplicate id"),
-        ("efficacy.yaml", "response_y90", lambda e, d: e.pop("quote"), "source is 'article' but the quote is missing"),
-        ("efficacy.yaml", "response_tae", lambda e, d: e.pop("reasoning"), "'reasoning' is missing"),
-        ("efficacy.yaml", "response_y90", lambda e, d: e.update(interval=[0.4, 0.6]), "more than 1% off"),
-        ("efficacy.yaml", "response_y90", lambda e, d: e.update(source="blog"), "source 'blog' not allowed"),
-        ("efficacy.yaml", "response_y90", lambda e, d: e.update(params={"a": -1, "b": 2}), "must be positive"),
-        ("procedures.yaml", "extra_procedure_y90", lambda e, d: e.update(params={"value": 1.5}),
-         "probability 1.5 outside \\[0, 1\\]"),
+        ("efficacy.yaml", "response_base", lambda e, d: e.pop("distribution"), "missing field 'distribution'"),
+        ("efficacy.yaml", "or_response_tae", lambda e, d: e.update(interval=[0.6, 0.5]), "low 0.6 must be below"),
+        ("efficacy.yaml", "response_base", lambda e, d: e.update(distribution="weibull"),
+         "unknown distribution 'weibull'"),
+        ("efficacy.yaml", "or_response_tae", lambda e, d: e.update(id="response_base"), "duplicate id"),
+        ("efficacy.yaml", "response_base", lambda e, d: e.pop("quote"), "the quote is missing"),
+        ("efficacy.yaml", "or_response_tae", lambda e, d: e.pop("reasoning"), "'reasoning' is missing"),
+        ("efficacy.yaml", "or_response_tae", lambda e, d: e.update(interval=[0.4, 2.5]), "do not reproduce"),
+        ("efficacy.yaml", "response_base", lambda e, d: e.update(source="blog"), "source 'blog' not allowed"),
+        ("efficacy.yaml", "response_base", lambda e, d: e.update(params={"a": -1, "b": 2}), "must be positive"),
+        ("efficacy.yaml", "response_base", lambda e, d: e["params"].update(a=float("nan")), "finite number"),
+        ("efficacy.yaml", "response_base", lambda e, d: e.update(refs=37), "refs must be a list"),
+        ("efficacy.yaml", "or_response_tae", lambda e, d: e.update(mass="high"), "mass 'high' not allowed"),
+        ("efficacy.yaml", "response_base", lambda e, d: e.update(intervall=[0.5, 0.6]), "unknown field 'intervall'"),
     ],
-    ids=["missing-field", "low>high", "prob>1", "unknown-dist", "duplicate", "no-quote", "no-reasoning",
-         "stale-params", "bad-source", "bad-beta", "fixed-prob"],
+    ids=["missing-field", "low>high", "unknown-dist", "duplicate", "no-quote", "no-reasoning", "stale-params",
+         "bad-source", "bad-beta", "nan", "refs-int", "mass-text", "typo"],
 )
 def test_loader_names_file_parameter_and_reason(priors_copy, fname, pid, change, message):
     _edit(priors_copy, fname, pid, change)
     with pytest.raises(ValueError, match=message) as info:
-        P.load_priors(priors_copy)
-    assert fname in str(info.value)
+        load_priors(priors_copy)
+    msg = str(info.value)
+    assert fname in msg and (pid in msg or "duplicate" in msg)
 
 
-def test_loader_rejects_bad_yaml_and_empty_folders(priors_copy, tmp_path):
+@pytest.mark.parametrize(
+    "fname, pid, interval, message",
+    [
+        ("efficacy.yaml", "response_base", [0.4, 0.6], "the quoted value 50 .* no longer an end of"),
+        ("efficacy.yaml", "or_response_tae", [0.5, 2.5], "rule 'exchangeable' .* centred on no effect"),
+        ("complications.yaml", "or_pes_y90", [0.1, 0.9], "rule 'direction' needs one end of the interval at 1"),
+    ],
+    ids=["article-range-edited", "exchangeable-off-centre", "direction-off-one"],
+)
+def test_reading_rules_are_enforced_after_an_edit(priors_copy, fname, pid, interval, message):
+    _edit(priors_copy, fname, pid, lambda e, d: e.update(interval=interval))
+    with pytest.raises(ValueError, match=f"{fname}: parameter '{pid}': {message}"):
+        refit_folder(priors_copy)
+
+
+def _fixed(value):
+    def change(entry, entries):
+        for key in ("interval", "reading", "mass", "studies"):
+            entry.pop(key, None)
+        entry.update(distribution="fixed", rule="fixed", params={"value": value}, quoted_values=[])
+    return change
+
+
+@pytest.mark.parametrize(
+    "fname, pid, change, message",
+    [
+        ("efficacy.yaml", "or_response_tae", lambda e, d: d.remove(e), "'or_response_tae' is missing .* node"),
+        ("complications.yaml", "or_biliary_dee", _fixed(-2.0), "outside the range of its role \\(odds ratio"),
+        ("survival.yaml", "median_os_years", _fixed(-4.0), "outside the range of its role \\(years"),
+        ("efficacy.yaml", "response_base", lambda e, d: (_fixed(55.0)(e, d), e.update(unit="percent")),
+         "as a probability"),
+        ("efficacy.yaml", "response_base", lambda e, d: e.update(distribution="lognormal", params={}, rule="assumption",
+                                                                 source="assumption", reasoning="trying a log-normal",
+                                                                 quoted_values=[]), "as a probability"),
+        ("efficacy.yaml", "response_base", lambda e, d: d.append({**e, "id": "spare"}), "'spare': no node"),
+    ],
+    ids=["missing", "negative-ratio", "negative-time", "percent-as-probability", "lognormal-probability", "unused"],
+)
+def test_model_checks_every_prior_against_its_role(priors_copy, fname, pid, change, message):
+    _edit(priors_copy, fname, pid, change)
+    refit_folder(priors_copy)  # a researcher refits after editing; the role check still catches the mistake
+    with pytest.raises(ValueError, match=message) as info:
+        netlrt.load_model(priors_copy)
+    assert pid in str(info.value) or "spare" in str(info.value)
+
+
+def test_loader_rejects_bad_files_and_folders(priors_copy, tmp_path):
     (priors_copy / "efficacy.yaml").write_text("parameters: [unclosed")
-    with pytest.raises(ValueError, match="efficacy.yaml: not valid YAML"):
-        P.load_priors(priors_copy)
+    with pytest.raises(ValueError, match="efficacy.yaml' is not valid YAML"):
+        load_priors(priors_copy)
+    (priors_copy / "efficacy.yaml").write_bytes(b"area: x\nparameters: [\xff]\n")
+    with pytest.raises(ValueError, match="efficacy.yaml' is not UTF-8"):
+        load_priors(priors_copy)
+    (priors_copy / "efficacy.yaml").write_text("area: x\narea: y\nparameters: []\n")
+    with pytest.raises(ValueError, match="repeated key 'area'"):
+        load_priors(priors_copy)
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(ValueError, match="no \\*.yaml files"):
-        P.load_priors(empty)
-    with pytest.raises(ValueError, match="is not a folder"):
-        P.load_priors(tmp_path / "nope")
+        load_priors(empty)
+    for bad in (tmp_path / "nope", "", 5):
+        with pytest.raises(ValueError, match="priors: "):
+            load_priors(bad)
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    with pytest.raises(ValueError, match="priors: "):
+        load_priors(loop)
+    folder_named_yaml = tmp_path / "p2"
+    shutil.copytree(default_priors_path(), folder_named_yaml)
+    (folder_named_yaml / "extra.yaml").mkdir()
+    with pytest.raises(ValueError, match="extra.yaml .* is a folder"):
+        load_priors(folder_named_yaml)
 
 
-def test_loader_rejects_unknown_outcome_in_utilities(priors_copy):
+def test_utilities_and_population_files_are_checked(priors_copy):
     f = priors_copy / "utilities.yaml"
     doc = yaml.safe_load(f.read_text())
-    doc["profiles"]["none"]["weights"]["happiness"] = 1.0
+    doc["profiles"]["none"]["multipliers"]["happiness"] = 1.0
     f.write_text(yaml.safe_dump(doc))
-    with pytest.raises(ValueError, match="utilities.yaml: profile 'none': unknown outcome 'happiness'"):
-        P.load_priors(priors_copy)
+    with pytest.raises(ValueError, match="utilities.yaml: profile 'none': unknown utility term 'happiness'"):
+        netlrt.load_model(priors_copy)
+    doc["profiles"]["none"]["multipliers"] = {"survival": 1e308}
+    f.write_text(yaml.safe_dump(doc))
+    with pytest.raises(ValueError, match="multiplier of 'survival'"):
+        load_priors(priors_copy)
+    shutil.copyfile(default_priors_path() / "utilities.yaml", f)
+    shutil.copyfile(f, priors_copy / "utilities2.yaml")
+    with pytest.raises(ValueError, match="a second profiles file"):
+        load_priors(priors_copy)
+    (priors_copy / "utilities2.yaml").unlink()
+    doc = yaml.safe_load((priors_copy / "population.yaml").read_text())
+    doc["population"]["grade"]["shares"]["G1"] = 0.9
+    (priors_copy / "population.yaml").write_text(yaml.safe_dump(doc))
+    with pytest.raises(ValueError, match="population 'grade': shares sum to"):
+        load_priors(priors_copy)
 
 
-def test_refit_repairs_an_edited_interval(priors_copy):
-    _edit(priors_copy, "efficacy.yaml", "response_y90", lambda e, d: e.update(interval=[0.4, 0.7]))
-    with pytest.raises(ValueError, match="more than 1% off"):
-        P.load_priors(priors_copy)
-    assert "response_y90" in P.refit_folder(priors_copy)
-    refitted = P.load_priors(priors_copy)["response_y90"]
-    assert_allclose([refitted.low, refitted.high], [0.4, 0.7], rtol=1e-6)
-    assert refitted.quote == SHIPPED["response_y90"].quote  # provenance survives the rewrite
+def test_a_utilities_file_holding_parameters_is_refused(priors_copy):
+    f = priors_copy / "utilities.yaml"
+    f.write_text(f.read_text() + "parameters: []\n")
+    with pytest.raises(ValueError, match="utilities.yaml: expected exactly one of"):
+        load_priors(priors_copy)
+
+
+def test_modified_article_prior_is_allowed_and_marked(priors_copy):
+    _edit(priors_copy, "efficacy.yaml", "response_base",
+          lambda e, d: e.update(interval=[0.4, 0.7], modified="our centre's series (n=40) suggests wider"))
+    refit_folder(priors_copy)
+    p = load_priors(priors_copy)["response_base"]
+    assert p.provenance.startswith("article (modified: our centre's series")
+
+
+# ------------------------------------------------------------------------------- refit and init
+
+
+def test_refit_repairs_only_what_changed_and_keeps_comments(priors_copy):
+    f = priors_copy / "efficacy.yaml"
+    text = f.read_text()
+    text = text.replace("  interval: [0.5, 2.0]", "  interval: [0.4, 2.5]  # widened by me", 1)
+    text = "# my notes on these priors\n" + text
+    f.write_text(text)
+    with pytest.raises(ValueError, match="do not reproduce"):
+        load_priors(priors_copy)
+    assert refit_folder(priors_copy) == ["or_response_tae"]
+    after = f.read_text()
+    assert "# my notes on these priors" in after and "# widened by me" in after
+    changed = [a for a, b in zip(after.splitlines(), text.splitlines()) if a != b]
+    assert len(changed) == 1 and changed[0].strip().startswith("params:")
+    refitted = load_priors(priors_copy)["or_response_tae"]
+    assert_allclose([refitted.low, refitted.high], [0.4, 2.5], rtol=1e-6)
+    assert refit_folder(priors_copy) == []  # nothing left to refit
+
+
+def test_refit_refuses_the_shipped_priors_and_init_never_overwrites(tmp_path):
+    with pytest.raises(ValueError, match="read-only"):
+        refit_folder(default_priors_path())
+    dest = init_folder(tmp_path / "mine")
+    assert load_priors(dest).to_df()["id"].tolist() == SHIPPED.to_df()["id"].tolist()
+    with pytest.raises(ValueError, match="not an empty folder"):
+        init_folder(dest)

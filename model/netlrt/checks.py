@@ -19,12 +19,16 @@ from typing import Any
 __all__ = ["finite_number", "positive_int"]
 
 
+def _is_bool(x: Any) -> bool:
+    return isinstance(x, bool) or (type(x).__module__ == "numpy" and type(x).__name__ in ("bool", "bool_"))
+
+
 def positive_int(name: str, value: Any, *, minimum: int = 1, maximum: int | None = None) -> int:
     """``value`` as an int in ``[minimum, maximum]``; ``ValueError`` naming ``name`` otherwise.
 
     A bool is not an integer here, and neither is a float such as ``2.0``.
     """
-    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool) and type(value).__name__ != "bool_"
+    ok = isinstance(value, numbers.Integral) and not _is_bool(value)
     if not ok or value < minimum or (maximum is not None and value > maximum):
         what = "a positive integer" if minimum == 1 and maximum is None else \
             f"an integer >= {minimum}" + (f" and <= {maximum:,}" if maximum is not None else "")
@@ -47,7 +51,7 @@ def finite_number(name: str, value: Any, *, low: float = -math.inf, high: float 
            "a finite number")
     if isinstance(value, str):
         raise ValueError(f"{name}: {value!r} is text, not a number; allowed: {rng}")
-    if isinstance(value, bool) or type(value).__name__ == "bool_" or not isinstance(value, numbers.Real):
+    if _is_bool(value) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name}: {value!r} ({type(value).__name__}) is not allowed; allowed: {rng}")
     x = float(value)
     if not math.isfinite(x) or not low <= x <= high:

@@ -52,7 +52,8 @@ def grade_from_ki67(ki67: float) -> str:
 
 
 def _is_bool(x: Any) -> bool:
-    return isinstance(x, bool) or type(x).__name__ == "bool_"
+    """A Python or NumPy bool (``numpy.bool_``; numpy itself need not be imported to ask)."""
+    return isinstance(x, bool) or (type(x).__module__ == "numpy" and type(x).__name__ in ("bool", "bool_"))
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,8 @@ class Field:
     def parse_text(self, text: str) -> Any:
         """A value from text (a CSV cell, a command-line argument); empty text means unknown."""
         t = text.strip()
+        if t in self.states:  # a state spelled like an 'unknown' word (extrahepatic 'none') is the state
+            return self.validate(t)
         if not t or t.lower() in ("none", "unknown", "na"):
             return None
         if self.kind == "bool":

@@ -86,6 +86,7 @@ RULES: dict[str, tuple[str, str]] = {
     "exchangeable": ("assumption", "no comparative statement: an effect centred on no difference"),
     "assumption": ("assumption", "no number in the article: a deliberately wide interval with its reasoning"),
     "fixed": ("either", "a point value: a threshold, a convention or a logical certainty"),
+    "posterior": ("either", "a prior updated by study results (listed in 'updates'; see netlrt.evidence.studies)"),
 }
 _REQUIRED = ("id", "description", "unit", "distribution", "rule", "source", "params")
 _OPTIONAL = ("interval", "mass", "reading", "quote", "refs", "quoted_values", "quote_scale", "reasoning",
@@ -324,7 +325,9 @@ def _params(where: str, dist: str, e: dict, interval: tuple[float, float] | None
 def _check_rule(where: str, p: Prior) -> None:
     """The checks each reading rule makes possible (``docs/model.md``, 'Reading rules')."""
     ends = [p.params["value"]] if p.is_fixed else list(p.interval)
-    if p.source == "article" and not p.modified:
+    if p.rule == "posterior" and not p.updates:
+        raise ValueError(f"{where}: rule 'posterior' needs the citations of the studies that updated it ('updates')")
+    if p.source == "article" and not p.modified and not p.updates:
         # The numbers the article gives must still be the numbers the prior encodes: the ends of a range (or
         # the value), or the median of a case report's spread.
         targets = [float(p.ppf(0.5))] if p.rule == "case_report" else ends
@@ -334,6 +337,8 @@ def _check_rule(where: str, p: Prior) -> None:
                 raise ValueError(
                     f"{where}: the quoted value {v:g} (scale {p.quote_scale:g}) is no longer {what} {targets}; the "
                     "article does not give these numbers: add 'modified: <why>' or make it source: assumption")
+    if p.rule == "posterior":
+        return
     if p.rule == "study_range" and len(p.quoted_values) != 2:
         raise ValueError(f"{where}: rule 'study_range' needs the two quoted_values of the range")
     if p.rule == "study_maximum" and len(p.quoted_values) != 1:
@@ -447,8 +452,8 @@ class PriorSet(Mapping[str, Prior]):
                                  f"{p.distribution} in unit {p.unit!r}; allowed: {role.describe()}")
             values = [p.params["value"]] if p.is_fixed else list(p.interval)
             if not all(role.contains(x) for x in values):
-                raise ValueError(f"{where}: {values} outside what a {role_name.replace('_', ' ')} can be; allowed: "
-                                 f"{role.describe()}")
+                raise ValueError(f"{where}: {values} is outside the range of its role ({role_name.replace('_', ' ')} "
+                                 f"for {user}); allowed: {role.describe()}")
         unused = [k for k in self._priors if k not in uses]
         if unused:
             p = self._priors[unused[0]]

@@ -239,8 +239,9 @@ def refit_folder(path: str | os.PathLike) -> list[str]:
                 fitted = parse_prior(f.name, "", i, entry, refit=True)  # raises for a real mistake
             flow = "{" + ", ".join(f"{k}: {v!r}" for k, v in fitted.params.items()) + "}"
             value = next((v for k, v in node.value if k.value == "params"), None)
-            if value is not None:
-                edits.append((value.start_mark.index, value.end_mark.index, flow))
+            if value is not None:  # a block mapping's span ends with its line break: keep that
+                start, end = value.start_mark.index, value.end_mark.index
+                edits.append((start, start + len(text[start:end].rstrip()), flow))
             else:  # no params yet: a new last line of the entry, indented like its keys
                 indent = " " * node.value[0][0].start_mark.column
                 last = node.value[-1][1].end_mark.index

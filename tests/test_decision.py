@@ -1,0 +1,111 @@
+"""The decision layer: QALY terms, the Bayes decision over parameter uncertainty, eligibility and warnings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import netlrt
+from netlrt import Patient
+from netlrt.decision import policy
+from netlrt.decision.core import INTERNAL_REPLICATES, TERM_NAMES
+from netlrt.decision.utility import DAYS_PER_YEAR, TERM
+from netlrt.network.forms import discounted_life_years
+
+P = Patient(grade="G2", burden="intermediate", distribution="bilobar_multifocal", biliary="intact",
+            extrahepatic="none", functional=True, renal_insufficiency=False, bilirubin_mg_dl=1.0, ecog=0)
+
+
+def test_terms_sum_to_expected_qalys(model, cases):
+    for p in [P, Patient(), *cases.values()]:
+        ev = model.evaluate(p)
+        np.testing.assert_allclose(ev.utility_terms.sum(axis=1), ev.expected_utility, rtol=0, atol=1e-12)
+        assert list(ev.utility_terms.columns) == list(TERM_NAMES)
+        assert (ev.utility_terms.drop(columns="survival") <= 0).all().all()  # every other term is a loss
+
+
+def test_bayes_decision_is_the_average_over_the_internal_sample(model):
+    """Expected QALYs are averaged over parameter uncertainty, not computed at the prior means."""
+    ev = model.evaluate(P)
+    per_draw = model.evaluator.batch([P], model.evaluator.internal_values)
+    np.testing.assert_allclose(per_draw.utility[:, 0].mean(axis=0), ev.expected_utility, rtol=1e-12)
+    np.testing.assert_allclose(per_draw.outcomes[:, 0].mean(axis=0), ev.outcomes, rtol=1e-12)
+    at_means = model.evaluator.batch([P]).utility[0, 0]
+    assert not np.allclose(at_means, ev.expected_utility, rtol=1e-6)  # the two differ: Jensen's inequality
+    winners = np.argmax(per_draw.utility[:, 0], axis=1)
+    np.testing.assert_allclose(ev.prob_best, np.bincount(winners, minlength=4) / len(winners))
+
+
+def test_monte_carlo_error_is_reported_and_small(model):
+    ev = model.evaluate(P)
+    reps = model.evaluator.batch([P], tables=model.evaluator.replicates).utility[:, 0]
+    np.testing.assert_allclose(ev.mc_se, reps.std(axis=0, ddof=1) / np.sqrt(INTERNAL_REPLICATES))
+    assert (ev.mc_se > 0).all() and (ev.mc_se < 0.01).all()
+    psa = model.evaluator.batch([P], model.priors.sample(20_000, seed=7)).utility[:, 0].mean(axis=0)
+    assert np.all(np.abs(psa - ev.expected_utility) < 0.02)  # an independent Monte Carlo estimate agrees
+
+
+def test_survival_term_is_utility_times_discounted_life_years_at_one_draw(model):
+    values = {k: np.array([v]) for k, v in model.priors.means().items()}
+    b = model.evaluator.batch([P], values)
+    from netlrt.network.tables import build_tables
+
+    t = build_tables(values, model.priors.population)
+    h = t.hazards["survival_3y"][0, :, 1, 1, 0]  # G2, intermediate, no extrahepatic disease
+    want = values["utility_alive"][0] * discounted_life_years(h, values["horizon_years"][0], values["discount_rate"][0])
+    np.testing.assert_allclose(b.terms[0, 0, :, TERM_NAMES.index("survival")], want, rtol=1e-12)
+    pes = b.outcomes[0, 0, :, list(netlrt.OUTCOMES).index("postembolization_syndrome")]
+    sessions = 1 + values["staged_bilobar"][0]
+    loss = values["disutility_postembolization_syndrome"][0] * values["days_postembolization_syndrome"][0]
+    np.testing.assert_allclose(b.terms[0, 0, :, TERM_NAMES.index("postembolization_syndrome")],
+                               -pes * sessions * loss / DAYS_PER_YEAR, rtol=1e-12)
+
+
+def test_preference_profiles_multiply_named_terms(model):
+    base, pes = model.evaluate(P), model.evaluate(P.replace(preference="avoid_pes"))
+    k = model.priors.profiles["avoid_pes"]["multipliers"]["postembolization_syndrome"]
+    np.testing.assert_allclose(pes.utility_terms["postembolization_syndrome"],
+                               k * base.utility_terms["postembolization_syndrome"], rtol=1e-12)
+    same = [t for t in TERM_NAMES if t != "postembolization_syndrome"]
+    np.testing.assert_allclose(pes.utility_terms[same], base.utility_terms[same], rtol=1e-12)
+    custom = model.evaluate(P.replace(preference={"procedure_sessions": 0.0}))
+    assert (custom.utility_terms["procedure_sessions"] == 0).all()
+    with pytest.raises(ValueError, match="unknown utility term 'happiness'"):
+        model.evaluate(P.replace(preference={"happiness": 2.0}))
+    with pytest.raises(ValueError, match="unknown profile 'cheapest'"):
+        model.evaluate(P.replace(preference="cheapest"))
+
+
+def test_eligibility_and_warnings(model):
+    ineligible = model.evaluate(P.replace(ecog=3))
+    assert not ineligible.eligible and ineligible.recommended is None and "ECOG 3" in ineligible.reasons[0]
+    high_bili = model.evaluate(P.replace(bilirubin_mg_dl=4.0))
+    assert high_bili.eligible and high_bili.recommended is not None  # "may preclude" is not an exclusion
+    assert any("bilirubin 4 mg/dL" in w for w in high_bili.warnings)
+    base = model.evaluate(P)
+    for o in ("hepatic_failure", "death_30d"):
+        assert (high_bili.outcomes[o] > base.outcomes[o]).all()
+    unknown = model.evaluate(Patient())
+    assert unknown.eligible and any("ECOG not recorded" in w for w in unknown.warnings)
+    assert any("bilirubin not recorded" in w for w in unknown.warnings)
+    assert any(w.startswith("unknown, averaged over the treated population") for w in unknown.warnings)
+    whipple = model.evaluate(P.replace(biliary="bilioenteric_anastomosis"))
+    assert any("33-86%" in w for w in whipple.warnings)
+
+
+def test_close_call_is_defined_in_qalys():
+    assert policy.CLOSE_CALL_QALY == pytest.approx(7 / 365.25)
+    assert policy.is_close(0.01) and not policy.is_close(0.05) and policy.is_close(0.05, mc_se=0.03)
+    assert policy.best_index(np.array([1.0, 3.0, 3.0, 2.0])) == 1  # ties go to the first in modality order
+
+
+def test_evaluation_tables_and_json(model):
+    ev = model.evaluate(P)
+    d = ev.to_dict()
+    assert d["unit"] == "QALY" and list(d["modalities"]) == list(netlrt.MODALITIES)
+    assert set(d["modalities"]["Y90"]["utility_terms"]) == set(TERM_NAMES)
+    terms = ev.deciding_terms()
+    assert terms["difference"].abs().is_monotonic_decreasing
+    np.testing.assert_allclose(terms["difference"].sum(), ev.gap, atol=1e-12)
+    assert set(terms["term"]) == set(TERM)
+    assert "Expected QALYs" in ev.outcome_table().index and ev._repr_html_().startswith("<p><b>Recommended")
