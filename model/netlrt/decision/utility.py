@@ -9,7 +9,8 @@ For a modality, the QALYs are
 * ``postembolization_syndrome``, ``overnight_stay``: minus P(per treatment session) x expected sessions x
   disutility x days / 365.25;
 * ``procedure_sessions``: minus expected arterial procedures x disutility x days / 365.25;
-* one term per complication (abscess, biliary injury, carcinoid crisis, kidney injury, decompensation):
+* one term per complication (abscess, biliary injury, carcinoid crisis, kidney injury, decompensation,
+  non-target injury):
   minus P(event in the course) x disutility x days / 365.25.
 
 Objective response enters no term: it is a surrogate whose value is counted through survival and symptoms,
@@ -130,10 +131,11 @@ def _loss_priors(name: str, *, days: bool = True) -> dict[str, str]:
 
 
 _QALY = {"utility_alive": "utility", "horizon_years": "years", "discount_rate": "discount_rate"}
-_EVENTS = ("hepatic_abscess", "biliary_injury", "carcinoid_crisis", "renal_injury", "hepatic_failure")
+_EVENTS = ("hepatic_abscess", "biliary_injury", "carcinoid_crisis", "renal_injury", "hepatic_failure",
+           "nontarget_injury")
 _EVENT_LABELS = {"hepatic_abscess": "Hepatic abscess", "biliary_injury": "Biliary injury",
                  "carcinoid_crisis": "Carcinoid crisis", "renal_injury": "Kidney injury",
-                 "hepatic_failure": "Hepatic decompensation"}
+                 "hepatic_failure": "Hepatic decompensation", "nontarget_injury": "Non-target injury"}
 
 #: The terms, in the order tables show them. Their names are what preference profiles multiply.
 TERMS: tuple[Term, ...] = (

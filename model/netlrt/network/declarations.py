@@ -81,6 +81,7 @@ QUOTES = {
     "bilirubin": "marked (e.g., bilirubin $>$ 3.0 mg/dL) or uncorrectable abnormality of these parameters may "
                  "preclude LRT.",
     "staged": "One month later, the left hepatic artery was embolized using the same technique.",
+    "nontarget": "technical ease, and more forgiving impact of nontarget microsphere embolization.",
 }
 
 _EXCHANGEABLE = ("Exchangeable modalities: the article compares no rates between modalities here, so each modality's "
@@ -188,6 +189,11 @@ NODES: tuple[Node, ...] = (
           "burden": _assumed("Less functioning liver remains when more of it is tumour, so a burden above 50% is "
                              "assumed to raise the risk of decompensation."),
           "bilirubin_mg_dl": _article("bilirubin")}),
+    Node("nontarget_injury", "outcome", "Injury from non-target embolization (e.g. gastric ulcer, cholecystitis)",
+         NO_YES, ("modality",),
+         Logistic("nontarget_injury_base", effects={"modality": {"TAE": "or_nontarget_tae",
+                                                                 "Y90": "or_nontarget_y90"}}),
+         {"modality": _article("nontarget")}),
     Node("death_30d", "outcome", "Death within 30 days of a procedure", NO_YES, ("burden", "bilirubin_mg_dl"),
          Logistic("death_30d_base", effects={"burden": {"high": "or_death_high_burden"},
                                              "bilirubin_mg_dl": {"above_3": "or_death_bilirubin"}}),
