@@ -1,0 +1,68 @@
+"""``netlrt priors``: show, copy for editing, refit after an edit, update with study results."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .common import add_priors_argument, priors_folder
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("priors", help="show, copy, refit or update a priors folder")
+    actions = p.add_subparsers(dest="action", required=True, parser_class=type(p))
+    show = actions.add_parser("show", help="the provenance table of a priors folder, and which folder is in use")
+    show.add_argument("folder", nargs="?", help="priors folder (default: the shipped priors)")
+    init = actions.add_parser("init", help="copy the shipped priors into a new folder to edit")
+    init.add_argument("folder")
+    refit = actions.add_parser("refit", help="refit the params of the priors whose interval was edited")
+    refit.add_argument("folder")
+    update = actions.add_parser("update", help="update priors with a table of study results (CSV)")
+    update.add_argument("--data", required=True, metavar="CSV", help="one row per study result: parameter, "
+                        "citation, population, and events/patients or estimate/lower/upper (95%% interval)")
+    update.add_argument("--out", required=True, metavar="DIR", help="new folder for the updated priors")
+    update.add_argument("--method", choices=("fixed", "random"), default="fixed",
+                        help="fixed: conjugate update; random: random-effects predictive for a new setting")
+    update.add_argument("--tau-scale", type=float, help="half-normal scale of the between-study SD (random)")
+    add_priors_argument(update)
+
+
+def _where(path: Any) -> str:
+    from ..evidence.priors_files import default_priors_path
+
+    shipped = path.resolve() == default_priors_path().resolve()
+    return f"{path} ({'the priors shipped with netlrt; copy them with `netlrt priors init DIR` to edit' if shipped else 'your folder'})"
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..evidence.priors_files import init_folder, load_priors, refit_folder
+
+    if args.action == "init":
+        dest = init_folder(args.folder)
+        print(f"copied the shipped priors to {dest}; edit them, run `netlrt priors refit {dest}`, then use "
+              f"--priors {dest}")
+        return 0
+    if args.action == "refit":
+        ids = refit_folder(priors_folder(args.folder))
+        print(f"refitted {len(ids)} parameter(s) in {args.folder}" + (f": {', '.join(ids)}" if ids else
+                                                                       " (every interval already matched)"))
+        return 0
+    if args.action == "update":
+        from ..evidence.studies import update_priors, write_priors
+        from ..files import refuse_same_file
+
+        source = load_priors(priors_folder(args.priors))
+        refuse_same_file(args.out, args.data, source.path, what="--out")
+        updated = update_priors(source, args.data, method=args.method, tau_scale=args.tau_scale)
+        out = write_priors(updated, args.out)
+        changed = [k for k, p in updated.items() if p.updates and p is not source[k]]
+        print(f"updated {len(changed)} prior(s) ({', '.join(changed)}) with {args.data}; wrote {out}")
+        return 0
+    priors = load_priors(priors_folder(args.folder))
+    print(f"priors: {_where(priors.path)}")
+    df = priors.to_df()
+    print(df[["id", "distribution", "mean", "low", "high", "rule", "provenance", "refs"]].to_string(index=False))
+    return 0
+
