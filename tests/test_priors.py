@@ -17,7 +17,7 @@ from numpy.testing import assert_allclose
 import netlrt
 from netlrt.evidence import fitting
 from netlrt.evidence.cases import CASES
-from netlrt.evidence.priors import ROLES, study_mass
+from netlrt.evidence.roles import ROLES, study_mass
 from netlrt.evidence.priors_files import default_priors_path, init_folder, load_priors, refit_folder
 from netlrt.network.declarations import NODES, QUOTES
 

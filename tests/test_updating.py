@@ -11,17 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, special, stats
 
-from netlrt.evidence.updating import (
-    DEFAULT_TAU_SCALE,
-    Z95,
-    StudyRow,
-    _normal_update,
-    _random_effects,
-    parse_studies,
-    read_studies_csv,
-    update,
-    update_all,
-)
+from netlrt.evidence.study_table import Z95, StudyRow, parse_studies, read_studies_csv
+from netlrt.evidence.updating import DEFAULT_TAU_SCALE, _normal_update, _random_effects, update, update_all
 
 ROLES = {"response": "probability", "hr_os": "ratio", "median_os": "time", "abscess": "probability"}
 

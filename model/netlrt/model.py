@@ -24,7 +24,7 @@ from .decision.core import Evaluator
 from .decision.evaluation import Evaluation, build_evaluation
 from .decision.policy import assess
 from .evidence.patient import Patient
-from .evidence.priors import PriorSet, changed_prior
+from .evidence.priors import PriorSet
 from .evidence.priors_files import load_priors
 from .seeding import SeedLike
 
@@ -163,15 +163,17 @@ class Model:
         Examples
         --------
         >>> import netlrt
-        >>> m = netlrt.load_model().with_priors({"or_pes_y90": {"interval": [0.3, 1.0]}}, note="a sceptic's view")
+        >>> m = netlrt.load_model().with_priors({"or_pes_y90": {"interval": [0.3, 1.0]}}, note="a sceptical reading")
         >>> m.priors["or_pes_y90"].provenance
-        'assumption (modified: a sceptic's view)'
+        'assumption (modified: a sceptical reading)'
         """
         if not isinstance(changes, Mapping) or not changes:
             raise ValueError("changes: expected a non-empty mapping parameter id -> change")
         unknown = [k for k in changes if k not in self.priors]
         if unknown:
             raise ValueError(f"changes: unknown parameter {unknown[0]!r}; allowed: {', '.join(self.priors)}")
+        from .evidence.studies import changed_prior
+
         return Model(self.priors.replace({k: changed_prior(self.priors[k], v, note) for k, v in changes.items()}))
 
     def update(self, studies: Any, *, method: str = "fixed", tau_scale: float | None = None) -> Model:

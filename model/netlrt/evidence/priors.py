@@ -30,81 +30,13 @@ import numpy as np
 
 from ..seeding import SeedLike, as_generator
 from . import fitting
+from .roles import DEFAULT_MASS, FIT_TOLERANCE, ROLES, RULES, UNITS, study_mass
 
-__all__ = ["DEFAULT_MASS", "FIT_TOLERANCE", "Prior", "PriorSet", "ROLES", "RULES", "Role", "changed_prior",
-           "parse_prior", "study_mass"]
+__all__ = ["Prior", "PriorSet", "parse_prior"]
 
-DEFAULT_MASS = 0.95
-#: Largest relative error allowed between a distribution's quantiles and its stated interval.
-FIT_TOLERANCE = 0.01
-
-
-@dataclass(frozen=True)
-class Role:
-    """What a parameter is used as: its unit, the families allowed and the range of its values."""
-
-    unit: str
-    families: tuple[str, ...]
-    low: float
-    high: float
-    open_low: bool = False
-    open_high: bool = False
-
-    def contains(self, x: float) -> bool:
-        above = x > self.low if self.open_low else x >= self.low
-        below = x < self.high if self.open_high else x <= self.high
-        return math.isfinite(x) and above and below
-
-    def describe(self) -> str:
-        lo, hi = ("(" if self.open_low else "[") + f"{self.low:g}", f"{self.high:g}" + (")" if self.open_high else "]")
-        return f"unit {self.unit!r}, a {' or '.join(self.families)} value in {lo}, {hi}"
-
-
-_POS = {"low": 0.0, "high": math.inf, "open_low": True, "open_high": True}
-#: Role name -> Role. The network and decision declarations say which role each prior plays.
-ROLES: dict[str, Role] = {
-    "probability": Role("probability", ("beta", "fixed"), 0.0, 1.0),
-    "odds_ratio": Role("odds ratio", ("lognormal", "fixed"), **_POS),
-    "hazard_ratio": Role("hazard ratio", ("lognormal", "fixed"), **_POS),
-    "years": Role("years", ("lognormal", "fixed"), **_POS),
-    "days": Role("days", ("lognormal", "fixed"), **_POS),
-    "utility": Role("utility", ("beta", "fixed"), 0.0, 1.0),
-    "disutility": Role("disutility", ("beta", "fixed"), 0.0, 1.0),
-    "discount_rate": Role("rate per year", ("fixed",), 0.0, 1.0, open_high=True),
-    "ecog": Role("ECOG", ("fixed",), 0.0, 4.0),
-    "percent": Role("percent", ("fixed",), 0.0, 100.0),
-}
-UNITS = {r.unit for r in ROLES.values()}
-
-#: Reading rule -> (source it implies, one-line statement). ``docs/model.md`` states each in full.
-RULES: dict[str, tuple[str, str]] = {
-    "study_range": ("article", "a range of k study results covers (k-1)/(k+1) of the predictive distribution"),
-    "study_maximum": ("article", "'up to x' across k studies: x is the largest of k results, read like a range "
-                      "whose smallest end is assumed"),
-    "case_report": ("article", "a number from one of the article's cases, the centre of an assumed spread"),
-    "direction": ("assumption", "a stated direction without a size: a 95% interval with one end at no effect"),
-    "exchangeable": ("assumption", "no comparative statement: an effect centred on no difference"),
-    "assumption": ("assumption", "no number in the article: a deliberately wide interval with its reasoning"),
-    "fixed": ("either", "a point value: a threshold, a convention or a logical certainty"),
-    "posterior": ("either", "a prior updated by study results (listed in 'updates'; see netlrt.evidence.studies)"),
-}
 _REQUIRED = ("id", "description", "unit", "distribution", "rule", "source", "params")
 _OPTIONAL = ("interval", "mass", "reading", "quote", "refs", "quoted_values", "quote_scale", "reasoning",
              "modified", "studies", "updates")
-
-
-def study_mass(k: int) -> float:
-    """Share of the predictive distribution that the range of ``k`` exchangeable study results covers.
-
-    The smallest and largest of ``k`` draws from a continuous distribution enclose on average
-    ``(k - 1) / (k + 1)`` of it.
-
-    Examples
-    --------
-    >>> study_mass(5)
-    0.6666666666666666
-    """
-    return (k - 1) / (k + 1)
 
 
 @dataclass(frozen=True)
@@ -480,40 +412,3 @@ class PriorSet(Mapping[str, Prior]):
     def _repr_html_(self) -> str:
         cols = ["id", "distribution", "mean", "low", "high", "rule", "provenance", "refs"]
         return self.to_df()[cols].to_html(index=False, float_format=lambda x: f"{x:.3g}")
-
-
-def changed_prior(prior: Prior, change: Any, note: str) -> Prior:
-    """``prior`` with a researcher's change applied, validated like a priors file and recorded in ``modified``.
-
-    ``change`` is a number (the parameter becomes fixed at it), or a mapping with ``interval`` (and optionally
-    ``distribution``, ``mass``, ``rule``), refitted as ``priors refit`` would, or with ``params``.
-    """
-    where = f"with_priors: parameter {prior.id!r}"
-    if not isinstance(note, str) or not note.strip():
-        raise ValueError(f"{where}: note must say why it was changed (it is kept as the prior's provenance)")
-    entry = prior.to_entry()
-    entry["modified"] = "; ".join(x for x in (prior.modified, _text(note)) if x)
-    if _number(change):
-        for key in ("interval", "mass", "studies"):
-            entry.pop(key, None)
-        entry.update(distribution="fixed", rule="fixed", params={"value": float(change)})
-        refit = False
-    elif isinstance(change, Mapping) and change and set(change) <= {"interval", "distribution", "mass", "params",
-                                                                       "rule"}:
-        entry.update({k: list(v) if k == "interval" and isinstance(v, tuple) else v for k, v in change.items()})
-        if entry["rule"] == "fixed" and entry["distribution"] != "fixed":
-            entry["rule"] = "assumption"
-        refit = "params" not in change
-    else:
-        raise ValueError(f"{where}: change {change!r} not allowed; allowed: a number, or a mapping with "
-                         "'interval' (and 'distribution', 'mass', 'rule') or 'params'")
-    if RULES[entry["rule"]][0] == "assumption":
-        entry["source"] = "assumption"
-    if entry["source"] == "assumption" and not entry.get("reasoning"):
-        entry["reasoning"] = entry["modified"]
-    if entry["rule"] not in ("study_range", "study_maximum"):
-        entry.pop("studies", None)
-    elif "mass" in entry:
-        del entry["mass"]
-    entry.setdefault("reading", entry["modified"])
-    return parse_prior(prior.file or "with_priors", prior.area, 0, entry, refit=refit)

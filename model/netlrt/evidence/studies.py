@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 from collections.abc import Mapping
@@ -27,10 +28,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from . import updating
-from .priors import Prior, PriorSet
+from . import study_table, updating
+from .priors import Prior, PriorSet, parse_prior
+from .roles import RULES
 
-__all__ = ["UNIT_ROLES", "plan_update", "study_roles", "update_priors", "write_priors"]
+__all__ = ["UNIT_ROLES", "changed_prior", "plan_update", "study_roles", "update_priors", "write_priors"]
 
 #: Unit of a prior -> the kind of study data that can update it.
 UNIT_ROLES: dict[str, str] = {"probability": "probability", "odds ratio": "ratio", "hazard ratio": "ratio",
@@ -42,13 +44,13 @@ def study_roles(priors: PriorSet) -> dict[str, str]:
     return {k: UNIT_ROLES[p.unit] for k, p in priors.items() if p.unit in UNIT_ROLES and not p.is_fixed}
 
 
-def _rows(priors: PriorSet, studies: Any) -> tuple[updating.StudyRow, ...]:
+def _rows(priors: PriorSet, studies: Any) -> tuple[study_table.StudyRow, ...]:
     roles = study_roles(priors)
     if isinstance(studies, (str, os.PathLike)):
-        return updating.read_studies_csv(studies, roles)
-    if isinstance(studies, tuple) and studies and all(isinstance(r, updating.StudyRow) for r in studies):
+        return study_table.read_studies_csv(studies, roles)
+    if isinstance(studies, tuple) and studies and all(isinstance(r, study_table.StudyRow) for r in studies):
         return studies
-    rows = updating.parse_studies(studies, roles)
+    rows = study_table.parse_studies(studies, roles)
     if not rows:
         raise ValueError("studies: the table has no rows; allowed: one row per study result")
     return rows
@@ -169,3 +171,40 @@ def write_priors(priors: PriorSet, dest: str | os.PathLike, *, changed: Mapping[
         if (priors.path / extra).is_file():
             shutil.copyfile(priors.path / extra, target / extra)
     return target
+
+
+def changed_prior(prior: Prior, change: Any, note: str) -> Prior:
+    """``prior`` with a researcher's change applied, validated like a priors file and recorded in ``modified``.
+
+    ``change`` is a number (the parameter becomes fixed at it), or a mapping with ``interval`` (and optionally
+    ``distribution``, ``mass``, ``rule``), refitted as ``priors refit`` would, or with ``params``.
+    """
+    where = f"with_priors: parameter {prior.id!r}"
+    if not isinstance(note, str) or not note.strip():
+        raise ValueError(f"{where}: note must say why it was changed (it is kept as the prior's provenance)")
+    entry = prior.to_entry()
+    entry["modified"] = "; ".join(x for x in (prior.modified,  " ".join(note.split())) if x)
+    if isinstance(change, (int, float)) and not isinstance(change, bool) and math.isfinite(change):
+        for key in ("interval", "mass", "studies"):
+            entry.pop(key, None)
+        entry.update(distribution="fixed", rule="fixed", params={"value": float(change)})
+        refit = False
+    elif isinstance(change, Mapping) and change and set(change) <= {"interval", "distribution", "mass", "params",
+                                                                       "rule"}:
+        entry.update({k: list(v) if k == "interval" and isinstance(v, tuple) else v for k, v in change.items()})
+        if entry["rule"] == "fixed" and entry["distribution"] != "fixed":
+            entry["rule"] = "assumption"
+        refit = "params" not in change
+    else:
+        raise ValueError(f"{where}: change {change!r} not allowed; allowed: a number, or a mapping with "
+                         "'interval' (and 'distribution', 'mass', 'rule') or 'params'")
+    if RULES[entry["rule"]][0] == "assumption":
+        entry["source"] = "assumption"
+    if entry["source"] == "assumption" and not entry.get("reasoning"):
+        entry["reasoning"] = entry["modified"]
+    if entry["rule"] not in ("study_range", "study_maximum"):
+        entry.pop("studies", None)
+    elif "mass" in entry:
+        del entry["mass"]
+    entry.setdefault("reading", entry["modified"])
+    return parse_prior(prior.file or "with_priors", prior.area, 0, entry, refit=refit)
