@@ -1,265 +1,263 @@
-"""Cohorts: many patients from a table, evaluated together, and the ``netlrt cohort`` command.
+"""Cohorts: many patients from a table or file, evaluated together with the Bayes decision.
 
-Each input column is a :class:`netlrt.Patient` field (plus an optional ``patient_id``). Cells may be
-Python values or CSV text; text is parsed explicitly: booleans only from true/false/yes/no/1/0,
-numbers only from numeric text, an empty cell means the field's default. Nothing else is coerced.
-Every invalid row is reported at once (row, field, value, what is allowed).
+Patients are parsed by :mod:`netlrt.evidence.patient_io` (one set of rules for every table of patients;
+the id column is ``patient_id``) and evaluated through
+:meth:`Evaluator.bayes(patients, prob_best=False) <netlrt.decision.core.Evaluator.bayes>`: predictive
+outcome probabilities and expected QALYs averaged over parameter uncertainty, the same numbers
+``evaluate`` gives one patient, for any number of patients at the cost of one draw. The probability that each
+modality is best is not computed (it needs every internal draw per patient; run a PSA for one patient).
+Eligibility and warnings come from :func:`netlrt.decision.policy.assess`, the close call from
+:func:`netlrt.decision.policy.is_close`.
 
 Examples
 --------
->>> import netlrt, pandas as pd
->>> df = pd.DataFrame({"grade": ["G2"], "burden": ["low"], "distribution": ["bilobar_oligo"],
-...                    "biliary": ["intact"], "functional": ["yes"]})
->>> out = evaluate_cohort(netlrt.load_model(), df)
->>> out[["patient", "modality", "recommended"]].shape
-(4, 3)
+>>> import pandas as pd
+>>> from netlrt.decision.core import Evaluator
+>>> from netlrt.evidence.priors_files import load_priors
+>>> res = run_cohort(Evaluator(load_priors()), pd.DataFrame({"patient_id": ["a", "b"], "ecog": [0, 3]}))
+>>> res.summary[["patient_id", "eligible"]].to_dict("list")
+{'patient_id': ['a', 'b'], 'eligible': [True, False]}
 """
 
 from __future__ import annotations
 
-import argparse
-import math
-import re
-import sys
-from collections.abc import Hashable, Mapping
-from dataclasses import fields
-from pathlib import Path
+import html
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import decision
-from ._io import atomic_path
-from .patient import Patient
-from .vocabulary import MODALITIES, OUTCOMES
+from ..decision import policy
+from ..decision.utility import DAYS_PER_YEAR
+from ..evidence.patient import Patient
+from ..evidence.patient_io import TABLE, PatientRows, parse_frame
+from ..evidence.patient_spec import ID_COLUMN
+from ..evidence.vocabulary import MODALITIES
+from ..network.declarations import OUTCOMES
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .model import Model
+    from ..decision.core import Evaluator
 
-#: Optional input column naming each patient in the output (otherwise the DataFrame's index is used).
-ID_COLUMN = "patient_id"
-BOOL_FIELDS = ("renal_insufficiency", "functional")
-INT_FIELDS = ("ecog",)
-FLOAT_FIELDS = ("bilirubin_mg_dl", "lung_shunt_fraction", "ki67")
-_TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-_INTEGER = re.compile(r"[+-]?\d+")
+__all__ = ["CohortResult", "PATIENTS_PER_CALL", "SUMMARY_COLUMNS", "cohort_summary", "evaluate_cohort",
+           "run_cohort", "write_cohort_csv"]
 
-
-def _is_empty(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    return isinstance(value, float) and math.isnan(value)  # pandas marks a missing cell as NaN
+#: Patients evaluated per call of the core: bounds memory (8 replicate draws x patients x modalities x terms).
+PATIENTS_PER_CALL = 4096
+SUMMARY_COLUMNS = ["patient_id", "eligible", "recommended", "runner_up", "expected_utility", "gap", "gap_se",
+                   "gap_days", "close_call", "reasons", "warnings", "unknown"]
 
 
-def _parse_cell(field: str, value: Any) -> Any:
-    """One cell as the Patient field expects it; ValueError naming what is allowed."""
-    text = value.strip() if isinstance(value, str) else None
-    if field in BOOL_FIELDS:
-        if isinstance(value, (bool, np.bool_)):
-            return bool(value)
-        if text is not None and text.lower() in _TRUE + _FALSE:
-            return text.lower() in _TRUE
-        raise ValueError("allowed: true/false, yes/no or 1/0")
-    if field in INT_FIELDS:
-        if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
-            return int(value)
-        if isinstance(value, (float, np.floating)) and float(value).is_integer():
-            return int(value)  # a numeric column with gaps is float in pandas; 2.0 is the integer 2
-        if text is not None and _INTEGER.fullmatch(text):
-            return int(text)
-        raise ValueError("allowed: an integer")
-    if field in FLOAT_FIELDS:
-        if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
-            return float(value)
-        if text is not None and _NUMBER.fullmatch(text):
-            return float(text)
-        raise ValueError("allowed: a number")
-    if field == "preference" and isinstance(value, Mapping):
-        return value  # custom weights, checked by Patient
-    if text is not None:
-        return text
-    raise ValueError("allowed: text")
+@dataclass(frozen=True)
+class CohortResult:
+    """Every patient of a table evaluated with the Bayes decision.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per patient x modality: ``patient_id``, ``modality``, P(outcome) for every outcome,
+        ``expected_sessions``, ``expected_utility`` (QALYs), ``mc_se`` (its Monte Carlo error), ``recommended``
+        (False for every modality of an ineligible patient) and ``eligible``.
+    summary : DataFrame
+        One row per patient (columns :data:`SUMMARY_COLUMNS`): the recommendation (``None`` when ineligible),
+        the runner-up, the recommended modality's expected QALYs, the gap to the runner-up (QALYs, its Monte
+        Carlo error, quality-adjusted days), whether it is a close call, why ineligible, the warnings and the
+        unknown findings (each joined by ``"; "``).
+    skipped : tuple of str
+        The invalid rows left out (``skip_invalid=True``), one message each.
+    source : str
+        The file or ``"patients table"``.
+    """
+
+    table: pd.DataFrame
+    summary: pd.DataFrame
+    skipped: tuple[str, ...] = ()
+    source: str = TABLE
+
+    def to_df(self) -> pd.DataFrame:
+        """The long table: one row per patient x modality."""
+        return self.table.copy()
+
+    def _repr_html_(self) -> str:
+        s = self.summary
+        head = (f"<p><b>Cohort</b> ({html.escape(self.source)}): {len(s)} patients, {int(s['eligible'].sum())} "
+                f"eligible, {int(s['close_call'].sum())} close calls"
+                + (f"; {len(self.skipped)} invalid rows skipped" if self.skipped else "") + "</p>")
+        counts = s["recommended"].fillna("none (ineligible)").value_counts().rename("patients").to_frame()
+        shown = s[["patient_id", "recommended", "eligible", "close_call", "gap_days"]].head(50)
+        return (head + counts.to_html() + shown.to_html(index=False, float_format=lambda x: f"{x:.1f}")
+                + ("<p>(first 50 patients)</p>" if len(s) > 50 else ""))
 
 
-def parse_patients(df: pd.DataFrame, profiles: list[str] | None = None) -> tuple[dict[Hashable, Patient], list[str]]:
-    """Patients from a table, and a message for every invalid row.
+def _evaluate(evaluator: Evaluator, ids: Sequence[str], patients: Sequence[Patient]) -> tuple[Any, Any]:
+    import pandas as pd
+
+    n, k = len(patients), len(MODALITIES)
+    outcomes, eu, sessions = np.empty((n, k, len(OUTCOMES))), np.empty((n, k)), np.empty((n, k))
+    mc_se, gap_se, best = np.empty((n, k)), np.empty(n), np.empty(n, dtype=np.intp)
+    for start in range(0, n, PATIENTS_PER_CALL):
+        sl = slice(start, start + PATIENTS_PER_CALL)
+        b = evaluator.bayes(patients[sl], prob_best=False)
+        outcomes[sl], eu[sl], sessions[sl] = b.mean.outcomes[0], b.mean.utility[0], b.mean.sessions[0]
+        mc_se[sl], gap_se[sl], best[sl] = b.mc_se, b.gap_se, b.best
+    assessments = [policy.assess(p, evaluator.priors) for p in patients]
+    eligible = np.array([a.eligible for a in assessments], dtype=bool)
+    recommended = (best[:, None] == np.arange(k)) & eligible[:, None]
+
+    table = pd.DataFrame({ID_COLUMN: np.repeat(np.array(ids, dtype=object), k),
+                          "modality": np.tile(np.array(MODALITIES, dtype=object), n)})
+    for j, name in enumerate(OUTCOMES):
+        table[name] = outcomes[:, :, j].ravel()
+    table["expected_sessions"] = sessions.ravel()
+    table["expected_utility"] = eu.ravel()
+    table["mc_se"] = mc_se.ravel()
+    table["recommended"] = recommended.ravel()
+    table["eligible"] = np.repeat(eligible, k)
+
+    rows = np.arange(n)
+    top = eu[rows, best]
+    others = eu.copy()
+    others[rows, best] = -np.inf
+    runner = policy.best_index(others)  # the best of the rest, ties as everywhere
+    gap = top - others[rows, runner]
+    summary = pd.DataFrame({
+        ID_COLUMN: list(ids), "eligible": eligible,
+        "recommended": [MODALITIES[b] if e else None for b, e in zip(best, eligible)],
+        "runner_up": [MODALITIES[r] for r in runner], "expected_utility": top, "gap": gap, "gap_se": gap_se,
+        "gap_days": gap * DAYS_PER_YEAR,
+        "close_call": [policy.is_close(g, s) for g, s in zip(gap, gap_se)],
+        "reasons": ["; ".join(a.reasons) for a in assessments],
+        "warnings": ["; ".join(a.warnings) for a in assessments],
+        "unknown": ["; ".join(p.unknown()) for p in patients],
+    }, columns=SUMMARY_COLUMNS)
+    return table, summary
+
+
+def _rows(evaluator: Evaluator, df: Any, source: str) -> PatientRows:
+    def check(patient: Patient) -> None:
+        evaluator.multipliers(patient.preference)  # an unknown profile or term is that row's problem
+
+    return parse_frame(df, source=source, check=check)
+
+
+def run_cohort(evaluator: Evaluator, df: pd.DataFrame | PatientRows, *, skip_invalid: bool = False) -> CohortResult:
+    """Evaluate every patient of a table: the long table and the per-patient summary.
 
     Parameters
     ----------
-    df
-        One row per patient; columns are Patient fields and optionally ``patient_id``.
-    profiles
-        Preference profile names allowed (``None``: any name; the model checks later).
+    evaluator : Evaluator
+        The model's evaluation core (``model.evaluator``).
+    df : DataFrame or PatientRows
+        One row per patient: columns are patient fields and optionally ``patient_id`` (rules in
+        :mod:`netlrt.evidence.patient_io`), or patients already read from a file with
+        :func:`netlrt.evidence.patient_io.read_patient_rows`.
+    skip_invalid : bool, default False
+        Leave invalid rows out (listed in :attr:`CohortResult.skipped`) instead of raising.
 
     Returns
     -------
-    patients : dict
-        Patient id (``patient_id`` or the index label) -> Patient, for the valid rows.
-    problems : list of str
-        ``"row <index label>: <field>: <value>; allowed: ..."``: every cell that cannot be parsed, or
-        else the first field the Patient rejects.
+    CohortResult
 
     Raises
     ------
     ValueError
-        For a column that is not a Patient field, or duplicate patient ids (problems of the whole table).
+        Listing every invalid row (row, patient id, field, value, what is allowed) unless ``skip_invalid``; for
+        problems of the whole table (unknown column, empty or duplicate ids) always.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> df = pd.DataFrame({"grade": ["G2", "G4"], "burden": ["low"] * 2,
-    ...                    "distribution": ["bilobar_oligo"] * 2, "biliary": ["intact"] * 2})
-    >>> patients, problems = parse_patients(df)
-    >>> problems
-    ["row 1: grade: unknown value 'G4'; allowed: G1, G2, G3"]
+    >>> from netlrt.decision.core import Evaluator
+    >>> from netlrt.evidence.priors_files import load_priors
+    >>> res = run_cohort(Evaluator(load_priors()), pd.DataFrame({"grade": ["G1", "G3"]}))
+    >>> res.table.shape[0], list(res.summary["patient_id"])
+    (8, ['1', '2'])
     """
-    allowed = [f.name for f in fields(Patient)]
-    unknown = [c for c in df.columns if c not in allowed and c != ID_COLUMN]
-    if unknown:
-        raise ValueError(f"df: unknown column(s) {', '.join(map(repr, unknown))}; "
-                         f"allowed: {', '.join(allowed)} and {ID_COLUMN}")
-    ids = list(df[ID_COLUMN]) if ID_COLUMN in df.columns else list(df.index)
-    if len(set(ids)) != len(ids):
-        dup = sorted({str(i) for i in ids if ids.count(i) > 1})
-        raise ValueError(f"{ID_COLUMN if ID_COLUMN in df.columns else 'df.index'}: duplicate patient ids {dup}; "
-                         "allowed: one row per patient")
-    columns = [c for c in df.columns if c != ID_COLUMN]
-    patients: dict[Hashable, Patient] = {}
-    problems: list[str] = []
-    for label, pid, row in zip(df.index, ids, df[columns].itertuples(index=False, name=None)):
-        where = f"row {label}" + (f" ({ID_COLUMN} {pid!r})" if ID_COLUMN in df.columns else "")
-        given, bad = {}, []
-        for field, value in zip(columns, row):
-            if _is_empty(value):
-                continue  # the field's default
-            try:
-                given[field] = _parse_cell(field, value)
-            except ValueError as exc:
-                bad.append(f"{where}: {field}: {value!r}; {exc}")
-        if not bad:
-            try:
-                patient = Patient(**given)
-                if profiles is not None and isinstance(patient.preference, str) and patient.preference not in profiles:
-                    raise ValueError(f"preference: unknown profile {patient.preference!r}; allowed: {', '.join(profiles)}")
-                patients[pid] = patient
-            except ValueError as exc:
-                bad.append(f"{where}: {exc}")
-        problems += bad
-    return patients, problems
+    rows = df if isinstance(df, PatientRows) else _rows(evaluator, df, TABLE)
+    patients = rows.valid(skip_invalid=skip_invalid)
+    table, summary = _evaluate(evaluator, list(patients), list(patients.values()))
+    return CohortResult(table, summary, rows.problems if skip_invalid else (), rows.source)
 
 
-def evaluate_cohort(model: Model, df: pd.DataFrame, *, skip_invalid: bool = False) -> pd.DataFrame:
-    """Outcomes, expected utility and recommendation for every patient in a table, at the prior means.
+def evaluate_cohort(evaluator: Evaluator, df: pd.DataFrame, *, skip_invalid: bool = False) -> pd.DataFrame:
+    """Outcomes, expected QALYs and the recommendation of every patient: one row per patient x modality.
 
-    All patients go through one call of the batch engine.
+    The long table of :func:`run_cohort` (see there for the parameters).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from netlrt.decision.core import Evaluator
+    >>> from netlrt.evidence.priors_files import load_priors
+    >>> out = evaluate_cohort(Evaluator(load_priors()), pd.DataFrame({"patient_id": ["p1"], "ecog": [3]}))
+    >>> bool(out["recommended"].any()), out.shape[0]
+    (False, 4)
+    """
+    return run_cohort(evaluator, df, skip_invalid=skip_invalid).table
+
+
+def cohort_summary(evaluator: Evaluator, df: pd.DataFrame, *, skip_invalid: bool = False) -> pd.DataFrame:
+    """One row per patient: recommendation, eligibility, close call, reasons, warnings (see :func:`run_cohort`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from netlrt.decision.core import Evaluator
+    >>> from netlrt.evidence.priors_files import load_priors
+    >>> s = cohort_summary(Evaluator(load_priors()), pd.DataFrame({"patient_id": ["p1"], "ecog": [3]}))
+    >>> s.loc[0, "recommended"] is None, s.loc[0, "reasons"][:10]
+    (True, 'ineligible')
+    """
+    return run_cohort(evaluator, df, skip_invalid=skip_invalid).summary
+
+
+def write_cohort_csv(result: CohortResult, path: str | os.PathLike[str], *, table: str = "long",
+                     inputs: Sequence[str | os.PathLike[str] | None] = (), what: str = "--out") -> None:
+    """Write a cohort's long table or summary as CSV, safely.
+
+    The file is written atomically (:func:`netlrt.files.atomic_write`: complete or unchanged), never over one
+    of ``inputs`` (:func:`netlrt.files.refuse_same_file`), and text cells starting with ``= + - @`` (a patient
+    id such as ``=cmd``) are escaped so spreadsheets show them as text (:func:`netlrt.files.csv_safe_frame`).
 
     Parameters
     ----------
-    model
-        A :class:`netlrt.Model`.
-    df
-        One row per patient (see :func:`parse_patients`).
-    skip_invalid
-        Leave invalid rows out instead of raising.
-
-    Returns
-    -------
-    DataFrame
-        One row per patient x modality: ``patient``, ``modality``, every outcome, ``expected_utility``,
-        ``recommended`` (False for every modality of an ineligible patient) and ``eligible``.
+    result : CohortResult
+    path : str or os.PathLike
+        The CSV file to write.
+    table : {"long", "summary"}
+        Which table.
+    inputs : sequence of paths
+        Files read to make the result (the patients file), which must not be overwritten.
+    what : str
+        How messages name ``path`` (the command-line option).
 
     Raises
     ------
     ValueError
-        Listing every invalid row (row, field, value, allowed), unless ``skip_invalid``.
+        For an output that is an input, a folder, or cannot be written (see :func:`netlrt.files.atomic_write`).
 
     Examples
     --------
-    >>> import netlrt, pandas as pd
-    >>> df = pd.DataFrame({"grade": ["G2"], "burden": ["low"], "distribution": ["bilobar_oligo"],
-    ...                    "biliary": ["intact"], "ecog": [3]})
-    >>> evaluate_cohort(netlrt.load_model(), df)["recommended"].any()
-    np.False_
+    >>> import tempfile, pandas as pd
+    >>> from pathlib import Path
+    >>> from netlrt.decision.core import Evaluator
+    >>> from netlrt.evidence.priors_files import load_priors
+    >>> res = run_cohort(Evaluator(load_priors()), pd.DataFrame({"patient_id": ["=1+1"]}))
+    >>> out = Path(tempfile.mkdtemp()) / "s.csv"
+    >>> write_cohort_csv(res, out, table="summary")
+    >>> out.read_text().splitlines()[1][:5]
+    "'=1+1"
     """
-    import pandas as pd
+    from ..files import atomic_write, csv_safe_frame, refuse_same_file
 
-    if not isinstance(df, pd.DataFrame):
-        raise ValueError(f"df: expected a pandas DataFrame, got {type(df).__name__}")
-    patients, problems = parse_patients(df, model.profiles)
-    if problems and not skip_invalid:
-        raise ValueError(f"df: {len(problems)} invalid value(s):\n" + "\n".join(problems))
-    return _evaluate(model, patients)
-
-
-def _evaluate(model: Model, patients: Mapping[Hashable, Patient]) -> pd.DataFrame:
-    import pandas as pd
-
-    ids, plist = list(patients), list(patients.values())
-    n, k = len(plist), len(MODALITIES)
-    probs = model.outcome_draws(plist)[0] if plist else np.empty((0, k, len(OUTCOMES)))
-    eu = np.empty((n, k))
-    prefs = [repr(p.preference) for p in plist]  # custom weights are dicts; group patients by profile
-    for pref in set(prefs):
-        rows = [i for i, q in enumerate(prefs) if q == pref]
-        eu[rows] = decision.expected_utility(probs[rows], model.weights(plist[rows[0]]))
-    eligible = np.array([decision.eligibility(p, model.priors)[0] for p in plist], dtype=bool)
-    # argmax takes the first maximum: the tie rule of decision.best.
-    recommended = (np.argmax(eu, axis=1)[:, None] == np.arange(k)) & eligible[:, None] if n else np.zeros((0, k), bool)
-
-    out = pd.DataFrame({"patient": np.repeat(np.array(ids, dtype=object), k),
-                        "modality": np.tile(np.array(MODALITIES, dtype=object), n)})
-    for j, name in enumerate(OUTCOMES):
-        out[name] = probs[:, :, j].ravel()
-    out["expected_utility"] = eu.ravel()
-    out["recommended"] = recommended.ravel()
-    out["eligible"] = np.repeat(eligible, k)
-    return out
-
-
-# ---------------------------------------------------------------------------------------------- CLI
-
-def add_cli_parser(sub: Any) -> None:
-    """Declare ``netlrt cohort --in patients.csv --out results.csv [--skip-invalid] [--priors DIR]``."""
-    p = sub.add_parser("cohort", help="evaluate every patient in a CSV file (one row per patient x modality out)")
-    p.add_argument("--in", dest="input", required=True, metavar="CSV",
-                   help="one row per patient; columns are patient fields (grade, burden, ...) and optionally "
-                        "patient_id; row numbers in messages count data rows from 1")
-    p.add_argument("--out", required=True, metavar="CSV", help="results file (written only if every row is valid)")
-    p.add_argument("--skip-invalid", action="store_true", help="leave invalid rows out (listed on stderr)")
-    p.add_argument("--priors", metavar="DIR", help="priors folder (default: the shipped priors)")
-
-
-def run_cli(args: argparse.Namespace) -> int:
-    """Run ``netlrt cohort``: 0 on success, 2 (nothing written) when rows are invalid."""
-    import pandas as pd
-
-    from .model import load_model
-
-    src, dest = Path(args.input), Path(args.out)
-    if not dest.parent.is_dir():
-        raise ValueError(f"--out: folder {str(dest.parent)!r} does not exist")
-    try:
-        # Text only, no NA guessing: the parsing rules above decide what a cell means.
-        df = pd.read_csv(src, dtype=str, keep_default_na=False, na_filter=False)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise ValueError(f"--in: cannot read {str(src)!r} as CSV ({' '.join(str(exc).split())})") from None
-    df.index = pd.RangeIndex(1, len(df) + 1)  # data row numbers as a spreadsheet user counts them below the header
-    model = load_model(args.priors)
-    patients, problems = parse_patients(df, model.profiles)
-    if problems:
-        for line in problems:
-            print(f"netlrt: {'skipped' if args.skip_invalid else 'invalid'}: {line}", file=sys.stderr)
-        if not args.skip_invalid:
-            print(f"netlrt: error: {len(problems)} invalid value(s) in {src}; nothing written "
-                  "(fix them or pass --skip-invalid)", file=sys.stderr)
-            return 2
-    result = _evaluate(model, patients)
-    with atomic_path(dest, what="--out") as tmp:
-        result.to_csv(tmp, index=False)
-    print(f"wrote {len(result)} rows ({len(patients)} patients) to {dest}")
-    return 0
+    if not isinstance(result, CohortResult):
+        raise ValueError(f"result: expected a CohortResult (from run_cohort), got {type(result).__name__}")
+    if table not in ("long", "summary"):
+        raise ValueError(f"table: {table!r} not allowed; allowed: 'long', 'summary'")
+    refuse_same_file(path, *inputs, what=what)
+    df = csv_safe_frame(result.table if table == "long" else result.summary)
+    with atomic_write(path, what=what) as f:
+        df.to_csv(f, index=False)

@@ -1,17 +1,23 @@
 """Probabilistic sensitivity analysis (PSA): every uncertain prior drawn at once, for one patient.
 
 :func:`run_psa` draws ``n_draws`` parameter vectors from the priors (one ``numpy.random.Generator``),
-evaluates every outcome of every modality exactly for each draw with the batch engine, and returns a
-:class:`PSAResult` from which the probability that each modality is best, an acceptability curve,
-EVPI and EVPPI (:mod:`netlrt.voi`) follow. Plots are in :mod:`netlrt.plot.psa`.
+evaluates the patient for every draw with the batch core (:meth:`Evaluator.batch
+<netlrt.decision.core.Evaluator.batch>`, in chunks so memory stays bounded), and returns a :class:`PSAResult`:
+per draw, every parameter, every outcome probability and every QALY term of every modality. The probability
+that each modality is best, an acceptability curve, EVPI, EVPPI (:mod:`netlrt.analysis.voi`) and EVSI
+(:mod:`netlrt.analysis.evsi`) follow from it. Figures are in :mod:`netlrt.plot`.
+
+The mean over draws of each modality's expected QALYs estimates the Bayes expected QALYs that ``evaluate``
+reports (computed there on a fixed internal sample), within Monte Carlo error.
 
 Examples
 --------
->>> import netlrt
->>> model = netlrt.load_model()
->>> psa = model.psa(netlrt.cases.article_cases()["case3_y90"], n_draws=2000, seed=0, progress=False)
->>> round(float(psa.prob_best().sum()), 6)
-1.0
+>>> from netlrt.decision.core import Evaluator
+>>> from netlrt.evidence.priors_files import load_priors
+>>> from netlrt.evidence.cases import article_cases
+>>> psa = run_psa(Evaluator(load_priors()), article_cases()["case3_y90"], n_draws=2000, seed=0)
+>>> round(float(psa.prob_best().sum()), 9), list(psa.outcome_draws.columns.names)
+(1.0, ['modality', 'outcome'])
 """
 
 from __future__ import annotations
@@ -19,23 +25,33 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from . import decision, engine, voi
-from .seeding import SeedLike, as_generator
-from .patient import Patient
-from .vocabulary import MODALITIES, OUTCOMES
+from ..checks import positive_int
+from ..decision import policy
+from ..decision.core import TERM_NAMES
+from ..evidence.patient import Patient
+from ..evidence.vocabulary import MODALITIES
+from ..network.declarations import OUTCOMES
+from ..network.engine import DEFAULT_CHUNK
+from ..seeding import SeedLike, as_generator
 
 if TYPE_CHECKING:
-    from .model import Model
+    from ..decision.core import Evaluator
+    from .voi import Estimate
 
-#: Column of :attr:`PSAResult.draws` holding a modality's expected utility: ``expected_utility_<modality>``.
+__all__ = ["DEFAULT_MULTIPLIERS", "EU_PREFIX", "MAX_DRAWS", "PSAResult", "run_psa"]
+
+#: Column of :attr:`PSAResult.draws` holding a modality's expected QALYs: ``expected_utility_<modality>``.
 EU_PREFIX = "expected_utility_"
-#: Default grid of the harm-weight multiplier for :meth:`PSAResult.acceptability`.
+#: Default grid of the harm multiplier of :meth:`PSAResult.acceptability`: 0 to 5 in steps of 0.1.
 DEFAULT_MULTIPLIERS = np.round(np.linspace(0.0, 5.0, 51), 10)
+#: Largest PSA: each draw keeps about 1.4 kB (parameters, outcomes and terms of four modalities), so the
+#: limit keeps a run under about 3 GB; more draws add nothing a researcher can see.
+MAX_DRAWS = 2_000_000
 _QUANTILES = (0.025, 0.975)
 
 
@@ -47,19 +63,20 @@ class PSAResult:
     ----------
     patient : Patient
     draws : DataFrame
-        One row per draw (index ``draw``). Columns: every parameter id (fixed parameters included, at
-        their value), then ``expected_utility_<modality>`` for ``TAE``, ``cTACE``, ``DEE-TACE``, ``Y90``.
+        One row per draw (index ``draw``). Columns: every parameter id (fixed ones at their value), then
+        ``expected_utility_<modality>`` (QALYs) for ``TAE``, ``cTACE``, ``DEE-TACE``, ``Y90``.
     outcome_draws : DataFrame
         One row per draw; columns MultiIndex ``(modality, outcome)``; values P(outcome).
-    weights : Series
-        The outcome weights of the patient's utility profile (index: outcome).
+    term_draws : DataFrame
+        One row per draw; columns MultiIndex ``(modality, term)``; QALYs of each utility term (the patient's
+        preference applied); each modality's terms sum to its ``expected_utility_<modality>``.
     parameters : tuple of str
         Ids of the uncertain parameters (the ones drawn; EVPPI ranks these).
     descriptions : dict
-        Parameter id -> readable description, for tables and plots.
+        Parameter id -> readable description.
     eligible : bool
-        Whether transarterial therapy is an option for the patient. An ineligible patient's numbers
-        are still computed, for research; ``notes`` says so.
+        Whether transarterial therapy is an option (:func:`netlrt.decision.policy.assess`); an ineligible
+        patient's numbers are still computed, for research, and ``notes`` says so.
     notes : tuple of str
     seed : int or None
         The integer seed, when one was given (a Generator or ``None`` is recorded as ``None``).
@@ -68,7 +85,7 @@ class PSAResult:
     patient: Patient
     draws: pd.DataFrame
     outcome_draws: pd.DataFrame
-    weights: pd.Series
+    term_draws: pd.DataFrame
     parameters: tuple[str, ...]
     descriptions: dict[str, str]
     eligible: bool
@@ -81,84 +98,104 @@ class PSAResult:
 
     @property
     def utilities(self) -> pd.DataFrame:
-        """Expected utility per draw (rows) and modality (columns)."""
-        out = self.draws[[EU_PREFIX + m for m in MODALITIES]]
-        out.columns = pd.Index(MODALITIES, name="modality")
-        return out
+        """Expected QALYs per draw (rows) and modality (columns)."""
+        return pd.DataFrame(self._u(), index=self.draws.index, columns=pd.Index(MODALITIES, name="modality"))
 
-    def _probabilities(self) -> np.ndarray:
-        return self.outcome_draws.to_numpy().reshape(self.n_draws, len(MODALITIES), len(OUTCOMES))
+    def _u(self) -> np.ndarray:
+        return np.column_stack([self.draws[EU_PREFIX + m].to_numpy() for m in MODALITIES])
+
+    def _summary(self, wide: pd.DataFrame, names: Sequence[str], level: str, extra: bool) -> pd.DataFrame:
+        u = self._u() if extra else None
+        rows = []
+        for j, m in enumerate(MODALITIES):  # one modality at a time bounds the memory of the quantiles
+            values = wide[m].to_numpy()
+            if u is not None:
+                values = np.column_stack([values, u[:, j]])
+            low, high = np.quantile(values, _QUANTILES, axis=0)
+            rows.append(pd.DataFrame({"modality": m, level: [*names, *(["expected_utility"] if extra else [])],
+                                      "mean": values.mean(axis=0), "low": low, "high": high}))
+        return pd.concat(rows, ignore_index=True)
 
     def summary(self) -> pd.DataFrame:
-        """Mean and 95% interval (2.5% and 97.5% quantiles) per modality and outcome.
+        """Mean and 95% interval (2.5% and 97.5% quantiles over draws) per modality and outcome.
 
         Returns
         -------
         DataFrame
-            Columns ``modality``, ``outcome``, ``mean``, ``low``, ``high``; the outcomes of
-            :data:`netlrt.OUTCOMES` then ``expected_utility``, for each modality in order.
+            Columns ``modality``, ``outcome``, ``mean``, ``low``, ``high``: for each modality in order, the
+            outcomes then ``expected_utility`` (QALYs).
         """
-        wide = pd.concat([self.outcome_draws, pd.concat({"expected_utility": self.utilities}, axis=1)
-                          .swaplevel(axis=1)], axis=1)
-        values = wide.to_numpy()
-        low, high = np.quantile(values, _QUANTILES, axis=0)
-        rows = pd.MultiIndex.from_tuples(wide.columns, names=["modality", "outcome"])
-        table = pd.DataFrame({"mean": values.mean(axis=0), "low": low, "high": high}, index=rows)
-        order = pd.MultiIndex.from_product([MODALITIES, [*OUTCOMES, "expected_utility"]])
-        return table.reindex(order).rename_axis(["modality", "outcome"]).reset_index()
+        return self._summary(self.outcome_draws, OUTCOMES, "outcome", True)
+
+    def term_summary(self) -> pd.DataFrame:
+        """Mean and 95% interval of each utility term (QALYs): columns ``modality``, ``term``, ``mean``, ``low``,
+        ``high``."""
+        return self._summary(self.term_draws, TERM_NAMES, "term", False)
 
     def prob_best(self) -> pd.Series:
-        """Share of draws in which each modality has the highest expected utility (sums to 1).
-
-        Ties go to the first modality in order, as in :func:`netlrt.decision.best`.
-        """
-        return _prob_best(self.utilities.to_numpy())
+        """Share of draws in which each modality has the most expected QALYs (sums to 1; ties as
+        :func:`netlrt.decision.policy.best_index`)."""
+        return _prob_best(self._u())
 
     def acceptability(self, multipliers: Sequence[float] | np.ndarray | None = None) -> pd.DataFrame:
-        """Acceptability curve over a benefit-harm trade-off.
+        """Acceptability curve over the weight given to harms.
 
-        The patient's weights are split into benefits (positive weights) and harms (negative weights).
-        For a multiplier ``lambda`` the utility of a modality in a draw is
-        ``sum(benefit weights x P) + lambda * sum(harm weights x P)``: ``lambda = 1`` is the patient's
-        own profile, ``0`` ignores harms, ``2`` counts every harm twice as heavily. This is the analogue
-        of a cost-effectiveness acceptability curve, with harm in place of cost.
+        With harm multiplier ``lambda`` a modality's QALYs in a draw are ``survival + lambda x (every other
+        term)``: the quality-adjusted survival plus ``lambda`` times the (negative) terms of procedural
+        death, symptoms, adverse events, stays and sessions. ``lambda = 1`` is the patient's own utility, ``0``
+        ignores every harm, ``2`` counts each twice: the analogue of a cost-effectiveness acceptability curve
+        with harm in place of cost.
 
         Parameters
         ----------
         multipliers
-            Values of ``lambda`` (>= 0); default 0 to 5 in steps of 0.1.
+            Values of ``lambda`` (finite, >= 0); default :data:`DEFAULT_MULTIPLIERS`.
 
         Returns
         -------
         DataFrame
-            One row per multiplier and modality: ``harm_multiplier``, ``modality``, ``prob_best`` (share
-            of draws in which the modality is best) and ``optimal`` (True for the modality with the
-            highest mean utility at that multiplier: the acceptability frontier).
+            One row per multiplier and modality: ``harm_multiplier``, ``modality``, ``prob_best`` and
+            ``optimal`` (True for the modality with the most mean QALYs at that multiplier: the frontier).
         """
-        lam = DEFAULT_MULTIPLIERS if multipliers is None else np.atleast_1d(np.asarray(multipliers, dtype=float))
-        if lam.ndim != 1 or lam.size == 0 or not np.isfinite(lam).all() or (lam < 0).any():
-            raise ValueError(f"multipliers: {multipliers!r}; allowed: a non-empty sequence of finite numbers >= 0")
-        w = self.weights.to_numpy()
-        probs = self._probabilities()
-        benefit = decision.expected_utility(probs, np.where(w > 0, w, 0.0))
-        harm = decision.expected_utility(probs, np.where(w < 0, w, 0.0))
+        lam = DEFAULT_MULTIPLIERS if multipliers is None else np.atleast_1d(np.asarray(multipliers, dtype=object))
+        ok = lam.ndim == 1 and lam.size > 0 and all(
+            isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
+            and np.isfinite(x) and x >= 0 for x in lam)
+        if not ok:
+            raise ValueError(f"multipliers: {multipliers!r} not allowed; allowed: a non-empty sequence of finite "
+                             "numbers >= 0")
+        terms = self.term_draws
+        survival = np.column_stack([terms[(m, "survival")].to_numpy() for m in MODALITIES])
+        harm = self._u() - survival
         frames = []
-        for x in lam:  # one multiplier at a time keeps memory at one (n_draws, 4) array
-            u = benefit + x * harm
-            optimal = int(np.argmax(u.mean(axis=0)))
+        for x in lam.astype(float):  # one multiplier at a time keeps memory at one (n_draws, 4) array
+            u = survival + x * harm
+            optimal = int(policy.best_index(u.mean(axis=0)))
             frames.append(pd.DataFrame({"harm_multiplier": x, "modality": list(MODALITIES),
                                         "prob_best": _prob_best(u).to_numpy(),
                                         "optimal": np.arange(len(MODALITIES)) == optimal}))
         return pd.concat(frames, ignore_index=True)
 
-    def evpi(self) -> voi.Estimate:
-        """Expected value of perfect information (expected-utility units), with its standard error ``.se``.
+    def evpi(self) -> Estimate:
+        """Expected value of perfect information (QALYs per patient), with its standard error ``.se``
+        (:func:`netlrt.analysis.voi.evpi`)."""
+        from .voi import evpi
 
-        See :func:`netlrt.voi.evpi`.
-        """
-        return voi.evpi(self.utilities.to_numpy())
+        return evpi(self._u())
 
-    def evppi(self, params: str | Sequence[str], *, seed: SeedLike = None) -> voi.Estimate:
+    def _ids(self, params: str | Sequence[str]) -> list[str]:
+        ids = [params] if isinstance(params, str) else list(params) if isinstance(params, Sequence) else None
+        known = [c for c in self.draws.columns if not c.startswith(EU_PREFIX)]
+        if not ids:
+            raise ValueError(f"params: {params!r} names no parameter; allowed: a parameter id or a non-empty list "
+                             f"of them, e.g. {', '.join(self.parameters[:3])}")
+        bad = [p for p in ids if not isinstance(p, str) or p not in known]
+        if bad:
+            raise ValueError(f"params: unknown parameter{'s' if len(bad) > 1 else ''} {', '.join(map(repr, bad))}; "
+                             f"allowed: {', '.join(known)}")
+        return ids
+
+    def evppi(self, params: str | Sequence[str], *, seed: SeedLike = 0) -> Estimate:
         """Expected value of partial perfect information on one parameter or a group, by regression.
 
         Parameters
@@ -171,33 +208,54 @@ class PSAResult:
         Returns
         -------
         Estimate
-            A float in [0, :meth:`evpi`] with its standard error as ``.se`` (:func:`netlrt.voi.evppi`).
-        """
-        ids = [params] if isinstance(params, str) else list(params)
-        known = [c for c in self.draws.columns if not c.startswith(EU_PREFIX)]
-        bad = [p for p in ids if p not in known]
-        if not ids or bad:
-            raise ValueError(f"params: unknown parameter(s) {bad or ids!r}; allowed: ids of {', '.join(known)}")
-        return voi.evppi(self.utilities.to_numpy(), self.draws[ids].to_numpy(), seed=seed)
+            QALYs per patient, in ``[0, evpi()]``, with its standard error ``.se`` (:func:`netlrt.analysis.voi.evppi`).
 
-    def evppi_ranking(self, *, seed: SeedLike = None) -> pd.DataFrame:
+        Raises
+        ------
+        ValueError
+            For an empty list or an unknown id, naming them.
+        """
+        from .voi import evppi
+
+        ids = self._ids(params)
+        return evppi(self._u(), np.column_stack([self.draws[p].to_numpy() for p in ids]), seed=seed)
+
+    def evppi_ranking(self, *, seed: SeedLike = 0) -> pd.DataFrame:
         """EVPPI of every uncertain parameter on its own, largest first.
 
         Returns
         -------
         DataFrame
-            Columns ``parameter``, ``description``, ``evppi``, ``se``, ``share_of_evpi`` (EVPPI / EVPI,
-            0 when EVPI is 0); one row per uncertain parameter.
+            Columns ``parameter``, ``description``, ``evppi``, ``se``, ``share_of_evpi`` (EVPPI / EVPI, 0 when
+            EVPI is 0); one row per uncertain parameter.
         """
+        from .voi import evpi, evppi
+
         rng = as_generator(seed)
-        u = self.utilities.to_numpy()
-        total = float(self.evpi())
+        u = self._u()
+        total = float(evpi(u))
         rows = []
         for p in self.parameters:
-            e = voi.evppi(u, self.draws[p].to_numpy(), seed=rng)
-            rows.append({"parameter": p, "description": self.descriptions.get(p, p), "evppi": float(e),
-                         "se": e.se, "share_of_evpi": float(e) / total if total > 0 else 0.0})
-        return pd.DataFrame(rows).sort_values("evppi", ascending=False, kind="stable").reset_index(drop=True)
+            e = evppi(u, self.draws[p].to_numpy(), seed=rng)
+            rows.append({"parameter": p, "description": self.descriptions.get(p, p), "evppi": float(e), "se": e.se,
+                         "share_of_evpi": float(e) / total if total > 0 else 0.0})
+        df = pd.DataFrame(rows, columns=["parameter", "description", "evppi", "se", "share_of_evpi"])
+        return df.sort_values("evppi", ascending=False, kind="stable").reset_index(drop=True)
+
+    def evsi(self, design: Any, *, method: str = "regression", seed: SeedLike = 0) -> Estimate:
+        """Expected value of sample information of a proposed study (see :func:`netlrt.analysis.evsi.evsi`).
+
+        Parameters
+        ----------
+        design : StudyDesign
+            What the study measures (:mod:`netlrt.analysis.study_design`).
+        method : {"regression", "two_stage"}
+        seed
+            Simulation of the study's data and the bootstrap.
+        """
+        from .evsi import evsi
+
+        return evsi(self._u(), self.draws, design, method=method, seed=seed)
 
     def to_df(self) -> pd.DataFrame:
         """:meth:`summary` with each modality's ``prob_best`` as an extra column."""
@@ -207,91 +265,99 @@ class PSAResult:
 
     def _repr_html_(self) -> str:
         best = self.prob_best()
-        s = self.summary().set_index(["modality", "outcome"])
+        u = self._u()
+        low, high = np.quantile(u, _QUANTILES, axis=0)
         table = pd.DataFrame({
-            "P(best)": best.map(lambda x: f"{x:.3f}"),
-            "expected utility (95% interval)": [
-                f"{s.loc[(m, 'expected_utility'), 'mean']:.3f} "
-                f"({s.loc[(m, 'expected_utility'), 'low']:.3f} to {s.loc[(m, 'expected_utility'), 'high']:.3f})"
-                for m in MODALITIES],
+            "P(best)": [f"{best[m]:.3f}" for m in MODALITIES],
+            "expected QALYs (95% interval)": [f"{a:.3f} ({b:.3f} to {c:.3f})" for a, b, c in zip(u.mean(axis=0), low,
+                                                                                                  high)],
         }, index=pd.Index(MODALITIES, name="modality"))
         e = self.evpi()
         head = (f"<p><b>PSA</b>: {self.n_draws:,} draws of {len(self.parameters)} uncertain parameters"
-                f"{'' if self.seed is None else f', seed {self.seed}'}; EVPI {float(e):.4f} (SE {e.se:.4f})</p>")
+                f"{'' if self.seed is None else f', seed {self.seed}'}; EVPI {float(e):.4f} QALY (SE {e.se:.4f})</p>")
         notes = "".join(f"<p>&#9888; {html.escape(n)}</p>" for n in self.notes)
         return head + notes + table.to_html()
 
 
 def _prob_best(u: np.ndarray) -> pd.Series:
-    # argmax takes the first maximum: the same tie rule as decision.best.
-    counts = np.bincount(np.argmax(u, axis=1), minlength=len(MODALITIES))
+    counts = np.bincount(policy.best_index(u), minlength=len(MODALITIES))
     return pd.Series(counts / len(u), index=pd.Index(MODALITIES, name="modality"), name="prob_best")
 
 
-def run_psa(model: Model, patient: Patient, n_draws: int = 10_000, seed: SeedLike = None, *,
-            progress: bool = True) -> PSAResult:
+def run_psa(evaluator: Evaluator, patient: Patient, n_draws: int = 10_000, seed: SeedLike = 0, *,
+            progress: bool = False) -> PSAResult:
     """Probabilistic sensitivity analysis over every uncertain prior for one patient.
 
     Parameters
     ----------
-    model
-        A :class:`netlrt.Model`.
-    patient
+    evaluator : Evaluator
+        The model's evaluation core (``model.evaluator``).
+    patient : Patient
         The patient; an ineligible one is computed too and the result notes it.
-    n_draws
-        Number of parameter draws (a positive integer).
-    seed
-        An int, a ``numpy.random.Generator`` or ``None`` (fresh entropy). The same int repeats exactly.
-    progress
-        Show a tqdm progress bar when the run spans more than one engine chunk.
+    n_draws : int, default 10000
+        Parameter draws, 2 to :data:`MAX_DRAWS`.
+    seed : int, numpy Generator or None, default 0
+        The same int repeats exactly; ``None`` draws fresh entropy.
+    progress : bool, default False
+        Show a tqdm progress bar when the run spans more than one chunk of the core.
 
     Returns
     -------
     PSAResult
 
+    Raises
+    ------
+    ValueError
+        For a patient that is not a :class:`~netlrt.Patient`, an unknown preference profile, or a bad
+        ``n_draws`` or ``seed``.
+
     Examples
     --------
-    >>> import netlrt
-    >>> model = netlrt.load_model()
-    >>> p = netlrt.Patient(grade="G2", burden="low", distribution="bilobar_multifocal", biliary="intact")
-    >>> psa = run_psa(model, p, n_draws=1000, seed=0, progress=False)
-    >>> psa.outcome_draws.shape
-    (1000, 36)
+    >>> from netlrt.decision.core import Evaluator
+    >>> from netlrt.evidence.priors_files import load_priors
+    >>> from netlrt.evidence.patient import Patient
+    >>> psa = run_psa(Evaluator(load_priors()), Patient(grade="G2", burden="low"), n_draws=500, seed=1)
+    >>> psa.outcome_draws.shape[0], list(psa.term_draws.columns.names)
+    (500, ['modality', 'term'])
     """
     if not isinstance(patient, Patient):
         raise ValueError(f"patient: expected a netlrt.Patient, got {type(patient).__name__}")
-    if not isinstance(n_draws, (int, np.integer)) or isinstance(n_draws, bool) or n_draws < 1:
-        raise ValueError(f"n_draws: must be a positive integer, got {n_draws!r}")
+    n = positive_int("n_draws", n_draws, minimum=2, maximum=MAX_DRAWS)
     rng = as_generator(seed)
-    w = model.weights(patient)
-    eligible, reasons = decision.eligibility(patient, model.priors)
-    values = model.priors.sample(int(n_draws), rng)
+    evaluator.multipliers(patient.preference)  # an unknown profile fails before any work
+    priors = evaluator.priors
+    assessment = policy.assess(patient, priors)
+    values = priors.sample(n, rng)
 
-    probs = np.empty((n_draws, len(MODALITIES), len(OUTCOMES)))
-    chunk = engine.DEFAULT_CHUNK
+    k = len(MODALITIES)
+    outcomes = np.empty((n, k, len(OUTCOMES)))
+    terms = np.empty((n, k, len(TERM_NAMES)))
+    chunk = DEFAULT_CHUNK
     from tqdm import tqdm  # the text bar: works in terminals and notebooks without ipywidgets
 
-    with tqdm(total=n_draws, unit="draw", desc="PSA", disable=not progress or n_draws <= chunk) as bar:
-        for start in range(0, n_draws, chunk):
-            block = {k: v[start:start + chunk] for k, v in values.items()}
-            probs[start:start + chunk] = model.outcome_draws([patient], block, chunk_size=chunk)[:, 0]
-            bar.update(min(chunk, n_draws - start))
-    eu = decision.expected_utility(probs, w)
+    with tqdm(total=n, unit="draw", desc="PSA", disable=not progress or n <= chunk) as bar:
+        for start in range(0, n, chunk):
+            stop = min(start + chunk, n)
+            b = evaluator.batch([patient], {key: v[start:stop] for key, v in values.items()}, chunk_size=chunk)
+            outcomes[start:stop] = b.outcomes[:, 0]
+            terms[start:stop] = b.terms[:, 0]
+            bar.update(stop - start)
+    eu = terms.sum(axis=-1)
 
-    index = pd.RangeIndex(n_draws, name="draw")
+    index = pd.RangeIndex(n, name="draw")
     columns = {**values, **{EU_PREFIX + m: eu[:, j] for j, m in enumerate(MODALITIES)}}
     draws = pd.DataFrame(columns, index=index, copy=False)  # no copy: a million draws stays affordable
-    outcome_draws = pd.DataFrame(
-        probs.reshape(n_draws, -1), index=index, copy=False,
-        columns=pd.MultiIndex.from_product([MODALITIES, OUTCOMES], names=["modality", "outcome"]))
-    notes = ()
-    if not eligible:
-        notes = (*reasons, "computed for research only: the model recommends no transarterial therapy for this patient")
+    outcome_draws = pd.DataFrame(outcomes.reshape(n, -1), index=index, copy=False,
+                                 columns=pd.MultiIndex.from_product([MODALITIES, OUTCOMES],
+                                                                    names=["modality", "outcome"]))
+    term_draws = pd.DataFrame(terms.reshape(n, -1), index=index, copy=False,
+                              columns=pd.MultiIndex.from_product([MODALITIES, TERM_NAMES], names=["modality", "term"]))
+    notes: tuple[str, ...] = ()
+    if not assessment.eligible:
+        notes = (*assessment.reasons, "computed for research only: no transarterial therapy is recommended for this "
+                 "patient")
     return PSAResult(
-        patient=patient, draws=draws, outcome_draws=outcome_draws,
-        weights=pd.Series(w, index=pd.Index(OUTCOMES, name="outcome"), name="weight"),
-        parameters=tuple(model.priors.uncertain),
-        descriptions={k: p.description for k, p in model.priors.items()},
-        eligible=eligible, notes=notes,
-        seed=int(seed) if isinstance(seed, (int, np.integer)) else None,
-    )
+        patient=patient, draws=draws, outcome_draws=outcome_draws, term_draws=term_draws,
+        parameters=tuple(priors.uncertain), descriptions={key: p.description for key, p in priors.items()},
+        eligible=assessment.eligible, notes=notes,
+        seed=int(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None)

@@ -51,6 +51,8 @@ from scipy.stats import rankdata
 
 from ..seeding import SeedLike, as_generator
 
+__all__ = ["BASIS_SIZES", "Estimate", "MAX_BASIS", "SE_REPLICATES", "evpi", "evppi"]
+
 #: Basis functions per parameter tried by generalised cross-validation (cubic B-splines need >= 4).
 BASIS_SIZES: tuple[int, ...] = (4, 6, 8, 12, 16, 24, 32, 48)
 #: Largest tensor-product basis for a parameter group; it bounds memory and keeps >= ~20 draws per function.

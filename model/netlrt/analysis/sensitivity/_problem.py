@@ -2,8 +2,10 @@
 
 An analysis sees a :class:`DecisionProblem`: a function ``f(X) -> U`` from an ``(n, D)`` array of
 parameter values to an ``(n, k)`` array of option utilities, plus one :class:`Parameter` per column of
-``X``. :func:`model_problem` is the one place that builds it from a model and a patient, on the batch
-evaluator (:meth:`netlrt.Model.outcome_draws`); tests build small ones by hand.
+``X``. :func:`model_problem` is the one place that builds it for a patient, on the evaluation core
+(:meth:`Evaluator.batch <netlrt.decision.core.Evaluator.batch>`), with every parameter not in ``X`` at its
+prior mean; tests build small ones by hand. The best option of a row is
+:func:`netlrt.decision.policy.best_index` (ties to the first option).
 """
 
 from __future__ import annotations
@@ -14,13 +16,20 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import decision
-from ..patient import Patient
-from ..priors import Prior
-from ..vocabulary import MODALITIES, MODALITY_ALIASES, OUTCOME_LABELS, OUTCOMES
+from ...decision import policy
+from ...evidence.patient import Patient
+from ...evidence.vocabulary import MODALITIES, MODALITY_ALIASES
+from ...network.declarations import OUTCOME_LABELS, OUTCOMES
 
 if TYPE_CHECKING:
-    from ..model import Model
+    from ...decision.core import Evaluator
+    from ...evidence.priors import Prior
+
+__all__ = ["AT_MEANS", "DecisionProblem", "Metric", "METRIC_HELP", "Parameter", "check_eligible", "html_table",
+           "model_problem", "resolve_metric", "shown"]
+
+#: How every deterministic result says what the other parameters were held at.
+AT_MEANS = "others at their prior means"
 
 
 @dataclass(frozen=True)
@@ -38,7 +47,7 @@ class Parameter:
     low, high : float
         One-way range (a prior's 2.5th and 97.5th percentiles).
     ppf : callable
-        Inverse CDF, uniforms -> values; Sobol designs and threshold searches go through it.
+        Inverse CDF, uniforms -> values; threshold searches take their support from it.
     """
 
     id: str
@@ -85,6 +94,13 @@ class DecisionProblem:
     outcomes : callable or None
         ``X (n, D) -> (n, k, m)`` outcome probabilities, for the ``("outcome", option, outcome)`` metric.
     outcome_names : tuple of str
+    design : callable or None
+        ``U (n, D) uniforms -> X``: every column through its inverse CDF at once (a model uses
+        :meth:`PriorSet.ppf(..., fast=True) <netlrt.evidence.priors.PriorSet.ppf>`); ``None``: each
+        parameter's ``ppf``.
+    notes : tuple of str
+        What a reader must know about the problem (e.g. that the decision at the prior means differs from
+        the Bayes decision).
 
     Examples
     --------
@@ -99,6 +115,8 @@ class DecisionProblem:
     options: tuple[str, ...]
     outcomes: Callable[[np.ndarray], np.ndarray] | None = None
     outcome_names: tuple[str, ...] = ()
+    design: Callable[[np.ndarray], np.ndarray] | None = None
+    notes: tuple[str, ...] = ()
 
     @property
     def ids(self) -> list[str]:
@@ -109,7 +127,7 @@ class DecisionProblem:
         """Base values, shape ``(D,)``."""
         return np.array([p.base for p in self.params])
 
-    def index(self, param: str, *, argument: str = "param") -> int:
+    def index(self, param: Any, *, argument: str = "param") -> int:
         """Column of ``param`` in ``X``; ``ValueError`` naming the allowed ids otherwise."""
         ids = self.ids
         if not isinstance(param, str) or param not in ids:
@@ -123,16 +141,22 @@ class DecisionProblem:
         X[:, list(columns)] = values
         return X
 
+    def from_unit(self, u: np.ndarray) -> np.ndarray:
+        """Parameter values for an ``(n, D)`` array of uniforms (the Sobol design)."""
+        if self.design is not None:
+            return self.design(u)
+        return np.column_stack([p.ppf(u[:, j]) for j, p in enumerate(self.params)])
+
     def best(self, U: np.ndarray) -> list[str]:
-        """The best option per row of utilities (the first in option order on a tie, as :func:`decision.best`)."""
-        return [self.options[j] for j in np.argmax(U, axis=1)]
+        """The best option per row of utilities (:func:`netlrt.decision.policy.best_index`: ties to the first)."""
+        return [self.options[j] for j in policy.best_index(U)]
 
 
 # --------------------------------------------------------------------------------------------- metrics
 
 #: Spellings accepted by ``metric=`` (one-way, Sobol).
-METRIC_HELP = ('"gap" (best minus second-best expected utility), "margin" (base-case recommendation minus '
-               'its best alternative), ("utility", option) or ("outcome", option, outcome)')
+METRIC_HELP = ('"margin" (the base-case recommendation minus its best alternative; negative where it is no '
+               'longer best), "gap" (best minus second best), ("utility", option) or ("outcome", option, outcome)')
 
 
 @dataclass(frozen=True)
@@ -160,8 +184,8 @@ class Metric:
 def resolve_metric(metric: Any, problem: DecisionProblem) -> Metric:
     """Turn a ``metric=`` argument into a :class:`Metric`; ``ValueError`` listing the spellings otherwise.
 
-    ``"gap"`` is never negative and kinks where the recommendation changes; ``"margin"`` is continuous,
-    has no kink there, and turns negative exactly where the base-case recommendation stops being best.
+    ``"margin"`` is continuous, and negative exactly where the base-case recommendation is no longer best,
+    so it shows on which side of a switch a value lies; ``"gap"`` is never negative and kinks at a switch.
 
     Examples
     --------
@@ -169,6 +193,8 @@ def resolve_metric(metric: Any, problem: DecisionProblem) -> Metric:
     >>> resolve_metric(("utility", "B"), prob).option
     1
     """
+    unit = "QALY" if set(problem.options) == set(MODALITIES) else "utility"
+
     def option(name: Any) -> int:
         opts = problem.options
         name = MODALITY_ALIASES.get(name, name) if isinstance(name, str) else name
@@ -180,14 +206,14 @@ def resolve_metric(metric: Any, problem: DecisionProblem) -> Metric:
         raise ValueError(f"metric: {metric!r} compares options and this problem has one; allowed: "
                          '("utility", option) or ("outcome", option, outcome)')
     if isinstance(metric, str) and metric == "gap":
-        return Metric("gap", "Expected-utility gap, best minus second best", "utility")
+        return Metric("gap", "Expected-utility gap, best minus second best", unit)
     if isinstance(metric, str) and metric == "margin":
-        j = int(np.argmax(problem.f(problem.base[None, :])[0]))
-        return Metric("margin", f"Expected-utility margin of {problem.options[j]} over the best alternative",
-                      "utility", option=j)
+        j = int(policy.best_index(problem.f(problem.base[None, :])[0]))
+        return Metric("margin", f"Margin of {problem.options[j]} (base-case best) over the best alternative", unit,
+                      option=j)
     if isinstance(metric, tuple) and len(metric) == 2 and metric[0] == "utility":
         j = option(metric[1])
-        return Metric("utility", f"Expected utility of {problem.options[j]}", "utility", option=j)
+        return Metric("utility", f"Expected utility of {problem.options[j]}", unit, option=j)
     if isinstance(metric, tuple) and len(metric) == 3 and metric[0] == "outcome":
         j = option(metric[1])
         if problem.outcomes is None or metric[2] not in problem.outcome_names:
@@ -201,58 +227,86 @@ def resolve_metric(metric: Any, problem: DecisionProblem) -> Metric:
 
 # ----------------------------------------------------------------------------------- model -> problem
 
-def model_problem(model: Model, patient: Patient, params: Sequence[str] | None = None) -> DecisionProblem:
-    """The decision problem of one patient: expected utility of each modality as a function of parameters.
-
-    Parameters not in ``params`` (default: every uncertain parameter) stay at their prior means.
-
-    Examples
-    --------
-    >>> import netlrt
-    >>> model = netlrt.load_model()
-    >>> prob = model_problem(model, netlrt.cases.article_cases()["case3_y90"])
-    >>> prob.f(prob.base[None, :]).shape
-    (1, 4)
-    """
-    check_eligible(model, patient)
-    uncertain = model.priors.uncertain
-    ids = list(uncertain if params is None else params)
-    for k in ids:
-        if k not in uncertain:
-            raise ValueError(f"params: {k!r} is not an uncertain parameter; allowed: {', '.join(uncertain)}")
-    w = model.weights(patient)
-
-    def outcomes(X: np.ndarray) -> np.ndarray:
-        values: dict[str, Any] = dict(model.means)  # scalars broadcast against the varied columns
-        values.update({k: X[:, j] for j, k in enumerate(ids)})
-        return model.outcome_draws([patient], values)[:, 0]
-
-    return DecisionProblem(
-        f=lambda X: decision.expected_utility(outcomes(X), w),
-        params=tuple(Parameter.from_prior(model.priors[k]) for k in ids),
-        options=MODALITIES,
-        outcomes=outcomes,
-        outcome_names=OUTCOMES,
-    )
-
-
-def check_eligible(model: Model, patient: Patient) -> None:
+def check_eligible(evaluator: Evaluator, patient: Any) -> None:
     """``ValueError`` unless ``patient`` is a Patient eligible for LRT (else there is no recommendation to vary)."""
     if not isinstance(patient, Patient):
         raise ValueError(f"patient: expected a netlrt.Patient, got {type(patient).__name__}")
-    eligible, reasons = decision.eligibility(patient, model.priors)
-    if not eligible:
-        raise ValueError(f"patient: no recommendation to analyse ({'; '.join(reasons)})")
+    evaluator.multipliers(patient.preference)  # an unknown profile fails here, by name
+    a = policy.assess(patient, evaluator.priors)
+    if not a.eligible:
+        raise ValueError(f"patient: no recommendation to analyse ({'; '.join(a.reasons)})")
 
 
-def check_int(name: str, value: Any, minimum: int) -> int:
-    """``value`` as an int of at least ``minimum``; ``ValueError`` naming the argument otherwise."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name}: expected an integer >= {minimum}, got {value!r}")
-    return int(value)
+def model_problem(evaluator: Evaluator, patient: Patient, params: Sequence[str] | None = None) -> DecisionProblem:
+    """The decision problem of one patient: expected QALYs of each modality as a function of parameters.
+
+    Parameters not in ``params`` (default: every uncertain parameter) stay at their prior means, and so
+    does every parameter at the base case. The prior means are not the Bayes decision (expected QALYs
+    averaged over the priors); when the two recommend different modalities, :attr:`DecisionProblem.notes`
+    says so.
+
+    Examples
+    --------
+    >>> from netlrt.decision.core import Evaluator
+    >>> from netlrt.evidence.priors_files import load_priors
+    >>> from netlrt.evidence.cases import article_cases
+    >>> prob = model_problem(Evaluator(load_priors()), article_cases()["case3_y90"])
+    >>> prob.f(prob.base[None, :]).shape
+    (1, 4)
+    """
+    check_eligible(evaluator, patient)
+    priors = evaluator.priors
+    uncertain = priors.uncertain
+    if params is None:
+        ids = list(uncertain)
+    elif isinstance(params, str) or not isinstance(params, Sequence) or not params:
+        raise ValueError(f"params: {params!r}; allowed: a non-empty list of parameter ids, or None for all")
+    else:
+        ids = list(params)
+    for k in ids:
+        if k not in uncertain:
+            raise ValueError(f"params: {k!r} is not an uncertain parameter; allowed: {', '.join(uncertain)}")
+    means = priors.means()
+
+    def batch(X: np.ndarray) -> Any:
+        values: dict[str, Any] = dict(means)  # scalars broadcast against the varied columns
+        values.update({k: X[:, j] for j, k in enumerate(ids)})
+        return evaluator.batch([patient], values)
+
+    def design(u: np.ndarray) -> np.ndarray:
+        values = priors.ppf(np.clip(u, 1e-12, 1 - 1e-12), ids, fast=True)
+        return np.column_stack([values[k] for k in ids])
+
+    problem = DecisionProblem(
+        f=lambda X: batch(X).utility[:, 0], params=tuple(Parameter.from_prior(priors[k]) for k in ids),
+        options=MODALITIES, outcomes=lambda X: batch(X).outcomes[:, 0], outcome_names=OUTCOMES, design=design)
+    at_means = MODALITIES[int(policy.best_index(problem.f(problem.base[None, :])[0]))]
+    bayes = MODALITIES[int(evaluator.bayes([patient], prob_best=False).best[0])]
+    if at_means != bayes:
+        note = (f"At the prior means {at_means} has the most QALYs, while the Bayes decision (QALYs averaged over "
+                f"the priors, what evaluate recommends) is {bayes}: the deterministic analyses vary around the "
+                "prior means")
+        problem = DecisionProblem(problem.f, problem.params, problem.options, problem.outcomes,
+                                  problem.outcome_names, problem.design, (note,))
+    return problem
 
 
-def html_table(title: str, df: Any, note: str = "") -> str:
-    """The ``_repr_html_`` of every result: a heading, an optional note and the table."""
-    note_html = f"<p>{note}</p>" if note else ""
-    return f"<h4>{title}</h4>{note_html}" + df.to_html(index=False, float_format=lambda x: f"{x:.4g}")
+def shown(x: float, digits: int = 4) -> str:
+    """A number for a table or sentence: ``digits`` significant digits, no float noise.
+
+    Examples
+    --------
+    >>> shown(0.4999999999999989), shown(3.370210000012), shown(-0.0)
+    ('0.5', '3.37', '0')
+    """
+    text = f"{x:.{digits}g}"
+    return "0" if text in ("-0", "0") else text
+
+
+def html_table(title: str, df: Any, note: str = "", notes: Sequence[str] = ()) -> str:
+    """The ``_repr_html_`` of every result: a heading, notes and the table, numbers to 4 significant digits."""
+    import html
+
+    paras = "".join(f"<p>{html.escape(n)}</p>" for n in (note, *notes) if n)
+    return (f"<h4>{html.escape(title)}</h4>{paras}"
+            + df.to_html(index=False, float_format=shown))

@@ -1,8 +1,14 @@
-"""One-way (tornado) sensitivity analysis: each parameter across its range, the others at base.
+"""One-way (tornado) sensitivity analysis: each parameter across its range, the others at their prior means.
 
-Each parameter is moved over a grid from its ``low`` to its ``high`` value (for a model, the prior's
-2.5th and 97.5th percentiles), not just to the two ends, so a recommendation that changes and changes
-back inside the range is still seen; :mod:`netlrt.sensitivity.threshold` then finds the exact values.
+Each parameter is moved over a grid from its ``low`` to its ``high`` value (for a model, the prior's 2.5th
+and 97.5th percentiles) for the tornado's bars and curves. Where the recommendation changes inside that
+range is not read off the grid: the switch points are the exact thresholds of
+:func:`netlrt.analysis.sensitivity.threshold.search` (the same grid and root search as
+:func:`threshold.analyze <netlrt.analysis.sensitivity.threshold.analyze>`) that fall inside ``[low, high]``.
+
+The default measure, ``"margin"``, is the base-case recommendation's expected utility minus the best
+alternative's: positive while it stays best, negative past a switch, so each bar shows on which side of the
+switch its end lies (``best_at_low`` and ``best_at_high`` name the therapy best there).
 """
 
 from __future__ import annotations
@@ -13,18 +19,22 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._problem import DecisionProblem, check_int, html_table, model_problem, resolve_metric
+from ...checks import positive_int
+from . import threshold
+from ._problem import AT_MEANS, DecisionProblem, html_table, model_problem, resolve_metric, shown
 
 if TYPE_CHECKING:
-    from ..model import Model
-    from ..patient import Patient
+    from ...decision.core import Evaluator
+    from ...evidence.patient import Patient
+
+__all__ = ["COLUMNS", "DEFAULT_GRID", "OneWayResult", "analyze", "run"]
 
 #: Grid points per parameter: 21 puts one every 5% of the range.
 DEFAULT_GRID = 21
 
 COLUMNS = ["parameter", "label", "unit", "base", "low", "high", "metric_at_low", "metric_at_high",
            "metric_min", "metric_max", "swing", "best_at_low", "best_at_high", "changes", "switch_values",
-           "switch_to"]
+           "switch_from", "switch_to"]
 
 
 @dataclass(frozen=True)
@@ -36,16 +46,19 @@ class OneWayResult:
     metric, metric_unit : str
         What was measured (readable) and its unit.
     base_value : float
-        The metric with every parameter at base.
+        The metric with every parameter at its prior mean.
     base_best : str
-        The recommendation with every parameter at base.
+        The recommendation with every parameter at its prior mean.
     table : DataFrame
-        One row per parameter, largest swing first (columns :data:`COLUMNS`). ``swing`` is the metric's
-        max minus min over the grid; ``changes`` is True when some grid value recommends another option
-        than the base case; ``switch_values`` are the grid values where the best option differs from the
-        one at the grid value below, and ``switch_to`` the option that takes over there.
+        One row per parameter, largest swing first (columns :data:`COLUMNS`). ``swing`` is the metric's max
+        minus min over the grid; ``best_at_low``/``best_at_high`` the best option at the range's ends;
+        ``changes`` is True when another option is best somewhere in the range; ``switch_values`` are the
+        exact thresholds inside the range (increasing; see the module notes), where ``switch_from`` gives way
+        to ``switch_to``. Values are exact (thresholds to :data:`threshold.DIGITS
+        <netlrt.analysis.sensitivity.threshold.DIGITS>` significant digits); displays round them.
     curves : DataFrame
         Long form: ``parameter``, ``value``, ``metric``, ``best``, one row per grid point.
+    notes : tuple of str
     """
 
     metric: str
@@ -54,28 +67,46 @@ class OneWayResult:
     base_best: str
     table: pd.DataFrame
     curves: pd.DataFrame
+    notes: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return f"One-way sensitivity ({AT_MEANS}): {self.metric}"
 
     def to_df(self) -> pd.DataFrame:
-        """The tornado table, one row per parameter, largest swing first."""
+        """The tornado table, one row per parameter, largest swing first (exact values)."""
         return self.table.copy()
 
+    def switch_text(self) -> pd.Series:
+        """Per parameter, where another option takes over, e.g. ``'TAE below 3.37'`` (empty when none)."""
+        out = {}
+        for r in self.table.itertuples():
+            parts = [f"{b} from {shown(v)}" if a == self.base_best else f"{a} below {shown(v)}"
+                     for v, a, b in zip(r.switch_values, r.switch_from, r.switch_to)]
+            out[r.parameter] = "; ".join(parts)
+        return pd.Series(out, name="switches")
+
     def _repr_html_(self) -> str:
-        note = f"Base case: {self.metric} = {self.base_value:.4g}; recommended {self.base_best}."
-        return html_table(f"One-way sensitivity: {self.metric}", self.table, note)
+        note = f"Base case ({AT_MEANS}): {self.metric} = {shown(self.base_value)}; {self.base_best} is best."
+        df = self.table.drop(columns=["switch_values", "switch_from", "switch_to"]).assign(
+            switches=self.switch_text().to_numpy())
+        return html_table(self.title, df, note, self.notes)
 
 
-def analyze(problem: DecisionProblem, *, metric: Any = "gap", n_grid: int = DEFAULT_GRID) -> OneWayResult:
+def analyze(problem: DecisionProblem, *, metric: Any = "margin", n_grid: int = DEFAULT_GRID,
+            threshold_grid: int = threshold.DEFAULT_GRID) -> OneWayResult:
     """Move each parameter over a grid across ``[low, high]`` with the others at base.
 
     Parameters
     ----------
     problem : DecisionProblem
-    metric : str or tuple, default "gap"
-        ``"gap"`` (best minus second-best utility), ``"margin"`` (base-case recommendation minus its best
-        alternative; negative where it is no longer recommended), ``("utility", option)`` or
-        ``("outcome", option, outcome)``.
+    metric : str or tuple, default "margin"
+        ``"margin"`` (the base-case recommendation minus its best alternative; negative past a switch),
+        ``"gap"`` (best minus second best), ``("utility", option)`` or ``("outcome", option, outcome)``.
     n_grid : int, default 21
-        Grid points per parameter, ends included.
+        Grid points per parameter for the bars and curves, ends included.
+    threshold_grid : int, default 201
+        Bracketing grid of the exact switch search (as ``threshold.analyze``'s ``n_grid``).
 
     Returns
     -------
@@ -84,39 +115,71 @@ def analyze(problem: DecisionProblem, *, metric: Any = "gap", n_grid: int = DEFA
     Examples
     --------
     >>> import numpy as np
-    >>> from netlrt.sensitivity import DecisionProblem, Parameter
+    >>> from netlrt.analysis.sensitivity import DecisionProblem, Parameter
     >>> prob = DecisionProblem(lambda X: np.column_stack([X[:, 0], 0.3 + 0.5 * X[:, 1]]),
     ...                        (Parameter.uniform("p", 0.2, 0.8), Parameter.uniform("q", 0.2, 0.8)), ("A", "B"))
-    >>> analyze(prob, metric=("utility", "A"), n_grid=7).to_df()["swing"].round(3).tolist()
-    [0.6, 0.0]
+    >>> df = analyze(prob, n_grid=7).to_df()
+    >>> df[["parameter", "best_at_low", "best_at_high", "switch_values"]].values.tolist()
+    [['p', 'B', 'A', (0.55,)], ['q', 'A', 'B', (0.4,)]]
     """
-    n_grid = check_int("n_grid", n_grid, 2)
+    n_grid = positive_int("n_grid", n_grid, minimum=2)
+    threshold_grid = positive_int("threshold_grid", threshold_grid, minimum=2)
     m = resolve_metric(metric, problem)
     grids = [np.linspace(p.low, p.high, n_grid) for p in problem.params]
-    # One batch: the base case first, then every parameter's grid.
-    X = np.vstack([problem.base[None, :]] + [problem.vary([j], g) for j, g in enumerate(grids)])
+    supports = [np.linspace(*threshold.support(p), threshold_grid) for p in problem.params]
+    # One batch: the base case, every parameter's grid, then every parameter's threshold grid.
+    X = np.vstack([problem.base[None, :]] + [problem.vary([j], g) for j, g in enumerate(grids)]
+                  + [problem.vary([j], g) for j, g in enumerate(supports)])
     U = problem.f(X)
-    values = m(problem, X, U)
-    best = problem.best(U)
+    head = 1 + len(grids) * n_grid
+    values = m(problem, X[:head], U[:head])
+    best = problem.best(U[:head])
     base_best = best[0]
+    opts = problem.options
     rows, curves = [], []
     for j, (p, grid) in enumerate(zip(problem.params, grids)):
         sl = slice(1 + j * n_grid, 1 + (j + 1) * n_grid)
         v, b = values[sl], best[sl]
-        switch = [i for i in range(1, n_grid) if b[i] != b[i - 1]]
+        t0 = head + j * threshold_grid
+        found = [f for f in threshold.search(problem, j, supports[j], U[t0:t0 + threshold_grid])
+                 if p.low <= f[0] <= p.high]
         rows.append({
             "parameter": p.id, "label": p.label, "unit": p.unit, "base": p.base, "low": p.low, "high": p.high,
             "metric_at_low": v[0], "metric_at_high": v[-1], "metric_min": v.min(), "metric_max": v.max(),
             "swing": v.max() - v.min(), "best_at_low": b[0], "best_at_high": b[-1],
-            "changes": any(x != base_best for x in b),
-            "switch_values": tuple(float(grid[i]) for i in switch), "switch_to": tuple(b[i] for i in switch),
+            "changes": bool(found) or any(x != base_best for x in b),
+            "switch_values": tuple(t for t, _, _ in found), "switch_from": tuple(opts[a] for _, a, _ in found),
+            "switch_to": tuple(opts[c] for _, _, c in found),
         })
         curves.append(pd.DataFrame({"parameter": p.id, "value": grid, "metric": v, "best": b}))
     table = pd.DataFrame(rows, columns=COLUMNS).sort_values("swing", ascending=False, kind="stable")
     return OneWayResult(m.label, m.unit, float(values[0]), base_best, table.reset_index(drop=True),
-                        pd.concat(curves, ignore_index=True))
+                        pd.concat(curves, ignore_index=True), problem.notes)
 
 
-def run(model: Model, patient: Patient, *, metric: Any = "gap", n_grid: int = DEFAULT_GRID) -> OneWayResult:
-    """One-way analysis of a patient's decision over every uncertain parameter (see :meth:`netlrt.Model.one_way`)."""
-    return analyze(model_problem(model, patient), metric=metric, n_grid=n_grid)
+def run(evaluator: Evaluator, patient: Patient, *, metric: Any = "margin", n_grid: int = DEFAULT_GRID) -> OneWayResult:
+    """One-way analysis of a patient's decision over every uncertain parameter, the others at their prior means.
+
+    Parameters
+    ----------
+    evaluator : Evaluator
+        The model's evaluation core.
+    patient : Patient
+        An eligible patient.
+    metric : str or tuple, default "margin"
+    n_grid : int, default 21
+
+    Returns
+    -------
+    OneWayResult
+
+    Examples
+    --------
+    >>> from netlrt.decision.core import Evaluator
+    >>> from netlrt.evidence.priors_files import load_priors
+    >>> from netlrt.evidence.cases import article_cases
+    >>> ev = Evaluator(load_priors())
+    >>> len(run(ev, article_cases()["case3_y90"], n_grid=3).to_df()) == len(ev.priors.uncertain)
+    True
+    """
+    return analyze(model_problem(evaluator, patient), metric=metric, n_grid=n_grid)

@@ -1,12 +1,18 @@
 """Global (variance-based) sensitivity: Sobol first-order and total indices via SALib.
 
-SALib draws a Saltelli/Sobol design on the unit hypercube; each column goes through its parameter's
-inverse CDF (for the model, the prior's ``ppf``), so the parameters follow their priors (SALib itself
-has no beta distribution), and the indices apportion the output's variance under the priors.
+SALib draws a Saltelli/Sobol design on the unit hypercube; the problem turns it into parameter values through
+each prior's inverse CDF (for a model, :meth:`PriorSet.ppf(..., fast=True) <netlrt.evidence.priors.PriorSet.ppf>`,
+every column at once), so the parameters follow their priors and the indices apportion the output's variance
+under the priors. The default output is the margin of the base-case recommendation (at the prior means) over
+its best alternative: continuous, negative exactly where another therapy would be best, so its variance is
+the decision's.
 
-No grouping is needed: each netlrt parameter is the P(yes) of a binary node or an odds/hazard ratio, so
-no CPD row holds several free entries that must sum to one. P(no) is derived as ``1 - P(yes)`` (a
-reparameterisation), and every draw of the design is a valid network.
+**Is N large enough?** SALib's bootstrap confidence half-widths (``S1_conf``, ``ST_conf``, 95%) are kept in
+the table, and each row is flagged when its estimate cannot be read at face value: ``S1 > ST`` beyond the
+intervals (impossible for the true indices), ``S1 < 0`` beyond its interval, or a total index whose interval
+overlaps the next-ranked one's (among the :data:`TOP_RANKED` largest, counting only totals whose interval
+excludes 0). :attr:`SobolResult.stable` is False when any of these occurs, and the notes say to raise
+``n_draws``.
 """
 
 from __future__ import annotations
@@ -17,18 +23,21 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..seeding import SeedLike, as_generator
-from ._problem import DecisionProblem, check_int, html_table, model_problem, resolve_metric
+from ...checks import positive_int
+from ...seeding import SeedLike, as_generator
+from ._problem import DecisionProblem, html_table, model_problem, resolve_metric
 
 if TYPE_CHECKING:
-    from ..model import Model
-    from ..patient import Patient
+    from ...decision.core import Evaluator
+    from ...evidence.patient import Patient
 
-#: Uniforms are kept this far inside (0, 1) so that no inverse CDF returns 0 or infinity (a log-normal
-#: ratio of 0 is log(0) in the odds arithmetic); it moves a value by less than any sampling error.
+__all__ = ["COLUMNS", "SobolResult", "TOP_RANKED", "analyze", "run"]
+
+#: Uniforms are kept this far inside (0, 1) so that no inverse CDF returns 0 or infinity.
 EDGE = 1e-12
-
-COLUMNS = ["parameter", "label", "unit", "S1", "S1_conf", "ST", "ST_conf"]
+#: How many of the largest total indices must be told apart for the ranking to count as stable.
+TOP_RANKED = 10
+COLUMNS = ["parameter", "label", "unit", "S1", "S1_conf", "ST", "ST_conf", "flag"]
 
 
 @dataclass(frozen=True)
@@ -41,76 +50,121 @@ class SobolResult:
         What the indices apportion (readable).
     table : DataFrame
         One row per parameter, largest total index first (columns :data:`COLUMNS`); ``*_conf`` are SALib's
-        bootstrap 95% confidence half-widths.
+        bootstrap 95% confidence half-widths; ``flag`` says why a row cannot be read at face value (empty
+        when it can; see the module notes).
     s2 : DataFrame or None
         Second-order indices (parameter x parameter, upper triangle) when requested.
-    n, seed : int
-        SALib's base sample size and the integer seed passed to it.
+    n_draws : int
+        SALib's base sample size (the model ran ``n_draws * (D + 2)`` times).
+    seed : int
+        The integer seed passed to SALib.
     variance : float
         Variance of the output over the design (0 means nothing to apportion).
+    notes : tuple of str
     """
 
     output: str
     table: pd.DataFrame
     s2: pd.DataFrame | None
-    n: int
+    n_draws: int
     seed: int
     variance: float
+    notes: tuple[str, ...] = ()
+
+    @property
+    def n(self) -> int:
+        """Alias of :attr:`n_draws` (netlrt 0.1's name)."""
+        return self.n_draws
+
+    @property
+    def stable(self) -> bool:
+        """Whether every index can be read at face value and the top of the ranking is told apart."""
+        return bool((self.table["flag"] == "").all())
 
     def to_df(self) -> pd.DataFrame:
-        """One row per parameter: S1, ST and their confidence half-widths, largest ST first."""
+        """One row per parameter: S1, ST, their confidence half-widths and the flag, largest ST first."""
         return self.table.copy()
 
     def _repr_html_(self) -> str:
-        note = f"Output: {self.output}; N = {self.n}, seed {self.seed}, output variance {self.variance:.3g}."
-        return html_table("Sobol indices", self.table, note)
+        note = f"Output: {self.output}; N = {self.n_draws}, seed {self.seed}, output variance {self.variance:.3g}."
+        return html_table("Sobol indices (parameters drawn from their priors)", self.table, note, self.notes)
 
 
-def analyze(problem: DecisionProblem, *, n: int = 1024, seed: SeedLike = 0, metric: Any = "margin",
+def _flags(df: pd.DataFrame) -> list[str]:
+    """Per row (sorted by ST), why the estimates cannot be read at face value."""
+    s1, s1c, st, stc = (df[c].to_numpy() for c in ("S1", "S1_conf", "ST", "ST_conf"))
+    flags: list[list[str]] = [[] for _ in range(len(df))]
+    for i in range(len(df)):
+        if s1[i] - st[i] > np.hypot(s1c[i], stc[i]):
+            flags[i].append("S1 > ST beyond the intervals")
+        if s1[i] < -s1c[i]:
+            flags[i].append("S1 < 0 beyond its interval")
+    told = [i for i in range(min(TOP_RANKED, len(df))) if st[i] - stc[i] > 0]
+    for a, b in zip(told, told[1:]):
+        if b == a + 1 and st[a] - stc[a] <= st[b] + stc[b]:
+            for i in (a, b):
+                if "rank overlaps a neighbour's" not in flags[i]:
+                    flags[i].append("rank overlaps a neighbour's")
+    return ["; ".join(f) for f in flags]
+
+
+def _notes(df: pd.DataFrame, n_draws: int) -> tuple[str, ...]:
+    notes = []
+    if (df["flag"] != "").any():
+        notes.append(f"N = {n_draws} is too small for a stable ranking ({int((df['flag'] != '').sum())} flagged "
+                     f"rows); raise n_draws (e.g. to {4 * n_draws}) before reading the order")
+    small = int(((df["S1"] < 0) & (df["S1"] >= -df["S1_conf"])).sum())
+    if small:
+        notes.append(f"{small} parameters have S1 slightly below 0, within their intervals: sampling noise, read as 0")
+    return tuple(notes)
+
+
+def analyze(problem: DecisionProblem, *, n_draws: int = 1024, seed: SeedLike = 0, metric: Any = "margin",
             second_order: bool = False, num_resamples: int = 100) -> SobolResult:
     """First-order and total Sobol indices of a scalar output of ``problem`` over its parameters' distributions.
 
     Parameters
     ----------
     problem : DecisionProblem
-    n : int, default 1024
+    n_draws : int, default 1024
         SALib's base sample size, a power of two (the Sobol sequence's balance needs it). The model is
-        evaluated ``n * (D + 2)`` times, or ``n * (2 D + 2)`` with ``second_order``.
+        evaluated ``n_draws * (D + 2)`` times, or ``n_draws * (2 D + 2)`` with ``second_order``.
     seed : int, numpy Generator or None, default 0
         Through :func:`netlrt.seeding.as_generator`; an integer seed for SALib is drawn from it, so an int or
         a seeded Generator repeats exactly.
     metric : str or tuple, default "margin"
-        The output (see :func:`netlrt.sensitivity.one_way.analyze`). ``"margin"`` is the base-case
-        recommendation's utility minus the best alternative's: continuous, and negative exactly when the
-        recommendation changes, so its variance is the decision-relevant one.
+        The output (see :func:`netlrt.analysis.sensitivity.one_way.analyze`).
     second_order : bool, default False
     num_resamples : int, default 100
         Bootstrap resamples for the confidence half-widths.
 
+    Returns
+    -------
+    SobolResult
+
     Examples
     --------
     >>> import numpy as np
-    >>> from netlrt.sensitivity import DecisionProblem, Parameter
+    >>> from netlrt.analysis.sensitivity import DecisionProblem, Parameter
     >>> prob = DecisionProblem(lambda X: np.column_stack([X[:, 0] + 0.1 * X[:, 1], np.zeros(len(X))]),
     ...                        (Parameter.uniform("a", 0, 1), Parameter.uniform("b", 0, 1)), ("A", "B"))
-    >>> analyze(prob, n=256, metric=("utility", "A")).to_df()["parameter"].tolist()
+    >>> analyze(prob, n_draws=256, metric=("utility", "A")).to_df()["parameter"].tolist()
     ['a', 'b']
     """
     from SALib.analyze import sobol as salib_analyze  # SALib is imported only when an analysis runs
     from SALib.sample import sobol as salib_sample
 
-    n = check_int("n", n, 2)
-    if n & (n - 1):
-        raise ValueError(f"n: must be a power of two (Sobol sequences balance only then), got {n}; "
-                         f"allowed e.g. {1 << (n.bit_length() - 1)} or {1 << n.bit_length()}")
-    num_resamples = check_int("num_resamples", num_resamples, 1)
+    n_draws = positive_int("n_draws", n_draws, minimum=2)
+    if n_draws & (n_draws - 1):
+        raise ValueError(f"n_draws: must be a power of two (Sobol sequences balance only then), got {n_draws}; "
+                         f"allowed e.g. {1 << (n_draws.bit_length() - 1)} or {1 << n_draws.bit_length()}")
+    num_resamples = positive_int("num_resamples", num_resamples)
     m = resolve_metric(metric, problem)
     int_seed = int(as_generator(seed).integers(2**31 - 1))
     salib_problem = {"num_vars": len(problem.params), "names": problem.ids,
                      "bounds": [[0.0, 1.0]] * len(problem.params)}
-    u = salib_sample.sample(salib_problem, n, calc_second_order=second_order, seed=int_seed)
-    u = np.clip(u, EDGE, 1 - EDGE)
-    X = np.column_stack([p.ppf(u[:, j]) for j, p in enumerate(problem.params)])
+    u = salib_sample.sample(salib_problem, n_draws, calc_second_order=second_order, seed=int_seed)
+    X = problem.from_unit(np.clip(u, EDGE, 1 - EDGE))
     y = m(problem, X, problem.f(X))
     if np.ptp(y) == 0:  # a constant output has no variance to apportion; SALib would divide by zero
         nan = np.full(len(problem.params), np.nan)
@@ -120,14 +174,46 @@ def analyze(problem: DecisionProblem, *, n: int = 1024, seed: SeedLike = 0, metr
                                    num_resamples=num_resamples, seed=int_seed)
     table = pd.DataFrame({
         "parameter": problem.ids, "label": [p.label for p in problem.params], "unit": [p.unit for p in problem.params],
-        "S1": si["S1"], "S1_conf": si["S1_conf"], "ST": si["ST"], "ST_conf": si["ST_conf"],
+        "S1": si["S1"], "S1_conf": si["S1_conf"], "ST": si["ST"], "ST_conf": si["ST_conf"], "flag": "",
     }, columns=COLUMNS).sort_values("ST", ascending=False, kind="stable").reset_index(drop=True)
+    notes: tuple[str, ...] = ()
+    if np.ptp(y) > 0:
+        table["flag"] = _flags(table)
+        notes = _notes(table, n_draws)
+    else:
+        notes = ("the output is constant over the design: nothing to apportion",)
     s2 = pd.DataFrame(si["S2"], index=problem.ids, columns=problem.ids) if second_order else None
-    return SobolResult(m.label, table, s2, n, int_seed, float(np.var(y)))
+    return SobolResult(m.label, table, s2, n_draws, int_seed, float(np.var(y)), (*problem.notes, *notes))
 
 
-def run(model: Model, patient: Patient, *, n: int = 1024, seed: SeedLike = 0, metric: Any = "margin",
+def run(evaluator: Evaluator, patient: Patient, *, n_draws: int = 1024, seed: SeedLike = 0, metric: Any = "margin",
         second_order: bool = False) -> SobolResult:
-    """Sobol indices of a patient's decision over every uncertain prior (see :meth:`netlrt.Model.sobol`)."""
-    return analyze(model_problem(model, patient), n=n, seed=seed, metric=metric, second_order=second_order)
+    """Sobol indices of a patient's decision over every uncertain prior.
 
+    Parameters
+    ----------
+    evaluator : Evaluator
+        The model's evaluation core.
+    patient : Patient
+        An eligible patient.
+    n_draws : int, default 1024
+    seed : int, numpy Generator or None, default 0
+    metric : str or tuple, default "margin"
+    second_order : bool, default False
+
+    Returns
+    -------
+    SobolResult
+
+    Examples
+    --------
+    >>> from netlrt.decision.core import Evaluator
+    >>> from netlrt.evidence.priors_files import load_priors
+    >>> from netlrt.evidence.cases import article_cases
+    >>> ev = Evaluator(load_priors())
+    >>> res = run(ev, article_cases()["case3_y90"], n_draws=32)
+    >>> sorted(res.to_df()["parameter"]) == sorted(ev.priors.uncertain)
+    True
+    """
+    return analyze(model_problem(evaluator, patient), n_draws=n_draws, seed=seed, metric=metric,
+                   second_order=second_order)
