@@ -1,11 +1,12 @@
 """Speed and memory of the batch engine and the PSA (run by hand: ``python benchmarks/bench_psa.py``).
 
-1. The pgmpy route: for each of a few hundred parameter draws, build the pgmpy network from the draw
-   and query every outcome of the four modalities with VariableElimination.
-2. The batch engine on the same draws (the same patient), timed as the best of several repeats.
-3. A 10,000-draw PSA (``model.psa(..., progress=False)``), best of three wall times.
-4. A one-million-draw PSA in a fresh subprocess; its peak memory is the process's maximum resident set
-   size (``resource.getrusage(RUSAGE_SELF).ru_maxrss``, KiB on Linux), interpreter and imports included.
+1. The pgmpy route: for each of a few hundred parameter draws, build the pgmpy network from that draw's tables
+   and query every outcome of the four modalities with VariableElimination, for the article's case 3 (whose
+   burden, extrahepatic disease and renal function are unknown: partial evidence).
+2. The batch engine on the same draws and patient (``Evaluator.batch``), best of several repeats.
+3. A 10,000-draw PSA (``model.psa``), best of three wall times.
+4. A one-million-draw PSA in a fresh subprocess; its peak memory is the process's maximum resident set size
+   (``resource.getrusage(RUSAGE_SELF).ru_maxrss``, KiB on Linux), interpreter and imports included.
 
 The last line is ``speedup_vs_pgmpy=... max_abs_diff=... psa_10k_seconds=... peak_mb_1m_draws=...``.
 """
@@ -19,8 +20,8 @@ import time
 import numpy as np
 
 import netlrt
-from netlrt.pgmpy_adapter import build_network, query_yes
-from netlrt.vocabulary import MODALITIES, OUTCOMES
+from netlrt.network.pgmpy_adapter import build_network, query_yes
+from netlrt.network.tables import build_tables
 
 N_PGMPY = 200
 PATIENT = "case3_y90"
@@ -28,8 +29,8 @@ PATIENT = "case3_y90"
 _CHILD = f"""
 import resource, netlrt
 model = netlrt.load_model()
-psa = model.psa(netlrt.cases.article_cases()[{PATIENT!r}], n_draws=1_000_000, seed=0, progress=False)
-assert psa.outcome_draws.shape == (1_000_000, {len(MODALITIES) * len(OUTCOMES)})
+psa = model.psa(netlrt.cases.article_cases()[{PATIENT!r}], n_draws=1_000_000, seed=0)
+assert psa.n_draws == 1_000_000
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
 
@@ -37,32 +38,34 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 def main() -> None:
     model = netlrt.load_model()
     patient = netlrt.cases.article_cases()[PATIENT]
+    outcomes = list(netlrt.OUTCOMES)
     values = model.priors.sample(N_PGMPY, seed=0)
 
     t0 = time.perf_counter()
-    reference = np.empty((N_PGMPY, len(MODALITIES), len(OUTCOMES)))
+    reference = np.empty((N_PGMPY, len(netlrt.MODALITIES), len(outcomes)))
     for d in range(N_PGMPY):
-        network = build_network({k: v[d] for k, v in values.items()})
-        for j, m in enumerate(MODALITIES):
-            yes = query_yes(network, list(OUTCOMES), {**patient.evidence(), "modality": m})
-            reference[d, j] = [yes[o] for o in OUTCOMES]
+        network = build_network(build_tables({k: v[d:d + 1] for k, v in values.items()}, model.priors.population),
+                                model.priors.population)
+        for j, m in enumerate(netlrt.MODALITIES):
+            yes = query_yes(network, outcomes, {**patient.evidence(), "modality": m})
+            reference[d, j] = [yes[o] for o in outcomes]
     pgmpy_per_draw = (time.perf_counter() - t0) / N_PGMPY
-    print(f"pgmpy route: {pgmpy_per_draw * 1e3:.1f} ms per draw ({N_PGMPY} draws)")
+    print(f"pgmpy route: {pgmpy_per_draw * 1e3:.1f} ms per draw ({N_PGMPY} draws, partial evidence)")
 
     fast_times = []
     for _ in range(20):
         t0 = time.perf_counter()
-        fast = model.outcome_draws([patient], values)[:, 0]
+        fast = model.evaluator.batch([patient], values).outcomes[:, 0]
         fast_times.append(time.perf_counter() - t0)
     fast_per_draw = min(fast_times) / N_PGMPY
     max_abs_diff = float(np.abs(fast - reference).max())
     print(f"batch engine: {fast_per_draw * 1e6:.2f} us per draw on the same draws; max |diff| {max_abs_diff:.3g}")
 
-    model.psa(patient, 100, seed=0, progress=False)  # warm caches (cached properties, lazy imports)
+    model.psa(patient, 100, seed=0)  # warm caches and lazy imports
     psa_times = []
     for _ in range(3):
         t0 = time.perf_counter()
-        model.psa(patient, 10_000, seed=0, progress=False)
+        model.psa(patient, 10_000, seed=0)
         psa_times.append(time.perf_counter() - t0)
     psa_10k = min(psa_times)
     print(f"10,000-draw PSA: {psa_10k:.3f} s")
