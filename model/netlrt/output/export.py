@@ -1,48 +1,170 @@
 """Export the network to the files other Bayesian-network tools open: BIF, XMLBIF, GeNIe XDSL, Hugin NET.
 
-The exported network holds the prior-mean CPDs (``model.network``). Every node carries its provenance
-as text properties: its kind and description, the ids of the parameters behind its table with their
-source (article or assumption) and reference numbers, and the justification of each incoming edge.
-Formats differ in what they keep: BIF, XMLBIF and NET store node properties, XDSL a node comment.
-XMLBIF allows only letters, digits and underscores in state names, so pgmpy writes ``DEE-TACE`` as
-``DEE_TACE`` there.
+The exported network is ``model.network`` (predictive CPDs: each table averaged over the priors). Every node
+carries its provenance as text, read from the declarations (:mod:`netlrt.network.declarations`): its kind and
+label, what its table is made of, the ids and roles of the priors behind it (``Node.priors()``) with each
+prior's provenance (``Prior.provenance``: article or assumption, and whether a researcher modified or
+updated it) and reference numbers, and the justification of each incoming edge (``Node.why``, with the
+article's sentence). BIF, XMLBIF and NET keep these as node properties, XDSL as a node comment.
+
+Identifiers: GeNIe allows only ``[A-Za-z][A-Za-z0-9_]*`` for node and state ids, and XMLBIF only letters,
+digits and underscores in state names, so both files write the modality ``DEE-TACE`` as ``DEE_TACE`` (the
+node's comment or properties say so); BIF and NET keep ``DEE-TACE``. XDSL lists the nodes parents first, as
+GeNIe requires, under the network id ``netlrt``, laid out as :func:`netlrt.network.layout.layered_positions`.
 
 Examples
 --------
 >>> import netlrt, tempfile, os
->>> path = os.path.join(tempfile.mkdtemp(), "netlrt.bif")
->>> export(netlrt.load_model(), path).suffix
+>>> model = netlrt.load_model()
+>>> export(model.network, model.priors, os.path.join(tempfile.mkdtemp(), "netlrt.bif")).suffix
 '.bif'
 """
 
 from __future__ import annotations
 
-import argparse
-from collections.abc import Mapping
+import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._io import atomic_path
-
 if TYPE_CHECKING:
-    from .model import Model
+    from ..evidence.priors import PriorSet
 
-#: File suffix -> format. ``.xml`` is the usual suffix of XMLBIF files.
-SUFFIXES: dict[str, str] = {".bif": "bif", ".xmlbif": "xmlbif", ".xml": "xmlbif", ".xdsl": "xdsl", ".net": "net"}
+__all__ = ["FORMATS", "SUFFIXES", "export", "format_for", "genie_id", "node_properties"]
+
+#: The export formats (pgmpy reads each back).
+FORMATS: tuple[str, ...] = ("bif", "xmlbif", "xdsl", "net")
+#: File suffix (lower case) -> format.
+SUFFIXES: dict[str, str] = {".bif": "bif", ".xml": "xmlbif", ".xmlbif": "xmlbif", ".bifxml": "xmlbif",
+                            ".xdsl": "xdsl", ".net": "net"}
+#: Formats whose identifiers cannot hold ``-``: a state such as ``DEE-TACE`` is written ``DEE_TACE``.
+RENAMING_FORMATS: tuple[str, ...] = ("xmlbif", "xdsl")
+_GENIE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+# GeNIe canvas: pixels for the unit square of the layout, and each node's box.
+_CANVAS_W, _CANVAS_H, _BOX_W, _BOX_H = 1800, 480, 120, 40
 
 
-def export(model: Model, path: str | Path, format: str | None = None) -> Path:
-    """Write ``model.network`` with its provenance to ``path``.
+def format_for(path: str | os.PathLike[str], format: str | None = None) -> str:
+    """The export format of ``path``: from its suffix, or ``format``; a contradiction between them is refused.
 
     Parameters
     ----------
-    model
-        The model whose prior-mean network is written.
-    path
-        Output file. Written to a temporary file next to it and moved into place, so an existing
-        file is replaced only by a complete one.
+    path : str or os.PathLike
     format : {'bif', 'xmlbif', 'xdsl', 'net'}, optional
-        ``None``: from the suffix (``.bif``, ``.xmlbif`` or ``.xml``, ``.xdsl``, ``.net``).
+        Needed when the suffix is not one of :data:`SUFFIXES`; must agree with it when it is.
+
+    Returns
+    -------
+    str
+        One of :data:`FORMATS`.
+
+    Raises
+    ------
+    ValueError
+        For an unknown format, a file name whose suffix gives none, or a format that contradicts the suffix.
+
+    Examples
+    --------
+    >>> format_for("net.XML"), format_for("model.txt", "net")
+    ('xmlbif', 'net')
+    >>> format_for("m.xdsl", "bif")
+    Traceback (most recent call last):
+    ...
+    ValueError: format: 'bif' contradicts the file name 'm.xdsl', which is xdsl; drop the format or name the file ...
+    """
+    if format is not None and format not in FORMATS:
+        raise ValueError(f"format: unknown export format {format!r}; allowed: {', '.join(FORMATS)}")
+    name = os.path.basename(os.fspath(path))
+    implied = SUFFIXES.get(os.path.splitext(name)[1].lower())
+    if format is None and implied is None:
+        raise ValueError(f"path: cannot tell the format from the file name {name!r}; end it with one of "
+                         f"{', '.join(SUFFIXES)} or give the format ({', '.join(FORMATS)})")
+    if format is not None and implied is not None and format != implied:
+        fits = ", ".join(s for s, f in SUFFIXES.items() if f == format)
+        raise ValueError(f"format: {format!r} contradicts the file name {name!r}, which is {implied}; drop the "
+                         f"format or name the file with {fits}")
+    return format or implied  # type: ignore[return-value]
+
+
+def genie_id(name: str) -> str:
+    """``name`` as a GeNIe identifier (``[A-Za-z][A-Za-z0-9_]*``): other characters become ``_``.
+
+    Examples
+    --------
+    >>> genie_id("DEE-TACE"), genie_id("3y")
+    ('DEE_TACE', 'n_3y')
+    """
+    out = re.sub(r"[^A-Za-z0-9_]", "_", name)
+    return out if _GENIE.fullmatch(out) else f"n_{out}"
+
+
+def node_properties(priors: PriorSet, *, renamed: bool = False) -> dict[str, dict[str, str]]:
+    """Provenance text of every node, from the declarations and the priors.
+
+    Keys (lower-case letters only, the strictest rule among the formats, Hugin NET's): ``kind``, ``label``,
+    ``table`` (what the table is made of), ``parameters`` (prior ids with their roles), ``provenance`` (each
+    prior's provenance and references), ``edges`` (each incoming edge's source and justification) and, when
+    ``renamed``, ``states`` (the states written under another id).
+
+    Parameters
+    ----------
+    priors : PriorSet
+        The priors the network was built from (their provenance records modifications and updates).
+    renamed : bool, default False
+        Whether the format writes states as GeNIe identifiers (see :func:`genie_id`).
+
+    Returns
+    -------
+    dict
+        Node name -> property name -> text.
+
+    Examples
+    --------
+    >>> import netlrt
+    >>> props = node_properties(netlrt.load_model().priors)
+    >>> props["hepatic_abscess"]["provenance"].split(" | ")[0]
+    'abscess_intact: assumption'
+    """
+    from ..network.declarations import NODES
+
+    out: dict[str, dict[str, str]] = {}
+    for node in NODES:
+        props = {"kind": node.kind, "label": node.label}
+        if node.kind == "decision":
+            props["table"] = "uniform: a decision is always set in a query, so its table never enters a result"
+        elif not node.parents:
+            props["table"] = "population shares of the treated population (priors: population)"
+        elif node.form is not None:
+            props["table"] = f"{type(node.form).__name__.lower()}: averaged over the priors' uncertainty"
+        ids = node.priors()
+        if ids:
+            props["parameters"] = ", ".join(f"{pid} ({role})" for pid, role in ids.items())
+            props["provenance"] = " | ".join(_provenance(priors, pid) for pid in ids)
+        if node.parents:
+            props["edges"] = " | ".join(_edge(node, p) for p in node.parents)
+        if renamed:
+            changed = [f"{genie_id(s)} is {s}" for s in node.states if genie_id(s) != s]
+            if changed:
+                props["states"] = "written as identifiers: " + ", ".join(changed)
+        out[node.name] = props
+    return out
+
+
+def export(network: Any, priors: PriorSet, path: str | os.PathLike[str], format: str | None = None) -> Path:
+    """Write ``network`` with the provenance of every node to ``path``.
+
+    Parameters
+    ----------
+    network : pgmpy DiscreteBayesianNetwork
+        ``model.network``.
+    priors : PriorSet
+        ``model.priors``: the provenance written beside each table.
+    path : str or os.PathLike
+        The file. Written through :func:`netlrt.files.atomic_write`: a plain file is replaced only by a complete
+        one, a symlink is written through (the link stays), a device such as ``/dev/stdout`` is written to.
+    format : {'bif', 'xmlbif', 'xdsl', 'net'}, optional
+        ``None``: from the suffix (``.bif``; ``.xml``, ``.xmlbif``, ``.bifxml``; ``.xdsl``; ``.net``). Given with
+        one of those suffixes, it must agree.
 
     Returns
     -------
@@ -52,112 +174,86 @@ def export(model: Model, path: str | Path, format: str | None = None) -> Path:
     Raises
     ------
     ValueError
-        For an unknown format or suffix, or a folder that does not exist or cannot be written.
+        For an unknown or contradictory format, a folder, a missing folder or a file that cannot be written.
 
     Examples
     --------
     >>> import netlrt, tempfile, os
-    >>> out = export(netlrt.load_model(), os.path.join(tempfile.mkdtemp(), "model.xdsl"))
-    >>> out.read_text().count("<cpt ")
-    18
+    >>> model = netlrt.load_model()
+    >>> out = export(model.network, model.priors, os.path.join(tempfile.mkdtemp(), "model.xdsl"))
+    >>> out.read_text().count("<cpt ") == len(model.network.nodes)
+    True
     """
-    from .pgmpy_adapter import FORMATS, write_network
+    import tempfile
 
-    path = Path(path)
-    if format is None:
-        if path.suffix.lower() not in SUFFIXES:
-            raise ValueError(f"export: cannot tell the format from the file name {path.name!r}; end it with one of "
-                             f"{', '.join(SUFFIXES)} or give the format ({', '.join(FORMATS)})")
-        format = SUFFIXES[path.suffix.lower()]
-    if format not in FORMATS:
-        raise ValueError(f"format: unknown export format {format!r}; allowed: {', '.join(FORMATS)}")
-    if path.is_dir():
-        raise ValueError(f"export: {str(path)!r} is a folder; give a file name such as {str(path / 'netlrt.bif')!r}")
-    if not path.parent.is_dir():
-        raise ValueError(f"export: folder {str(path.parent)!r} does not exist")
-    from .layout import layered_positions
+    from ..files import atomic_write
+    from ..network.layout import layered_positions
+    from ..network.pgmpy_adapter import write_network
 
-    with atomic_path(path, what="export") as tmp:
-        write_network(model.network, str(tmp), format, node_properties(model), layered_positions())
-    return path
-
-
-def node_properties(model: Model) -> dict[str, dict[str, str]]:
-    """Provenance text of every node: kind, label, parameters, provenance of each parameter, edges.
-
-    Property names are lower-case letters only, the strictest rule among the formats (Hugin NET).
-
-    Examples
-    --------
-    >>> import netlrt
-    >>> props = node_properties(netlrt.load_model())
-    >>> props["objective_response"]["parameters"].split(", ")[:2]
-    ['response_y90', 'response_tae']
-    """
-    from .structure import EDGES, NODES
-
-    by_node = parameters_by_node(model.means)
-    out = {}
-    for node in NODES:
-        ids = by_node.get(node.name, [])
-        props = {"kind": node.kind, "label": node.description}
-        if ids:
-            props["parameters"] = ", ".join(ids)
-            props["provenance"] = " | ".join(_provenance(model.priors[i]) for i in ids)
-        if node.parents:
-            props["edges"] = " | ".join(
-                f"{p} -> {node.name} ({EDGES[(p, node.name)][0]}): {EDGES[(p, node.name)][1]}" for p in node.parents)
-        out[node.name] = props
-    return out
+    fmt = format_for(path, format)
+    props = node_properties(priors, renamed=fmt in RENAMING_FORMATS)
+    # pgmpy's writers take a file name (and open it in the locale's encoding); the text is rendered in a private
+    # folder first, so the user's file is written only once, atomically, as UTF-8.
+    with tempfile.TemporaryDirectory(prefix="netlrt-export-") as tmp:
+        rendered = os.path.join(tmp, f"network.{fmt}")
+        write_network(network, rendered, fmt, props, layered_positions())
+        text = Path(rendered).read_text(encoding="utf-8")
+    if fmt == "xdsl":
+        text = _genie(text, layered_positions())
+    with atomic_write(path, what="path") as f:
+        f.write(text)
+    return Path(path)
 
 
-def parameters_by_node(values: Mapping[str, float]) -> dict[str, list[str]]:
-    """Node name -> ids of the parameters its CPD depends on, in priors order.
-
-    Found by moving each parameter and seeing which tables change, so it follows
-    :func:`netlrt.cpds.build_tables` without a second copy of its wiring.
-
-    Examples
-    --------
-    >>> from netlrt.priors import load_priors
-    >>> parameters_by_node(load_priors().means())["carcinoid_crisis"]
-    ['carcinoid_crisis_functional', 'carcinoid_crisis_nonfunctional']
-    """
-    import numpy as np
-
-    from .cpds import build_tables
-
-    base = build_tables(values)
-    out: dict[str, list[str]] = {}
-    for pid, v in values.items():
-        # Halving moves every parameter inside its support (probabilities, ratios, years) and off its value.
-        moved = build_tables({**values, pid: v / 2 if v else 0.5})
-        for node, table in moved.items():
-            if not np.allclose(table, base[node], rtol=0, atol=1e-12):
-                out.setdefault(node, []).append(pid)
-    return out
+def _provenance(priors: PriorSet, pid: str) -> str:
+    if pid not in priors:
+        return f"{pid}: missing from the priors"
+    p = priors[pid]
+    refs = f", refs {','.join(map(str, p.refs))}" if p.refs else ""
+    return f"{pid}: {p.provenance}{refs}"
 
 
-def _provenance(prior: Any) -> str:
-    refs = f", refs {','.join(map(str, prior.refs))}" if prior.refs else ""
-    return f"{prior.id}: {prior.source}{refs}"
+def _edge(node: Any, parent: str) -> str:
+    why = node.why[parent]
+    quote = f" Quoted: \u201c{why.quote}\u201d" if why.quote and why.quote not in why.text else ""
+    return f"{parent} -> {node.name} ({why.source}): {why.text}{quote}"
 
 
-# --------------------------------------------------------------------------------------- command line
+def _genie(text: str, positions: dict[str, tuple[float, float]]) -> str:
+    """pgmpy's XDSL made valid for GeNIe: parents first, identifier ids, network id ``netlrt``, the layout kept."""
+    import xml.etree.ElementTree as etree
 
-def add_cli_parser(sub: Any) -> None:
-    """Declare ``netlrt export``."""
-    p = sub.add_parser("export", help="write the network (prior means, with provenance) for other BN tools")
-    p.add_argument("--format", choices=("bif", "xmlbif", "xdsl", "net"),
-                   help="file format (default: from the suffix of --out)")
-    p.add_argument("--out", metavar="FILE", required=True, help="output file")
-    p.add_argument("--priors", metavar="DIR", help="priors folder (default: the shipped priors)")
+    from ..network.declarations import NODES
 
-
-def run_cli(args: argparse.Namespace) -> int:
-    """Run ``netlrt export``; a mistake raises ValueError, which the CLI reports in one line."""
-    from .model import load_model
-
-    path = export(load_model(args.priors), args.out, args.format)
-    print(f"wrote {path}")
-    return 0
+    root = etree.fromstring(text.encode("utf-8"))
+    root.set("id", "netlrt")
+    nodes = root.find("nodes")
+    cpts = {c.get("id"): c for c in nodes.findall("cpt")}
+    order = [n.name for n in NODES if n.name in cpts] + [n for n in cpts if n not in {m.name for m in NODES}]
+    for cpt in list(nodes):
+        nodes.remove(cpt)
+    for name in order:  # the declarations list every parent before its child
+        cpt = cpts[name]
+        cpt.set("id", genie_id(name))
+        for state in cpt.findall("state"):
+            state.set("id", genie_id(state.get("id")))
+        parents = cpt.find("parents")
+        if parents is not None:
+            parents.text = " ".join(genie_id(p) for p in parents.text.split())
+        nodes.append(cpt)
+    genie = root.find("extensions/genie")
+    genie.set("name", "netlrt")
+    rank = {name: i for i, name in enumerate(order)}
+    for elem in sorted(genie.findall("node"), key=lambda e: rank.get(e.get("id"), len(rank))):
+        genie.remove(elem)
+        genie.append(elem)  # the same parents-first order as the tables'
+    for elem in genie.findall("node"):
+        name = elem.get("id")
+        elem.set("id", genie_id(name))
+        if name in positions:
+            x, y = positions[name]
+            left = round(30 + _CANVAS_W * x - _BOX_W / 2)
+            top = round(30 + _CANVAS_H * (1 - y) - _BOX_H / 2)
+            elem.find("position").text = f"{left} {top} {left + _BOX_W} {top + _BOX_H}"
+    etree.indent(root, space="    ")
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + etree.tostring(root, encoding="unicode") + "\n"
