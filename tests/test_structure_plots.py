@@ -1,14 +1,21 @@
-"""The network drawing, its layout, and the priors forest plot."""
+"""The network's layout and drawing (from the declarations), and the priors forest plot."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 from matplotlib.text import Annotation
 
-from netlrt.layout import layered_positions
+from netlrt.network import layout
+from netlrt.network.declarations import EDGE_SOURCES, NODES, Node, Why
 from netlrt.plot import plot_network, plot_priors
-from netlrt.structure import EDGES, NODES
+from netlrt.plot.network import EDGE_STYLES, node_text
+from netlrt.plot.priors import GROUPS, unit_group
 
 
 @pytest.fixture(autouse=True)
@@ -17,49 +24,169 @@ def _close():
     plt.close("all")
 
 
-def test_layout_puts_every_parent_above_its_child():
-    pos = layered_positions()
-    assert set(pos) == {n.name for n in NODES}
-    for parent, child in EDGES:
+def _distance_to_segment(p, a, b) -> float:
+    p, a, b = (np.asarray(v, dtype=float) for v in (p, a, b))
+    t = np.clip(np.dot(p - a, b - a) / np.dot(b - a, b - a), 0, 1)
+    return float(np.linalg.norm(p - (a + t * (b - a))))
+
+
+def _check_layout(pos, nodes, edges) -> None:
+    assert set(pos) == {n.name for n in nodes}
+    assert all(0 <= x <= 1 and 0 <= y <= 1 for x, y in pos.values())
+    for parent, child in edges:
         assert pos[parent][1] > pos[child][1], (parent, child)
-    rows = {}
-    for x, y in pos.values():
-        rows.setdefault(y, []).append(x)
-    assert all(len(set(xs)) == len(xs) for xs in rows.values())  # no two nodes on one spot
+    names = list(pos)
+    for i, a in enumerate(names):  # no two nodes on top of each other
+        for b in names[i + 1:]:
+            assert np.hypot(pos[a][0] - pos[b][0], pos[a][1] - pos[b][1]) > 0.05, (a, b)
+    # No edge passes behind a node it does not join (the reason intermediates sit in side columns).
+    for name in names:
+        for parent, child in edges:
+            if name not in (parent, child):
+                assert _distance_to_segment(pos[name], pos[parent], pos[child]) > 0.03, (name, parent, child)
 
 
-def test_plot_network_draws_each_node_and_edge_styled_by_source(model):
+def test_layout_rows_and_clear_edges():
+    pos = layout.layered_positions()
+    _check_layout(pos, NODES, EDGE_SOURCES)
+    rows = layout.layers()
+    assert [sorted(r) for r in rows] == [sorted(n.name for n in NODES if layout.LAYER[n.kind] == i) for i in range(3)]
+    assert rows[0][len(rows[0]) // 2] == "modality"
+    for n in NODES:
+        x, y = pos[n.name]
+        if n.kind == "intermediate":  # in a side column, between the two rows
+            assert not layout.MARGIN <= x <= 1 - layout.MARGIN and 0 < y < 1
+        else:
+            assert y == (0.0 if n.kind == "outcome" else 1.0)
+
+
+def test_layout_stays_readable_with_more_outcomes(monkeypatch):
+    """Two more outcomes (one with an intermediate parent) keep every node apart and every edge clear."""
+    extra = (Node("outcome_a", "outcome", "a", ("no", "yes"), ("modality", "burden"), None,
+                  {"modality": Why("article", "x"), "burden": Why("assumption", "y")}),
+             Node("outcome_b", "outcome", "b", ("no", "yes"), ("procedure_sessions", "grade"), None,
+                  {"procedure_sessions": Why("assumption", "x"), "grade": Why("assumption", "y")}))
+    nodes = NODES + extra
+    monkeypatch.setattr(layout, "NODES", nodes)
+    monkeypatch.setattr(layout, "NODE", {n.name: n for n in nodes})
+    edges = [*EDGE_SOURCES, *((p, n.name) for n in extra for p in n.parents)]
+    _check_layout(layout.layered_positions(), nodes, edges)
+
+
+def test_plot_network_draws_the_declarations():
     _, ax = plt.subplots()
-    assert plot_network(model, ax=ax) is ax
-    arrows = [t for t in ax.texts if isinstance(t, Annotation)]
-    labels = {t.get_text().replace("\n", "_") for t in ax.texts if t not in arrows}
-    assert labels == {n.name for n in NODES}
-    assert len(arrows) == len(EDGES)
-    dashed = [a for a in arrows if a.arrow_patch.get_linestyle() != "-"]
-    assert len(dashed) == sum(src == "assumption" for src, _ in EDGES.values())
+    before = plt.get_fignums()
+    assert plot_network(ax=ax) is ax
+    assert plt.get_fignums() == before  # no figure of its own when given an Axes
+    pos = layout.layered_positions()
+    labels = {t.get_gid(): t for t in ax.texts if not isinstance(t, Annotation)}
+    assert set(labels) == {n.name for n in NODES}
+    for name, text in labels.items():
+        assert text.get_text() == node_text(name)
+        assert text.get_position() == pytest.approx(pos[name])
+    arrows = {a.get_gid(): a for a in ax.texts if isinstance(a, Annotation)}
+    assert set(arrows) == {f"{p}->{c}" for p, c in EDGE_SOURCES}
+    for (parent, child), source in EDGE_SOURCES.items():
+        arrow = arrows[f"{parent}->{child}"]
+        assert arrow.xy == pytest.approx(pos[child]) and arrow.xyann == pytest.approx(pos[parent])
+        style = arrow.arrow_patch.get_linestyle()
+        assert (style in ("-", "solid")) == (EDGE_STYLES[source] == "-"), (parent, child, source)
+    assert {src for src in EDGE_SOURCES.values()} == {"article", "assumption"}  # both styles are exercised
 
 
-def test_plot_priors_small_multiples_by_unit(model):
-    axes = plot_priors(model)
-    assert [a.get_title(loc="left") for a in axes] == [f"Priors ({g}): mean and 95% interval"
-                                             for g in ("probability", "ratio", "years")]
-    n_rows = sum(len(a.get_yticks()) for a in axes)
-    assert n_rows == len(model.priors.uncertain)
-    assert axes[1].get_xscale() == "log"
+def test_plot_network_accepts_a_model_and_builds_no_pgmpy_network():
+    code = textwrap.dedent("""
+        import sys, matplotlib
+        matplotlib.use("Agg")
+        from netlrt.plot import plot_network
+        plot_network()
+        print("pgmpy" in sys.modules)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
-def test_plot_priors_one_unit_on_given_axes(model):
+def test_plot_network_with_a_model_is_the_same_drawing(model):
+    a, b = plot_network(model), plot_network(None)
+    assert [t.get_text() for t in a.texts] == [t.get_text() for t in b.texts]
+
+
+def test_node_text_wraps_words():
+    assert node_text("postembolization_syndrome") == "postembolization\nsyndrome"
+    assert node_text("bilirubin_mg_dl") == "bilirubin\n(mg/dL)"
+
+
+# ------------------------------------------------------------------------------------------- priors
+
+def _rows(ax):
+    """Parameter id -> the lines drawn on its row (mean marker, interval, quoted range), ids top to bottom."""
+    at = dict(zip(ax.get_yticks(), (t.get_text() for t in ax.get_yticklabels())))
+    ids = [at[y] for y in sorted(at, reverse=True)]
+    out = {pid: [ln for ln in ax.get_lines() if np.allclose(ln.get_ydata(), y)] for y, pid in at.items()}
+    return ids, out
+
+
+def test_plot_priors_panels_hold_every_uncertain_prior_by_unit(model):
+    priors = model.priors
+    axes = plot_priors(priors)
+    want = {}
+    for pid in priors.uncertain:
+        want.setdefault(unit_group(priors[pid].unit), []).append(pid)
+    groups = [g for g in GROUPS if g in want] + [g for g in want if g not in GROUPS]
+    assert [a.get_title(loc="left").split(":")[0] for a in axes] == groups
+    for ax, g in zip(axes, groups):
+        assert _rows(ax)[0] == want[g]
+        assert ax.get_xscale() == GROUPS.get(g, ("linear",))[0]
+    fig = axes[0].get_figure()
+    assert all(a.get_figure() is fig for a in axes)  # one figure, small multiples
+    assert fig.legends, "the key is drawn once for the figure"
+
+
+def test_plot_priors_draws_each_mean_interval_and_quote(model):
+    priors = model.priors
+    quoted = [pid for pid in priors.uncertain if len(priors[pid].quoted_values) >= 2]
+    assert quoted, "the shipped priors quote at least one range"
+    pid = quoted[0]
+    p = priors[pid]
+    ax = plot_priors(priors, unit=unit_group(p.unit))
+    _, rows = _rows(ax)
+    xs = [tuple(np.round(ln.get_xdata(), 12)) for ln in rows[pid]]
+    assert (round(p.mean, 12),) in xs
+    assert (round(p.low, 12), round(p.high, 12)) in xs
+    q = np.asarray(p.quoted_values) / p.quote_scale
+    assert (round(q.min(), 12), round(q.max(), 12)) in xs
+
+
+def test_plot_priors_marks_a_modified_prior(model):
+    changed = model.with_priors({"or_pes_y90": {"interval": [0.3, 1.0]}}, note="a sceptic's view")
+    ax = plot_priors(changed, ids=["or_pes_y90", "or_pes_high_burden"], unit="ratio")
+    _, rows = _rows(ax)
+    faces = {pid: [ln.get_markerfacecolor() for ln in lines if ln.get_marker() == "o"][0] for pid, lines in rows.items()}
+    assert faces["or_pes_y90"] == "white" and faces["or_pes_high_burden"] != "white"
+    assert "modified or updated" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_plot_priors_into_given_axes(model):
     _, ax = plt.subplots()
-    out = plot_priors(model.priors, unit="years", ax=ax)
-    assert out is ax
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["median_os_tae_years", "median_os_tace_years",
-                                                            "median_os_y90_years"]
+    assert plot_priors(model.priors, unit="years", ax=ax) is ax
+    groups = {unit_group(model.priors[p].unit) for p in model.priors.uncertain}
+    _, axes = plt.subplots(len(groups))
+    assert list(plot_priors(model, ax=axes)) == list(axes)
 
 
 @pytest.mark.parametrize("kwargs, match", [
     ({"unit": "furlongs"}, "unit: no uncertain parameter in unit group 'furlongs'"),
     ({"ids": ["nope"]}, "ids: unknown parameter 'nope'"),
+    ({"ids": []}, "ids: none of the parameters given is uncertain"),
+    ({"ncols": 0}, "ncols: expected a positive integer, got 0"),
 ])
 def test_plot_priors_bad_input(model, kwargs, match):
     with pytest.raises(ValueError, match=match):
         plot_priors(model, **kwargs)
+
+
+def test_plot_priors_wrong_number_of_axes(model):
+    _, axes = plt.subplots(2)
+    with pytest.raises(ValueError, match="ax: 2 Axes given for"):
+        plot_priors(model, ax=axes)
+
