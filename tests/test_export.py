@@ -11,7 +11,7 @@ import xml.etree.ElementTree as etree
 import numpy as np
 import pytest
 
-from netlrt.network.declarations import EDGE_SOURCES, NODE, NODES
+from netlrt.network.declarations import EDGE_SOURCES, NODES
 from netlrt.network.pgmpy_adapter import read_network
 from netlrt.output.export import FORMATS, SUFFIXES, export, format_for, genie_id, node_properties
 

@@ -161,7 +161,8 @@ def test_plot_priors_marks_a_modified_prior(model):
     changed = model.with_priors({"or_pes_y90": {"interval": [0.3, 1.0]}}, note="a sceptic's view")
     ax = plot_priors(changed, ids=["or_pes_y90", "or_pes_high_burden"], unit="ratio")
     _, rows = _rows(ax)
-    faces = {pid: [ln.get_markerfacecolor() for ln in lines if ln.get_marker() == "o"][0] for pid, lines in rows.items()}
+    faces = {pid: next(ln.get_markerfacecolor() for ln in lines if ln.get_marker() == "o")
+             for pid, lines in rows.items()}
     assert faces["or_pes_y90"] == "white" and faces["or_pes_high_burden"] != "white"
     assert "modified or updated" in [t.get_text() for t in ax.get_legend().get_texts()]
 
