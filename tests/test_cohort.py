@@ -1,123 +1,133 @@
-"""Cohorts: parsing rules, agreement with single-patient evaluation, error reporting and the CLI."""
+"""Cohorts: agreement with single-patient evaluation, the per-patient summary, errors and safe CSV output."""
 
 from __future__ import annotations
 
-from dataclasses import fields
+import os
 
 import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from netlrt import MODALITIES, OUTCOMES, Patient
-from netlrt.cli import main
-from netlrt.cohort import BOOL_FIELDS, FLOAT_FIELDS, INT_FIELDS, evaluate_cohort, parse_patients
-
-CSV = """patient_id,grade,burden,distribution,biliary,ecog,functional,renal_insufficiency,bilirubin_mg_dl,preference,ki67
-a,G2,low,bilobar_oligo,intact,0,yes,,,avoid_pes,
-b,G3,high,bilobar_multifocal,bilioenteric_anastomosis,3,no,true,1.2,,
-c,,intermediate,unilobar_oligo,intact,,0,1,,fewest_procedures, 25
-"""
-BAD_ROWS = """grade,burden,distribution,biliary,ecog,functional
-G2,low,bilobar_oligo,intact,0,yes
-G4,low,bilobar_oligo,intact,0,no
-G1,low,bilobar_oligo,intact,two,maybe
-"""
+from netlrt.analysis.cohort import SUMMARY_COLUMNS, evaluate_cohort, run_cohort, write_cohort_csv
+from netlrt.decision import policy
+from netlrt.evidence.patient_io import read_patient_rows
+from netlrt.evidence.patient_spec import ID_COLUMN
+from netlrt.evidence.vocabulary import MODALITIES
+from netlrt.network.declarations import OUTCOMES
 
 
-def test_every_patient_field_has_a_parsing_rule():
-    typed = set(BOOL_FIELDS) | set(INT_FIELDS) | set(FLOAT_FIELDS)
-    assert typed <= {f.name for f in fields(Patient)}
-    text = {"grade", "burden", "distribution", "biliary", "preference", "extrahepatic"}
-    assert typed | text == {f.name for f in fields(Patient)}
+@pytest.fixture(scope="module")
+def ev(model):
+    return model.evaluator
 
 
-def test_cohort_matches_evaluate_patient_by_patient(model, cases):
-    people = list(cases.values()) + [cases["case1_tae"].replace(ecog=3)]
-    df = pd.DataFrame([p.to_dict() for p in people])
-    out = model.evaluate_cohort(df)
-    assert list(out.columns) == ["patient", "modality", *OUTCOMES, "expected_utility", "recommended", "eligible"]
-    assert len(out) == len(people) * len(MODALITIES)
-    for i, p in enumerate(people):
-        ev = model.evaluate(p)
-        rows = out[out["patient"] == i].set_index("modality")
-        assert_allclose(rows[list(OUTCOMES)].to_numpy(), ev.outcomes.to_numpy(), rtol=0, atol=1e-15)
-        assert_allclose(rows["expected_utility"].to_numpy(), ev.expected_utility.to_numpy(), rtol=0, atol=1e-15)
-        assert (rows["eligible"] == ev.eligible).all()
-        assert list(rows.index[rows["recommended"]]) == ([ev.recommended] if ev.recommended else [])
+@pytest.fixture(scope="module")
+def people(cases):
+    out = {k: p for k, p in cases.items()}
+    out["ineligible"] = cases["case1_tae"].replace(ecog=3)
+    out["unknown"] = cases["case2_tace"].replace(grade=None, burden=None)
+    out["custom"] = cases["case3_y90"].replace(preference={"survival": 1.0, "postembolization_syndrome": 4.0})
+    return out
 
 
-def test_csv_text_is_parsed_explicitly(tmp_path):
-    path = tmp_path / "p.csv"
-    path.write_text(CSV)
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    patients, problems = parse_patients(df)
-    assert problems == [] and list(patients) == ["a", "b", "c"]
-    assert patients["a"].functional is True and patients["a"].renal_insufficiency is False  # empty = default
-    assert patients["b"].ecog == 3 and patients["b"].bilirubin_mg_dl == 1.2 and patients["b"].preference == "none"
-    assert patients["c"].functional is False and patients["c"].renal_insufficiency is True
-    assert patients["c"].grade == "G3" and patients["c"].ki67 == 25.0  # grade from Ki-67
+def test_cohort_matches_evaluate_patient_by_patient(model, ev, people):
+    df = pd.DataFrame([{ID_COLUMN: k, **p.to_dict()} for k, p in people.items()])
+    res = run_cohort(ev, df)
+    assert list(res.table.columns) == [ID_COLUMN, "modality", *OUTCOMES, "expected_sessions", "expected_utility",
+                                       "mc_se", "recommended", "eligible"]
+    assert list(res.summary.columns) == SUMMARY_COLUMNS and len(res.table) == len(people) * len(MODALITIES)
+    for pid, p in people.items():
+        e = model.evaluate(p)
+        rows = res.table[res.table[ID_COLUMN] == pid].set_index("modality")
+        assert_allclose(rows[list(OUTCOMES)].to_numpy(), e.outcomes.to_numpy(), rtol=1e-12, atol=1e-15)
+        assert_allclose(rows["expected_utility"], e.expected_utility, rtol=1e-12)
+        assert_allclose(rows["mc_se"], e.mc_se, rtol=1e-9)
+        assert_allclose(rows["expected_sessions"], e.expected_sessions, rtol=1e-12)
+        assert (rows["eligible"] == e.eligible).all()
+        assert list(rows.index[rows["recommended"]]) == ([e.recommended] if e.recommended else [])
+        s = res.summary.set_index(ID_COLUMN).loc[pid]
+        assert s["recommended"] == e.recommended and s["eligible"] == e.eligible
+        assert s["close_call"] == e.close_call
+        assert s["gap"] == pytest.approx(e.gap, rel=1e-9) and s["gap_se"] == pytest.approx(e.gap_se, rel=1e-9)
+        a = policy.assess(p, ev.priors)
+        assert s["reasons"] == "; ".join(a.reasons) and s["warnings"] == "; ".join(a.warnings)
+        assert s["unknown"] == "; ".join(p.unknown())
 
 
-@pytest.mark.parametrize(("field", "value"), [("functional", "Y"), ("functional", "2"), ("ecog", "1.5"),
-                                              ("ecog", "one"), ("bilirubin_mg_dl", "1,2"), ("ki67", "nan")])
-def test_no_silent_coercion(field, value):
-    row = {"grade": "G2", "burden": "low", "distribution": "bilobar_oligo", "biliary": "intact", field: value}
-    patients, problems = parse_patients(pd.DataFrame([row]))
-    assert not patients
-    assert len(problems) == 1 and problems[0].startswith(f"row 0: {field}: ") and "allowed" in problems[0]
+def test_the_gap_is_the_recommendation_over_the_best_alternative(ev, people):
+    res = run_cohort(ev, pd.DataFrame([{ID_COLUMN: k, **p.to_dict()} for k, p in people.items()]))
+    for pid, s in res.summary.set_index(ID_COLUMN).iterrows():
+        u = res.table[res.table[ID_COLUMN] == pid].set_index("modality")["expected_utility"]
+        best = u.idxmax()
+        assert s["expected_utility"] == u[best]
+        assert s["gap"] == pytest.approx(u[best] - u.drop(best).max(), abs=1e-15)
+        assert s["runner_up"] == u.drop(best).idxmax()
+        assert s["gap_days"] == pytest.approx(s["gap"] * 365.25)
 
 
-def test_every_invalid_row_is_reported_at_once(model):
-    df = pd.read_csv(pd.io.common.StringIO(BAD_ROWS), dtype=str, keep_default_na=False)
+def test_a_thousand_patients_cost_one_call(ev):
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"grade": rng.choice(["G1", "G2", "G3", ""], 1000), "ecog": rng.integers(0, 5, 1000)})
+    res = run_cohort(ev, df)
+    assert len(res.summary) == 1000 and res.summary["eligible"].tolist() == (df["ecog"] <= 2).tolist()
+    assert res.table.groupby(ID_COLUMN, sort=False)["recommended"].sum().tolist() == \
+        res.summary["eligible"].astype(int).tolist()
+
+
+def test_invalid_rows_are_listed_or_skipped(ev):
+    df = pd.DataFrame({ID_COLUMN: ["a", "b", "c"], "grade": ["G1", "G9", "G2"],
+                       "preference": ["none", "none", "mystery"]})
     with pytest.raises(ValueError) as info:
-        evaluate_cohort(model, df)
+        evaluate_cohort(ev, df)
     msg = str(info.value)
-    assert "row 1: grade: unknown value 'G4'; allowed: G1, G2, G3" in msg
-    assert "row 2: ecog: 'two'" in msg and "row 2: functional: 'maybe'" in msg
-    out = evaluate_cohort(model, df, skip_invalid=True)
-    assert out["patient"].unique().tolist() == [0]
+    assert msg.startswith("patients table: 2 invalid rows") and "df" not in msg
+    assert "row 2 (patient_id 'b'): grade: unknown value 'G9'" in msg
+    assert "row 3 (patient_id 'c'): preference: unknown profile 'mystery'" in msg
+    res = run_cohort(ev, df, skip_invalid=True)
+    assert list(res.summary[ID_COLUMN]) == ["a"] and len(res.skipped) == 2
+    with pytest.raises(ValueError, match="patients table: expected a pandas DataFrame"):
+        evaluate_cohort(ev, {"grade": ["G1"]})
+    with pytest.raises(ValueError, match="duplicate patient_id"):
+        evaluate_cohort(ev, pd.DataFrame({ID_COLUMN: ["x", "x"], "grade": ["G1", "G2"]}))
+    with pytest.raises(ValueError, match="row 1: patient_id is empty"):
+        evaluate_cohort(ev, pd.DataFrame({ID_COLUMN: [np.nan, np.nan], "grade": ["G1", "G2"]}))
 
 
-def test_unknown_columns_and_unknown_profiles_are_rejected(model):
-    base = {"grade": "G2", "burden": "low", "distribution": "bilobar_oligo", "biliary": "intact"}
-    with pytest.raises(ValueError, match="unknown column.*'age'"):
-        evaluate_cohort(model, pd.DataFrame([{**base, "age": 50}]))
-    with pytest.raises(ValueError, match="row 0: preference: unknown profile 'stoic'"):
-        evaluate_cohort(model, pd.DataFrame([{**base, "preference": "stoic"}]))
+def test_an_empty_table_gives_empty_tables(ev):
+    res = run_cohort(ev, pd.DataFrame({"grade": pd.Series([], dtype=object)}))
+    assert res.table.empty and res.summary.empty and list(res.summary.columns) == SUMMARY_COLUMNS
 
 
-def test_pandas_missing_values_mean_defaults(model):
-    df = pd.DataFrame({"grade": ["G2", "G1"], "burden": ["low", "low"], "distribution": ["bilobar_oligo"] * 2,
-                       "biliary": ["intact"] * 2, "ecog": [np.nan, 1.0]})
-    patients, problems = parse_patients(df)
-    assert problems == [] and patients[0].ecog is None and patients[1].ecog == 1
+def test_patients_from_a_file_and_safe_csv_output(ev, tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("patient_id,grade,ecog\n=HYPERLINK(1),G1,0\n+2,G2,3\n@x,G3,1\n-4,,2\n", encoding="utf-8")
+    res = run_cohort(ev, read_patient_rows(src))
+    assert res.source == f"patients file {str(src)!r}"
+    out = tmp_path / "out.csv"
+    write_cohort_csv(res, out, table="summary", inputs=[src])
+    ids = pd.read_csv(out, dtype=str)[ID_COLUMN].tolist()
+    assert ids == ["'=HYPERLINK(1)", "'+2", "'@x", "'-4"]
+    write_cohort_csv(res, out, inputs=[src])
+    long = pd.read_csv(out)
+    assert len(long) == 16 and long[ID_COLUMN].str.startswith("'").all()
+    assert_allclose(long["expected_utility"], res.table["expected_utility"], rtol=1e-15)
+    before = src.read_text()
+    with pytest.raises(ValueError, match=r"--out: .* is the input file"):
+        write_cohort_csv(res, src, inputs=[src])
+    link = tmp_path / "link.csv"
+    os.symlink(src, link)
+    with pytest.raises(ValueError, match="is the input file"):
+        write_cohort_csv(res, link, inputs=[src])
+    assert src.read_text() == before
+    with pytest.raises(ValueError, match="table: 'wide' not allowed"):
+        write_cohort_csv(res, out, table="wide")
+    with pytest.raises(ValueError, match="--out: .* folder"):
+        write_cohort_csv(res, tmp_path)
 
 
-def test_cli_writes_results(tmp_path, capsys):
-    src, dest = tmp_path / "patients.csv", tmp_path / "results.csv"
-    src.write_text(CSV)
-    assert main(["cohort", "--in", str(src), "--out", str(dest)]) == 0
-    out = pd.read_csv(dest)
-    assert len(out) == 3 * len(MODALITIES)
-    assert out.groupby("patient")["recommended"].sum().to_dict() == {"a": 1, "b": 0, "c": 1}
-    assert [p.name for p in tmp_path.iterdir()] != [] and not list(tmp_path.glob("*.tmp"))
-    assert "wrote 12 rows" in capsys.readouterr().out
-
-
-def test_cli_lists_invalid_rows_and_writes_nothing(tmp_path, capsys):
-    src, dest = tmp_path / "patients.csv", tmp_path / "results.csv"
-    src.write_text(BAD_ROWS)
-    assert main(["cohort", "--in", str(src), "--out", str(dest)]) == 2
-    err = capsys.readouterr().err
-    assert "row 2: grade: unknown value 'G4'" in err  # data rows count from 1 in the CLI
-    assert "row 3: ecog: 'two'" in err and "nothing written" in err
-    assert not dest.exists() and list(tmp_path.iterdir()) == [src]
-    assert main(["cohort", "--in", str(src), "--out", str(dest), "--skip-invalid"]) == 0
-    assert len(pd.read_csv(dest)) == len(MODALITIES)
-    assert "skipped" in capsys.readouterr().err
-
-
-def test_cli_reports_a_missing_file(tmp_path, capsys):
-    assert main(["cohort", "--in", str(tmp_path / "none.csv"), "--out", str(tmp_path / "o.csv")]) == 2
-    assert "--in" in capsys.readouterr().err
+def test_html_summarises(ev, people):
+    res = run_cohort(ev, pd.DataFrame([{ID_COLUMN: k, **p.to_dict()} for k, p in people.items()]))
+    page = res._repr_html_()
+    assert f"{len(people)} patients" in page and "none (ineligible)" in page
+    assert res.to_df().equals(res.table)

@@ -1,123 +1,122 @@
-"""One-way (tornado) analysis: known answers on a hand-built linear decision, then the model."""
+"""One-way (tornado): exact switch points from the threshold search, a measure that shows the side of the switch."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from netlrt import decision
-from netlrt.sensitivity import DecisionProblem, Parameter, one_way
-from netlrt.vocabulary import MODALITIES, OUTCOMES
+from netlrt.analysis.sensitivity import AT_MEANS, DecisionProblem, Parameter, model_problem, one_way, threshold
+from netlrt.analysis.sensitivity._problem import shown
+from netlrt.evidence.vocabulary import MODALITIES
 
 
-def linear_problem() -> DecisionProblem:
-    """Two options: U_A = p, U_B = 0.27 + 0.5 q; p and q on [0.2, 0.8], base 0.5 (B best by 0.02)."""
-    return DecisionProblem(lambda X: np.column_stack([X[:, 0], 0.27 + 0.5 * X[:, 1]]),
-                           (Parameter.uniform("p", 0.2, 0.8), Parameter.uniform("q", 0.2, 0.8)), ("A", "B"))
+def toy() -> DecisionProblem:
+    # A = p, B = 0.3 + 0.5 q: at the base (p = q = 0.5) B is best by 0.05; p switches at 0.55, q at 0.4.
+    return DecisionProblem(lambda X: np.column_stack([X[:, 0], 0.3 + 0.5 * X[:, 1]]),
+                           (Parameter.uniform("p", 0.2, 0.8), Parameter.uniform("q", 0.2, 0.8),
+                            Parameter.uniform("r", 0.0, 1.0)), ("A", "B"))
 
 
-def test_utility_metric_swings_by_hand():
-    df = one_way.analyze(linear_problem(), metric=("utility", "A"), n_grid=7).to_df()
-    assert df["parameter"].tolist() == ["p", "q"]
-    assert_allclose(df["swing"], [0.6, 0.0], atol=1e-12)
-    assert_allclose(df[["metric_at_low", "metric_at_high"]].iloc[0], [0.2, 0.8])
-
-
-def test_gap_metric_by_hand():
-    # Grid 0.2, 0.3, ..., 0.8. Along p the gap is |p - 0.52|: 0.32 ... 0.02, 0.08 ... 0.28 (swing 0.30);
-    # along q it is |0.5 - (0.27 + 0.5 q)|: 0.13 ... 0.02, 0.07 ... 0.17 (swing 0.15).
-    res = one_way.analyze(linear_problem(), n_grid=7)
+def test_toy_tornado_has_exact_switches_and_signed_margins():
+    res = one_way.analyze(toy(), n_grid=4)  # a coarse grid: the switches do not sit on it
     df = res.to_df().set_index("parameter")
-    assert res.base_best == "B" and res.base_value == pytest.approx(0.02)
-    assert df.index.tolist() == ["p", "q"]
-    assert_allclose(df.loc["p", ["metric_at_low", "metric_at_high", "metric_min", "swing"]].astype(float),
-                    [0.32, 0.28, 0.02, 0.30], atol=1e-12)
-    assert_allclose(df.loc["q", ["metric_at_low", "metric_at_high", "metric_min", "swing"]].astype(float),
-                    [0.13, 0.17, 0.02, 0.15], atol=1e-12)
-    # A takes over from p = 0.6 (p > 0.52); along q, A is best up to 0.4 and B from 0.5 (q > 0.46).
-    assert df.loc["p", "switch_values"] == pytest.approx((0.6,)) and df.loc["p", "switch_to"] == ("A",)
-    assert df.loc["q", "switch_values"] == pytest.approx((0.5,)) and df.loc["q", "switch_to"] == ("B",)
-    assert df.loc["q", "best_at_low"] == "A" and df["changes"].all()
+    assert res.base_best == "B" and res.base_value == pytest.approx(0.05)
+    assert df.loc["p", "switch_values"] == (0.55,) and df.loc["q", "switch_values"] == (0.4,)
+    assert df.loc["p", "switch_from"] == ("B",) and df.loc["p", "switch_to"] == ("A",)
+    assert df.loc["q", "switch_from"] == ("A",) and df.loc["q", "switch_to"] == ("B",)
+    assert df.loc["r", "switch_values"] == () and not df.loc["r", "changes"] and df.loc["r", "swing"] == 0
+    # margin of B over A: B - A; negative exactly past the switch
+    assert df.loc["p", "metric_at_low"] == pytest.approx(0.55 - 0.2) and df.loc["p", "metric_at_high"] == \
+        pytest.approx(0.55 - 0.8)
+    assert df.loc["q", "metric_at_low"] == pytest.approx(0.4 - 0.5)
+    assert list(df.index) == ["p", "q", "r"]  # largest swing first: 0.6, 0.3, 0
+    assert res.switch_text().to_dict() == {"p": "A from 0.55", "q": "A below 0.4", "r": ""}
 
 
-def test_margin_turns_negative_where_the_recommendation_changes():
-    df = one_way.analyze(linear_problem(), metric="margin", n_grid=7).to_df().set_index("parameter")
-    assert df.loc["p", "metric_at_high"] == pytest.approx(0.27 + 0.25 - 0.8)
-    assert df.loc["p", "metric_at_low"] == pytest.approx(0.52 - 0.2)
+def test_switches_inside_the_range_only():
+    # A = p on [0, 1] against B = 0.99: the threshold 0.99 lies in the support (to 0.999) but beyond high = 0.9.
+    prob = DecisionProblem(lambda X: np.column_stack([X[:, 0], np.full(len(X), 0.99)]),
+                           (Parameter("p", "p", "", 0.5, 0.1, 0.9, lambda u: np.asarray(u, dtype=float)),), ("A", "B"))
+    assert threshold.analyze(prob, "p").thresholds == (0.99,)
+    row = one_way.analyze(prob).to_df().iloc[0]
+    assert row["switch_values"] == () and not row["changes"]
 
-
-def test_curves_hold_every_grid_point():
-    res = one_way.analyze(linear_problem(), n_grid=7)
-    assert res.curves.shape == (14, 4)
-    assert res.curves.query("parameter == 'p'")["best"].tolist() == list("BBBBAAA")
-
-
-@pytest.mark.parametrize(("metric", "match"), [
-    ("best", "metric: 'best' not allowed; allowed"),
-    (("utility", "Z"), "metric: unknown option 'Z'; allowed: A, B"),
-    (("outcome", "A", "survival_3y"), "metric: unknown outcome 'survival_3y'; allowed: none"),
-])
-def test_bad_metric_names_what_is_allowed(metric, match):
-    with pytest.raises(ValueError, match=match.replace("(", r"\(")):
-        one_way.analyze(linear_problem(), metric=metric)
-
-
-def test_bad_grid_is_refused():
-    with pytest.raises(ValueError, match="n_grid: expected an integer >= 2, got 1"):
-        one_way.analyze(linear_problem(), n_grid=1)
-
-
-# ------------------------------------------------------------------------------------------- model
 
 @pytest.fixture(scope="module")
-def case3_one_way(model, cases):
-    return model.one_way(cases["case3_y90"], n_grid=11)
+def case_result(model, cases):
+    return one_way.run(model.evaluator, cases["case1_tae"], n_grid=5)
 
 
-def _best_at(model, patient, param, value):
-    values = {**model.means, param: np.array([value])}
-    eu = decision.expected_utility(model.outcome_draws([patient], values)[0, 0], model.weights(patient))
-    return decision.best(dict(zip(MODALITIES, eu)))
-
-
-def test_model_one_way_covers_every_uncertain_parameter_sorted(model, case3_one_way):
-    df = case3_one_way.to_df()
+def test_model_switches_equal_the_threshold_analysis(model, cases, case_result):
+    prob = model_problem(model.evaluator, cases["case1_tae"])
+    df = case_result.to_df()
     assert sorted(df["parameter"]) == sorted(model.priors.uncertain)
-    assert df["swing"].is_monotonic_decreasing and (df["swing"] >= 0).all()
-    assert case3_one_way.base_best == "Y90"
-    assert_allclose(df["low"], [model.priors[k].low for k in df["parameter"]])
+    for row in df.itertuples():
+        res = threshold.analyze(prob, row.parameter)
+        inside = [(t, a, b) for t, a, b in zip(res.thresholds, res.best_below, res.best_above)
+                  if row.low <= t <= row.high]
+        assert list(zip(row.switch_values, row.switch_from, row.switch_to)) == inside, row.parameter
 
 
-def test_model_switch_flags_agree_with_direct_evaluation(model, cases, case3_one_way):
-    patient = cases["case3_y90"]
-    df = case3_one_way.to_df()
-    assert df["changes"].any()
-    for r in df.itertuples():
-        grid = np.linspace(r.low, r.high, 11)
-        bests = [_best_at(model, patient, r.parameter, v) for v in grid]
-        assert r.changes == any(b != "Y90" for b in bests)
-        for v, to in zip(r.switch_values, r.switch_to):
-            i = int(np.argmin(abs(grid - v)))
-            assert bests[i] == to and bests[i - 1] != to
+def test_model_margin_sign_shows_the_side_of_the_switch(model, cases, case_result):
+    ev = model.evaluator
+    b = ev.batch([cases["case1_tae"]]).utility[0, 0]  # every parameter at its prior mean
+    best = int(np.argmax(b))
+    assert case_result.base_best == MODALITIES[best]
+    assert case_result.base_value == pytest.approx(b[best] - np.delete(b, best).max(), rel=1e-9)
+    df = case_result.to_df()
+    for end in ("low", "high"):
+        same = df[f"best_at_{end}"] == case_result.base_best
+        assert ((df[f"metric_at_{end}"] >= 0) == same).all()
+    assert (df["swing"] >= 0).all() and df["swing"].is_monotonic_decreasing
+    assert (df["changes"] >= df["switch_values"].map(bool)).all()
 
 
-def test_model_outcome_metric_moves_only_its_parameters(model, cases):
-    res = model.one_way(cases["case1_tae"], metric=("outcome", "DEB-TACE", "biliary_injury"), n_grid=5)
-    moved = set(res.to_df().query("swing > 0")["parameter"])
-    assert moved == {"biliary_injury_base", "or_biliary_dee_vs_ctace"}
-    assert res.metric_unit == "probability"
+def test_curves_and_display(case_result, model):
+    c = case_result.curves
+    assert list(c.columns) == ["parameter", "value", "metric", "best"] and len(c) == 5 * len(model.priors.uncertain)
+    assert AT_MEANS in case_result.title and AT_MEANS in case_result._repr_html_()
+    for values in case_result.to_df()["switch_values"]:
+        assert all(float(f"{t:.{threshold.DIGITS}g}") == t for t in values)
+    assert shown(0.4999999999999989) == "0.5" and "0.4999999" not in case_result._repr_html_()
 
 
-def test_model_unknown_outcome_names_the_allowed(model, cases):
-    with pytest.raises(ValueError, match=f"allowed: {', '.join(OUTCOMES)}"):
-        model.one_way(cases["case1_tae"], metric=("outcome", "TAE", "death"))
+def test_other_metrics(model, cases):
+    ev = model.evaluator
+    gap = one_way.run(ev, cases["case3_y90"], metric="gap", n_grid=3).to_df()
+    assert (gap[["metric_at_low", "metric_at_high", "metric_min"]] >= 0).all().all()
+    util = one_way.run(ev, cases["case3_y90"], metric=("utility", "DEB-TACE"), n_grid=3)
+    assert util.metric == "Expected utility of DEE-TACE" and util.metric_unit == "QALY"
+    prob = model_problem(ev, cases["case3_y90"])
+    outcome = prob.outcome_names[0]
+    res = one_way.run(ev, cases["case3_y90"], metric=("outcome", "Y90", outcome), n_grid=3)
+    assert res.metric_unit == "probability" and 0 <= res.base_value <= 1
 
 
-def test_ineligible_patient_is_refused(model, cases):
-    with pytest.raises(ValueError, match="patient: no recommendation to analyse"):
-        model.one_way(cases["case1_tae"].replace(ecog=4))
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"n_grid": 1}, r"n_grid: expected an integer >= 2, got 1"),
+    ({"n_grid": 3.0}, r"n_grid: expected an integer >= 2, got 3.0"),
+    ({"metric": "variance"}, r"metric: 'variance' not allowed; allowed: \"margin\""),
+    ({"metric": ("utility", "XYZ")}, r"metric: unknown option 'XYZ'; allowed: TAE, cTACE, DEE-TACE, Y90"),
+    ({"metric": ("outcome", "TAE", "nope")}, r"metric: unknown outcome 'nope'; allowed: "),
+])
+def test_bad_arguments(model, cases, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        one_way.run(model.evaluator, cases["case3_y90"], **kwargs)
 
 
-def test_result_renders_html(case3_one_way):
-    assert "<table" in case3_one_way._repr_html_()
+def test_params_subset_and_errors(model, cases):
+    ev = model.evaluator
+    ids = ev.priors.uncertain[:3]
+    prob = model_problem(ev, cases["case2_tace"], ids)
+    assert prob.ids == ids
+    assert isinstance(one_way.analyze(prob, n_grid=3).to_df(), pd.DataFrame)
+    fixed = next(k for k in ev.priors if ev.priors[k].is_fixed)
+    with pytest.raises(ValueError, match=rf"params: '{fixed}' is not an uncertain parameter"):
+        model_problem(ev, cases["case2_tace"], [fixed])
+    with pytest.raises(ValueError, match=r"params: \[\]; allowed: a non-empty list"):
+        model_problem(ev, cases["case2_tace"], [])
+    U = prob.f(prob.vary([0], np.array([prob.params[0].low, prob.params[0].high])))
+    assert_allclose(U.shape, (2, 4))

@@ -1,16 +1,17 @@
-"""Sobol indices: the wrapper against the Ishigami function's analytic indices and SALib itself, then the model."""
+"""Sobol indices: Ishigami's analytic indices, SALib itself on the transformed design, stability flags, the model."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 from SALib.analyze import sobol as salib_analyze
 from SALib.sample import sobol as salib_sample
 from SALib.test_functions import Ishigami
 
+from netlrt.analysis.sensitivity import DecisionProblem, Parameter, model_problem, one_way, sobol
 from netlrt.seeding import as_generator
-from netlrt.sensitivity import DecisionProblem, Parameter, sobol
 
 
 def ishigami_problem() -> DecisionProblem:
@@ -26,47 +27,63 @@ def ishigami_indices(a: float = 7.0, b: float = 0.1) -> tuple[np.ndarray, np.nda
 
 
 def test_ishigami_analytic_indices():
-    # At N = 4096 the Sobol-sequence estimates sit within 0.002 of the analytic values (seeds 0-2); 0.01 is
-    # far below SALib's bootstrap 95% half-widths (0.03-0.05) yet fails on any real error (a swapped index,
-    # a mis-scaled design), whose size is 0.1 or more.
+    # At N = 4096 the Sobol-sequence estimates sit within 0.002 of the analytic values (seeds 0-2); 0.01 is far
+    # below SALib's bootstrap 95% half-widths (0.03-0.05) yet fails on any real error (a swapped index, a
+    # mis-scaled design), whose size is 0.1 or more.
     s1, st = ishigami_indices()
-    df = sobol.analyze(ishigami_problem(), n=4096, seed=0, metric=("utility", "y")).to_df().set_index("parameter")
-    df = df.loc[["x1", "x2", "x3"]]
+    res = sobol.analyze(ishigami_problem(), n_draws=4096, seed=0, metric=("utility", "y"))
+    df = res.to_df().set_index("parameter").loc[["x1", "x2", "x3"]]
     assert_allclose(df["S1"], s1, atol=0.01)
     assert_allclose(df["ST"], st, atol=0.01)
     assert (abs(df["ST"] - st) <= df["ST_conf"]).all()
+    assert res.stable and (df["flag"] == "").all()
 
 
 def test_wrapper_is_salib_on_the_transformed_design():
-    res = sobol.analyze(ishigami_problem(), n=512, seed=3, metric=("utility", "y"), second_order=True)
+    res = sobol.analyze(ishigami_problem(), n_draws=512, seed=3, metric=("utility", "y"), second_order=True)
     problem = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-np.pi, np.pi]] * 3}
     seed = int(as_generator(3).integers(2**31 - 1))
     X = salib_sample.sample(problem, 512, calc_second_order=True, seed=seed)
     si = salib_analyze.analyze(problem, Ishigami.evaluate(X), calc_second_order=True, seed=seed)
     df = res.to_df().set_index("parameter").loc[["x1", "x2", "x3"]]
-    assert res.seed == seed
-    assert_allclose(df["S1"], si["S1"], rtol=1e-9, atol=1e-12)
-    assert_allclose(df["ST_conf"], si["ST_conf"], rtol=1e-9, atol=1e-12)
+    assert res.seed == seed and res.n_draws == 512
+    for col in ("S1", "S1_conf", "ST", "ST_conf"):
+        assert_allclose(df[col], si[col], rtol=1e-9, atol=1e-12)
     assert_allclose(res.s2.to_numpy(), si["S2"], rtol=1e-9, atol=1e-12)
 
 
-def test_sorted_by_total_index():
-    df = sobol.analyze(ishigami_problem(), n=256, metric=("utility", "y")).to_df()
+def test_flags_say_when_the_ranking_cannot_be_read():
+    df = pd.DataFrame({"S1": [0.50, 0.30, 0.31, -0.20, 0.001, -0.001],
+                       "S1_conf": [0.02, 0.02, 0.02, 0.05, 0.01, 0.01],
+                       "ST": [0.60, 0.40, 0.35, 0.10, 0.001, 0.0005],
+                       "ST_conf": [0.02, 0.03, 0.03, 0.02, 0.01, 0.01]})
+    flags = sobol._flags(df)
+    assert flags[0] == ""
+    assert flags[1] == flags[2] == "rank overlaps a neighbour's"  # 0.40 - 0.03 <= 0.35 + 0.03
+    assert flags[3] == "S1 < 0 beyond its interval"
+    assert flags[4] == flags[5] == ""  # totals indistinguishable from 0 are not ranked; S1 within its interval
+    df["flag"] = flags
+    notes = sobol._notes(df, 256)
+    assert notes[0].startswith("N = 256 is too small for a stable ranking (3 flagged rows)") and "1024" in notes[0]
+    assert notes[1].startswith("1 parameters have S1 slightly below 0")
+    df2 = pd.DataFrame({"S1": [0.9], "S1_conf": [0.01], "ST": [0.5], "ST_conf": [0.01]})
+    assert sobol._flags(df2) == ["S1 > ST beyond the intervals"]
+
+
+def test_sorted_by_total_index_and_constant_output():
+    df = sobol.analyze(ishigami_problem(), n_draws=256, metric=("utility", "y")).to_df()
     assert df["ST"].is_monotonic_decreasing and df["parameter"].iloc[0] == "x1"
-
-
-def test_constant_output_has_nothing_to_apportion():
     prob = DecisionProblem(lambda X: np.zeros((len(X), 1)), (Parameter.uniform("a", 0, 1),), ("y",))
-    res = sobol.analyze(prob, n=64, metric=("utility", "y"))
-    assert res.variance == 0 and res.to_df()["S1"].isna().all()
+    res = sobol.analyze(prob, n_draws=64, metric=("utility", "y"))
+    assert res.variance == 0 and res.to_df()["S1"].isna().all() and "nothing to apportion" in res.notes[-1]
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [
-    ({"n": 1000}, "n: must be a power of two .* got 1000; allowed e.g. 512 or 1024"),
-    ({"n": 0}, "n: expected an integer >= 2, got 0"),
-    ({"seed": -1}, "seed: expected a non-negative int"),
-    ({"metric": "variance"}, "metric: 'variance' not allowed; allowed"),
-    ({"metric": "gap"}, "metric: 'gap' compares options and this problem has one"),
+    ({"n_draws": 1000}, r"n_draws: must be a power of two .* got 1000; allowed e.g. 512 or 1024"),
+    ({"n_draws": 0}, r"n_draws: expected an integer >= 2, got 0"),
+    ({"seed": -1}, r"seed: expected a non-negative int"),
+    ({"metric": "variance"}, r"metric: 'variance' not allowed; allowed"),
+    ({"metric": "gap"}, r"metric: 'gap' compares options and this problem has one"),
 ])
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -74,20 +91,43 @@ def test_bad_arguments(kwargs, match):
 
 
 def test_model_sobol_repeats_exactly_with_a_seed(model, cases):
-    patient = cases["case3_y90"]
-    a, b = model.sobol(patient, n=64, seed=7), model.sobol(patient, n=64, seed=7)
+    ev, patient = model.evaluator, cases["case3_y90"]
+    a, b = sobol.run(ev, patient, n_draws=32, seed=7), sobol.run(ev, patient, n_draws=32, seed=7)
     assert a.to_df().equals(b.to_df())
-    c = model.sobol(patient, n=64, seed=np.random.default_rng(7))
-    assert c.to_df().equals(model.sobol(patient, n=64, seed=np.random.default_rng(7)).to_df())
-    assert not a.to_df().equals(model.sobol(patient, n=64, seed=8).to_df())
+    c = sobol.run(ev, patient, n_draws=32, seed=np.random.default_rng(7))
+    assert c.to_df().equals(sobol.run(ev, patient, n_draws=32, seed=np.random.default_rng(7)).to_df())
+    assert not a.to_df().equals(sobol.run(ev, patient, n_draws=32, seed=8).to_df())
+    assert sobol.run(ev, patient, n_draws=32).to_df().equals(sobol.run(ev, patient, n_draws=32, seed=0).to_df())
 
 
 def test_model_sobol_over_every_prior(model, cases):
-    res = model.sobol(cases["case3_y90"], n=128, seed=0)
+    ev, patient = model.evaluator, cases["case3_y90"]
+    res = sobol.run(ev, patient, n_draws=64, seed=0)
     df = res.to_df()
-    assert sorted(df["parameter"]) == sorted(model.priors.uncertain)
-    assert list(df.columns) == sobol.COLUMNS and res.variance > 0
-    # A G2 patient's decision cannot depend on the G1 and G3 hazard ratios.
-    unused = df.set_index("parameter").loc[["hr_grade_g1", "hr_grade_g3"], ["S1", "ST"]]
-    assert_allclose(unused, 0, atol=1e-12)
-    assert "margin of Y90" in res.output and "<table" in res._repr_html_()
+    assert sorted(df["parameter"]) == sorted(ev.priors.uncertain)
+    assert list(df.columns) == sobol.COLUMNS and res.variance > 0 and res.n == 64
+    base = one_way.run(ev, patient, n_grid=3)
+    assert res.output.startswith(f"Margin of {base.base_best} ")
+    # A parameter that moves no utility of this patient, whatever the others (found by redrawing its column of a
+    # random design), has indices of exactly 0; one that does has a positive total index.
+    prob = model_problem(ev, patient)
+    rng = np.random.default_rng(1)
+    X = prob.from_unit(rng.random((20, len(prob.ids))))
+    Y = prob.from_unit(rng.random((20, len(prob.ids))))
+    U = prob.f(X)
+    moved = np.array([np.abs(prob.f(np.where(np.arange(len(prob.ids)) == j, Y, X)) - U).max() > 0
+                      for j in range(len(prob.ids))])
+    idle = [k for k, m in zip(prob.ids, moved) if not m]
+    assert idle and len(idle) < len(prob.ids)
+    assert_allclose(df.set_index("parameter").loc[idle, ["S1", "ST"]], 0, atol=1e-12)
+    assert "<table" in res._repr_html_()
+
+
+def test_model_design_goes_through_the_fast_prior_quantiles(model, cases):
+    ev = model.evaluator
+    prob = model_problem(ev, cases["case3_y90"])
+    u = np.random.default_rng(0).random((50, len(prob.ids)))
+    want = ev.priors.ppf(u, prob.ids, fast=True)
+    assert_allclose(prob.from_unit(u), np.column_stack([want[k] for k in prob.ids]), rtol=0)
+    exact = ev.priors.ppf(u, prob.ids)
+    assert_allclose(prob.from_unit(u), np.column_stack([exact[k] for k in prob.ids]), rtol=1e-6)

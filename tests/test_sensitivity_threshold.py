@@ -1,79 +1,89 @@
-"""Threshold analysis: closed-form crossings on hand-built decisions, then the model."""
+"""Threshold analysis: brentq against analytic crossings, several switches in one cell, and the model."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
 
-from netlrt import decision
-from netlrt.sensitivity import DecisionProblem, Parameter, threshold
-from netlrt.vocabulary import MODALITIES
+from netlrt.analysis.sensitivity import AT_MEANS, DecisionProblem, Parameter, model_problem, threshold
 
 
-def linear_problem() -> DecisionProblem:
-    """U_A = p, U_B = 0.27 + 0.5 q, U_C = r (r never best below 0.5): A and B cross at p = 0.52, q = 0.46."""
-    return DecisionProblem(lambda X: np.column_stack([X[:, 0], 0.27 + 0.5 * X[:, 1], X[:, 2] - 1]),
-                           (Parameter.uniform("p", 0, 1), Parameter.uniform("q", 0, 1),
-                            Parameter.uniform("r", 0, 1)), ("A", "B", "C"))
+def linear() -> DecisionProblem:
+    # A = p, B = 0.3 + 0.5 q with q at its base 0.5: B is best below p = 0.55, A above.
+    return DecisionProblem(lambda X: np.column_stack([X[:, 0], 0.3 + 0.5 * X[:, 1]]),
+                           (Parameter.uniform("p", 0, 1), Parameter.uniform("q", 0, 1)), ("A", "B"))
 
 
-@pytest.mark.parametrize(("param", "value", "below", "above"), [("p", 0.52, "B", "A"), ("q", 0.46, "A", "B")])
-def test_crossings_in_closed_form(param, value, below, above):
-    res = threshold.analyze(linear_problem(), param)
-    assert res.thresholds == pytest.approx((value,), abs=1e-9)
-    assert (res.best_below, res.best_above) == ((below,), (above,))
+def test_linear_crossing():
+    res = threshold.analyze(linear(), "p")
+    assert res.thresholds == (0.55,) and res.best_below == ("B",) and res.best_above == ("A",)
+    assert res.base_best == "B" and res.changes
     assert res.support == pytest.approx((0.001, 0.999))
 
 
-def test_no_change_within_range_is_explicit():
-    res = threshold.analyze(linear_problem(), "r")
-    assert not res.changes and res.thresholds == ()
-    df = res.to_df()
-    assert len(df) == 1 and np.isnan(df["threshold"].item()) and df["best_below"].item() == "B"
-    assert "no change within range" in str(res)
+@pytest.mark.parametrize("c", [0.25, 0.3, 0.6, 1 / 3, math.pi / 10])
+def test_nonlinear_crossing_is_exact_to_the_stated_digits(c):
+    # A = p^2 crosses B = c at sqrt(c); thresholds are rounded to DIGITS significant digits: no float noise.
+    prob = DecisionProblem(lambda X: np.column_stack([X[:, 0] ** 2, np.full(len(X), c)]),
+                           (Parameter.uniform("p", 0, 1),), ("A", "B"))
+    (t,) = threshold.analyze(prob, "p", n_grid=7).thresholds
+    assert t == float(f"{math.sqrt(c):.{threshold.DIGITS}g}")
 
 
-def test_an_option_winning_inside_one_grid_cell_is_found():
-    # A = 1 - x, B = x, C = 0.52: A best below 0.48, C between 0.48 and 0.52, B above. A two-point grid
-    # brackets only A -> B; the search must walk through C.
-    prob = DecisionProblem(lambda X: np.column_stack([1 - X[:, 0], X[:, 0], np.full(len(X), 0.52)]),
-                           (Parameter.uniform("x", 0, 1),), ("A", "B", "C"))
-    res = threshold.analyze(prob, "x", n_grid=2)
-    assert res.thresholds == pytest.approx((0.48, 0.52), abs=1e-9)
+def test_three_options_inside_one_grid_cell():
+    # A = 1 - p, B = p, C = 0.55: A best below 0.45, C between 0.45 and 0.55, B above; a 2-point grid sees only
+    # A at one end and B at the other, and the search walks through C.
+    prob = DecisionProblem(lambda X: np.column_stack([1 - X[:, 0], X[:, 0], np.full(len(X), 0.55)]),
+                           (Parameter.uniform("p", 0, 1),), ("A", "B", "C"))
+    res = threshold.analyze(prob, "p", n_grid=2)
+    assert res.thresholds == (0.45, 0.55)
     assert res.best_below == ("A", "C") and res.best_above == ("C", "B")
 
 
-def test_unknown_parameter_names_the_allowed():
-    with pytest.raises(ValueError, match="param: unknown parameter 'z'; allowed: p, q, r"):
-        threshold.analyze(linear_problem(), "z")
+def test_several_switches_and_no_switch():
+    prob = DecisionProblem(lambda X: np.column_stack([np.sin(2 * np.pi * X[:, 0]), np.zeros(len(X))]),
+                           (Parameter.uniform("p", 0, 1), Parameter.uniform("q", 0, 1)), ("A", "B"))
+    assert threshold.analyze(prob, "p").thresholds == (0.5,)
+    none = threshold.analyze(prob, "q")
+    assert none.thresholds == () and not none.changes
+    df = none.to_df()
+    assert len(df) == 1 and np.isnan(df["threshold"].iloc[0]) and df["best_below"].iloc[0] == none.base_best
+    assert "no change within" in str(none) and AT_MEANS in str(none)
 
 
-def _best_at(model, patient, param, value):
-    values = {**model.means, param: np.array([value])}
-    eu = decision.expected_utility(model.outcome_draws([patient], values)[0, 0], model.weights(patient))
-    return decision.best(dict(zip(MODALITIES, eu)))
+def test_model_threshold_brackets_a_real_change(model, cases):
+    # For every switch the search reports, the best modality just below and just above it is the one it names.
+    ev = model.evaluator
+    found = 0
+    for patient in cases.values():
+        prob = model_problem(ev, patient)
+        for pid in ev.priors.uncertain:
+            res = threshold.analyze(prob, pid, n_grid=41)
+            j = prob.index(pid)
+            for t, below, above in zip(res.thresholds, res.best_below, res.best_above):
+                eps = 1e-7 * (res.support[1] - res.support[0])
+                U = prob.f(prob.vary([j], np.array([t - eps, t + eps])))
+                assert prob.best(U) == [below, above], (pid, t)
+                found += 1
+            if found >= 4:
+                return
+    assert found, "no parameter changes any article case's recommendation within its support"
 
 
-@pytest.mark.parametrize(("case", "param"), [("case3_y90", "or_pes_y90"), ("case3_y90", "pes_embolic"),
-                                             ("case1_tae", "median_os_tae_years")])
-def test_model_threshold_flips_the_recommendation(model, cases, case, param):
-    patient = cases[case]
-    res = model.threshold(patient, param)
-    assert res.changes
-    prior = model.priors[param]
-    assert res.support == pytest.approx((float(prior.ppf(0.001)), float(prior.ppf(0.999))))
-    for t, below, above in zip(res.thresholds, res.best_below, res.best_above):
-        assert res.support[0] < t < res.support[1]
-        assert _best_at(model, patient, param, t - 1e-6) == below
-        assert _best_at(model, patient, param, t + 1e-6) == above
-
-
-def test_model_threshold_without_change(model, cases):
-    res = model.threshold(cases["case3_y90"], "hr_grade_g1")  # a G2 patient: the G1 hazard ratio is unused
-    assert not res.changes and res.base_best == "Y90"
-    assert "<table" in res._repr_html_()
-
-
-def test_model_threshold_refuses_fixed_parameters(model, cases):
-    with pytest.raises(ValueError, match="param: unknown parameter 'ecog_max'; allowed: abscess_bilioenteric"):
-        model.threshold(cases["case3_y90"], "ecog_max")
+def test_run_checks_its_arguments(model, cases):
+    ev = model.evaluator
+    with pytest.raises(ValueError, match=r"param: unknown parameter 'nope'; allowed: "):
+        threshold.run(ev, cases["case1_tae"], "nope")
+    fixed = next(k for k in ev.priors if ev.priors[k].is_fixed)
+    with pytest.raises(ValueError, match=rf"param: unknown parameter '{fixed}'"):
+        threshold.run(ev, cases["case1_tae"], fixed)
+    with pytest.raises(ValueError, match=r"n_grid: expected an integer >= 2, got 1"):
+        threshold.run(ev, cases["case1_tae"], ev.priors.uncertain[0], n_grid=1)
+    with pytest.raises(ValueError, match=r"patient: no recommendation to analyse \(ineligible: ECOG 4"):
+        threshold.run(ev, cases["case1_tae"].replace(ecog=4), ev.priors.uncertain[0])
+    with pytest.raises(ValueError, match=r"patient: expected a netlrt.Patient, got str"):
+        threshold.run(ev, "case1_tae", ev.priors.uncertain[0])
+    res = threshold.run(ev, cases["case1_tae"], ev.priors.uncertain[0], n_grid=5)
+    assert AT_MEANS in res._repr_html_()

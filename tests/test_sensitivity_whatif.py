@@ -1,61 +1,59 @@
-"""Findings what-if: each finding through its states, checked against evaluating the changed patient."""
+"""Findings what-if: states from the patient specification, each variant evaluated as evaluate would."""
 
 from __future__ import annotations
 
 import pytest
 from numpy.testing import assert_allclose
 
-from netlrt.sensitivity import whatif
+from netlrt.analysis.sensitivity import whatif
+from netlrt.evidence.patient_spec import FIELDS
+from netlrt.evidence.vocabulary import MODALITIES
+from netlrt.network.declarations import OUTCOMES
+
+
+def test_findings_come_from_the_spec(model):
+    moves = whatif.findings(tuple(model.priors.profiles))
+    assert list(moves) == [f.name for f in FIELDS if f.node] + ["preference"]
+    for f in FIELDS:
+        if f.node:
+            assert moves[f.name][-1] is None and len(moves[f.name]) == len(f.node_states) + 1
+    assert moves["preference"] == tuple(model.priors.profiles)
 
 
 @pytest.fixture(scope="module")
-def case3_whatif(model, cases):
-    return model.whatif(cases["case3_y90"])
+def result(model, cases):
+    return whatif.run(model.evaluator, cases["case3_y90"])
 
 
-def test_every_state_of_every_finding(model, case3_whatif):
-    df = case3_whatif.to_df()
-    assert list(df.columns) == whatif.COLUMNS
-    states = {**whatif.FINDINGS, "preference": tuple(model.profiles)}
-    assert len(df) == 4 * sum(len(s) for s in states.values())
-    rec = case3_whatif.recommendations()
-    assert (rec.groupby("finding")["current"].sum() == 1).all()  # the patient's own state, once per finding
-
-
-def test_each_state_matches_evaluating_that_patient(model, cases, case3_whatif):
+def test_every_state_and_unknown_is_evaluated_as_evaluate_would(model, cases, result):
     patient = cases["case3_y90"]
-    df = case3_whatif.to_df()
-    for (finding, state), rows in df.groupby(["finding", "state"], sort=False):
-        value = {"True": True, "False": False}.get(state, state)
-        ev = model.evaluate(patient.replace(**{finding: value}))
-        assert rows["best"].iloc[0] == ev.recommended
-        assert_allclose(rows["expected_utility"], ev.expected_utility.to_numpy(), rtol=1e-12)
-        assert_allclose(rows["hepatic_abscess"], ev.outcomes["hepatic_abscess"].to_numpy(), rtol=1e-12)
+    df = result.to_df()
+    assert list(df.columns) == whatif.COLUMNS and len(df) % len(MODALITIES) == 0
+    rec = result.recommendations()
+    assert (rec.groupby("finding")["current"].sum() == 1).all()  # the patient's own state, once per finding
+    assert set(rec.loc[rec["finding"] == "grade", "state"]) == {"G1", "G2", "G3", "unknown"}
+    own = rec[rec["current"]]
+    assert (own["best"] == model.evaluate(patient).recommended).all()
+    # bilirubin 'at_most_3' is the case's own node state; the patient's 'unknown' grade variant drops ki67
+    assert rec.loc[(rec["finding"] == "bilirubin_mg_dl") & rec["current"], "state"].item() == "at_most_3"
+    for name, state, variant in (("grade", "unknown", patient.replace(grade=None)),
+                                 ("burden", "high", patient.replace(burden="high")),
+                                 ("preference", "none", patient.replace(preference="none"))):
+        e = model.evaluate(variant)
+        rows = df[(df["finding"] == name) & (df["state"] == state)].set_index("modality")
+        assert_allclose(rows["expected_utility"], e.expected_utility, rtol=1e-12)
+        assert_allclose(rows[list(OUTCOMES)].to_numpy(), e.outcomes.to_numpy(), rtol=1e-12, atol=1e-15)
+        assert (rows["best"] == MODALITIES[int(e.expected_utility.to_numpy().argmax())]).all()
+    assert "Findings that change the recommendation" in result._repr_html_()
 
 
-def test_known_moves(case3_whatif):
-    rec = case3_whatif.recommendations().set_index(["finding", "state"])["best"]
-    # Case 3 chose Y90 partly to avoid post-embolization syndrome: without that preference TAE ranks first.
-    assert rec["preference", "avoid_pes"] == "Y90" and rec["preference", "none"] == "TAE"
-    # Oligonodular disease suits segmental TACE.
-    assert rec["distribution", "bilobar_oligo"] == "cTACE"
-    df = case3_whatif.to_df()
-    abscess = df.query("modality == 'TAE' and finding == 'biliary'").set_index("state")["hepatic_abscess"]
-    assert abscess["bilioenteric_anastomosis"] > 10 * abscess["intact"]
+def test_numeric_bilirubin_and_custom_preference(model, cases):
+    p = cases["case1_tae"].replace(bilirubin_mg_dl=1.4, preference={"survival": 1.0, "overnight_stay": 3.0})
+    rec = whatif.run(model.evaluator, p).recommendations()
+    assert rec.loc[(rec["finding"] == "bilirubin_mg_dl") & rec["current"], "state"].item() == "at_most_3"
+    assert rec.loc[(rec["finding"] == "preference") & rec["current"], "state"].item() == "custom"
 
 
-def test_custom_weights_are_the_current_preference(model, cases):
-    patient = cases["case2_tace"].replace(preference={"survival_3y": 1.0})
-    rec = model.whatif(patient).recommendations().query("finding == 'preference'")
-    assert rec["state"].tolist() == ["custom", *model.profiles]
-    assert rec["current"].tolist() == [True] + [False] * len(model.profiles)
-
-
-def test_ineligible_patient_is_refused(model, cases):
-    with pytest.raises(ValueError, match="patient: no recommendation to analyse"):
-        model.whatif(cases["case2_tace"].replace(bilirubin_mg_dl=4.0))
-
-
-def test_html(case3_whatif):
-    html = case3_whatif._repr_html_()
-    assert "Findings that change the recommendation: distribution, preference." in html
+def test_ineligible_patients_have_nothing_to_vary(model, cases):
+    with pytest.raises(ValueError, match=r"patient: no recommendation to analyse"):
+        whatif.run(model.evaluator, cases["case1_tae"].replace(ecog=3))

@@ -1,4 +1,4 @@
-"""EVPI and regression EVPPI: closed-form answers, nested Monte Carlo on the model, and the bounds."""
+"""EVPI and regression EVPPI: closed-form answers, nested Monte Carlo on the model, the bounds, the basis."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from hypothesis.extra.numpy import arrays
 from numpy.testing import assert_allclose
 from scipy.stats import norm
 
-from netlrt import decision, voi
+from netlrt.analysis import voi
+from netlrt.analysis.psa import run_psa
 
 
 def _expected_positive_part(mu: float, sigma: float) -> float:
@@ -70,31 +71,55 @@ def test_bad_input_is_named(kwargs, name):
         voi.evppi(**kwargs)
 
 
-def _nested_evppi(model, patient, param: str, n_outer: int, n_inner: int, seed: int) -> tuple[float, float]:
+def test_basis_and_ranks_are_scipys():
+    from scipy.interpolate import BSpline
+    from scipy.stats import rankdata
+
+    rng = np.random.default_rng(0)
+    for size in voi.BASIS_SIZES:
+        u = np.concatenate([rng.random(300), np.linspace(0, 1, size - 2)])  # the knots themselves included
+        values, cols = voi.bspline_basis(u, size)
+        knots = np.concatenate([[0.0] * 3, np.linspace(0, 1, size - 2), [1.0] * 3])
+        want = BSpline.design_matrix(u, knots, 3, extrapolate=True).toarray()
+        got = np.zeros_like(want)
+        for i in range(len(u)):
+            got[i, cols[i]] += values[i]
+        assert_allclose(got, want, rtol=0, atol=1e-15)
+    x = rng.integers(0, 30, 1000).astype(float)
+    assert np.array_equal(voi.ranks(x), rankdata(x))
+    scaled = (voi.ranks(rng.random(500)) - 0.5) / 500  # no ties: the cached grid basis, reordered
+    assert all(np.array_equal(a, b) for a, b in zip(voi._design(scaled, 8), voi.bspline_basis(scaled, 8)))
+
+
+def _nested_evppi(ev, patient, param: str, n_outer: int, n_inner: int, seed: int) -> tuple[float, float]:
     """EVPPI by nested Monte Carlo: outer values of ``param``, inner draws of everything else.
 
     Returns the estimate and its standard error (outer sampling; the inner means share one sample of
     the other parameters, whose noise the second term cancels to first order).
     """
     rng = np.random.default_rng(seed)
-    inner = model.priors.sample(n_inner, rng)
-    outer = model.priors.sample(n_outer, rng)[param]
-    w = model.weights(patient)
+    inner = ev.priors.sample(n_inner, rng)
+    outer = ev.priors.sample(n_outer, rng)[param]
     cond = np.empty((n_outer, 4))
     for i, v in enumerate(outer):
-        values = {**inner, param: np.full(n_inner, v)}
-        cond[i] = decision.expected_utility(model.outcome_draws([patient], values)[:, 0], w).mean(axis=0)
+        cond[i] = ev.batch([patient], {**inner, param: np.full(n_inner, v)}).utility[:, 0].mean(axis=0)
     gain = cond.max(axis=1) - cond[:, int(np.argmax(cond.mean(axis=0)))]
     return float(gain.mean()), float(gain.std(ddof=1) / np.sqrt(n_outer))
 
 
-@pytest.mark.parametrize("param", ["median_os_y90_years", "symptom_control_tae"])
-def test_regression_evppi_agrees_with_nested_monte_carlo(model, cases, param):
-    patient = cases["case3_y90"]
-    psa = model.psa(patient, n_draws=20_000, seed=11, progress=False)
+def test_regression_evppi_agrees_with_nested_monte_carlo(model, cases):
+    # The parameter: the one most correlated with the utility difference of the two modalities best on average
+    # (chosen from the loaded priors, so the test follows a change of priors).
+    ev, patient = model.evaluator, cases["case3_y90"]
+    psa = run_psa(ev, patient, n_draws=20_000, seed=11)
+    u = psa.utilities.to_numpy()
+    a, b = np.argsort(-u.mean(axis=0))[:2]
+    diff = u[:, a] - u[:, b]
+    param = max(psa.parameters, key=lambda k: abs(np.corrcoef(psa.draws[k], diff)[0, 1]))
     est = psa.evppi(param, seed=0)
-    nested, se = _nested_evppi(model, patient, param, n_outer=400, n_inner=2_000, seed=12)
-    # The regression value also carries the PSA's own sampling error (about EVPI's SE); 4 combined SDs.
+    nested, se = _nested_evppi(ev, patient, param, n_outer=200, n_inner=1_000, seed=12)
+    # The regression value also carries the PSA's own sampling error (about EVPI's SE); the nested value has a
+    # bias of order var(inner mean) / (inner draws), small at 1000; 4 combined SDs.
     tol = 4 * np.sqrt(se**2 + est.se**2 + psa.evpi().se ** 2)
-    assert abs(float(est) - nested) <= tol, (float(est), nested, tol)
-    assert float(est) <= float(psa.evpi())
+    assert abs(float(est) - nested) <= tol, (param, float(est), nested, tol)
+    assert 0 < float(est) <= float(psa.evpi())

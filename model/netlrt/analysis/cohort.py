@@ -125,7 +125,7 @@ def _evaluate(evaluator: Evaluator, ids: Sequence[str], patients: Sequence[Patie
     gap = top - others[rows, runner]
     summary = pd.DataFrame({
         ID_COLUMN: list(ids), "eligible": eligible,
-        "recommended": [MODALITIES[b] if e else None for b, e in zip(best, eligible)],
+        "recommended": pd.Series([MODALITIES[b] if e else None for b, e in zip(best, eligible)], dtype=object),
         "runner_up": [MODALITIES[r] for r in runner], "expected_utility": top, "gap": gap, "gap_se": gap_se,
         "gap_days": gap * DAYS_PER_YEAR,
         "close_call": [policy.is_close(g, s) for g, s in zip(gap, gap_se)],

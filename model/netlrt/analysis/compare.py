@@ -70,7 +70,8 @@ class CompareResult:
         return self.table.copy()
 
     def evpi(self) -> pd.DataFrame:
-        """One row per model: ``model``, ``recommended``, ``close_call``, ``evpi`` and ``evpi_se`` (QALYs per patient)."""
+        """One row per model: ``model``, ``recommended``, ``close_call``, ``evpi`` and ``evpi_se`` (QALYs per
+        patient)."""
         import pandas as pd
 
         rows = []
@@ -95,7 +96,8 @@ class CompareResult:
         return head + cells.loc[list(self.psa)].to_html()
 
 
-def compare(models: Mapping[str, Evaluator], patient: Patient, n_draws: int = 10_000, seed: SeedLike = 0) -> CompareResult:
+def compare(models: Mapping[str, Evaluator], patient: Patient, n_draws: int = 10_000,
+            seed: SeedLike = 0) -> CompareResult:
     """Decisions of several models for one patient, side by side.
 
     Parameters

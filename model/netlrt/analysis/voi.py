@@ -44,14 +44,13 @@ Med Decis Making. 2014;34(3):311-326.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
-from scipy import sparse
-from scipy.interpolate import BSpline
-from scipy.stats import rankdata
 
 from ..seeding import SeedLike, as_generator
 
-__all__ = ["BASIS_SIZES", "Estimate", "MAX_BASIS", "SE_REPLICATES", "evpi", "evppi"]
+__all__ = ["BASIS_SIZES", "Estimate", "MAX_BASIS", "SE_REPLICATES", "bspline_basis", "evpi", "evppi", "ranks"]
 
 #: Basis functions per parameter tried by generalised cross-validation (cubic B-splines need >= 4).
 BASIS_SIZES: tuple[int, ...] = (4, 6, 8, 12, 16, 24, 32, 48)
@@ -166,11 +165,11 @@ def evppi(utilities: np.ndarray, X: np.ndarray, *, n_basis: int | None = None, s
     # estimate is unchanged, and cross-validation then targets what the decision depends on.
     ref = int(np.argmax(u.mean(axis=0)))
     delta = np.delete(u - u[:, [ref]], ref, axis=1)
-    ranks = [(rankdata(col) - 0.5) / n for col in x.T]  # ties share a rank, so a constant column gives 0
+    scaled = [(ranks(col) - 0.5) / n for col in x.T]  # ties share a rank, so a constant column gives 0
     sizes = [n_basis] if n_basis is not None else _candidates(n, x.shape[1])
     best = None
     for size in sizes:
-        smoother = _Smoother(ranks, size)
+        smoother = _Smoother(scaled, size)
         coef = smoother.coef(delta)
         fitted = smoother.design @ coef
         gcv = n * float(((delta - fitted) ** 2).sum()) / max(n - smoother.trace, 1.0) ** 2
@@ -191,6 +190,8 @@ def _standard_error(smoother: _Smoother, coef: np.ndarray, fitted: np.ndarray, r
     all options is the sandwich ``sum_n (M_n e_n^T)(M_n e_n^T)^T`` with the residuals ``e_n`` in place of
     the errors, which allows the variance to change with the parameter and the options to be correlated.
     """
+    from scipy import sparse
+
     n, m = resid.shape
     k = coef.shape[0]
     q = smoother.cols.shape[1] * m
@@ -233,10 +234,12 @@ def _candidates(n: int, p: int) -> list[int]:
 class _Smoother:
     """The B-spline local average ``S = B diag(1/colsum B) B^T`` on rank-scaled parameters."""
 
-    def __init__(self, ranks: list[np.ndarray], size: int):
-        n = len(ranks[0])
+    def __init__(self, scaled: list[np.ndarray], size: int):
+        from scipy import sparse
+
+        n = len(scaled[0])
         values, cols, width = np.ones((n, 1)), np.zeros((n, 1), dtype=np.intp), 1
-        for r in ranks:  # tensor product: every pair of non-zero entries of the bases so far and this one
+        for r in scaled:  # tensor product: every pair of non-zero entries of the bases so far and this one
             v, c = _design(r, size)
             values = (values[:, :, None] * v[:, None, :]).reshape(n, -1)
             cols = (cols[:, :, None] * size + c[:, None, :]).reshape(n, -1)
@@ -254,13 +257,86 @@ class _Smoother:
         return self.inv[:, None] * (self.design.T @ y)
 
 
+def ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks 1..n of ``x``, ties sharing their average rank (``scipy.stats.rankdata``'s default, without
+    importing scipy.stats).
+
+    Examples
+    --------
+    >>> ranks(np.array([3.0, 1.0, 3.0, 2.0])).tolist()
+    [3.5, 1.0, 3.5, 2.0]
+    """
+    _, inverse, counts = np.unique(np.asarray(x), return_inverse=True, return_counts=True)
+    last = np.cumsum(counts)  # the rank of each distinct value's last copy
+    return (last - (counts - 1) / 2.0)[inverse.reshape(-1)]
+
+
+def bspline_basis(u: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Clamped cubic B-splines on [0, 1] with equally spaced knots: the non-zero values and their columns.
+
+    The same functions as ``scipy.interpolate.BSpline.design_matrix`` on the knots ``0, 0, 0, 0, 1/m, ...,
+    1, 1, 1, 1`` (``m = size - 3`` intervals), evaluated by de Boor's recursion (Piegl & Tiller, The NURBS
+    Book, algorithm A2.2), vectorised over ``u``.
+
+    Parameters
+    ----------
+    u : ndarray
+        Points in [0, 1].
+    size : int
+        Number of basis functions (>= 4).
+
+    Returns
+    -------
+    values, columns : ndarray
+        Each ``(n, 4)``: the four basis functions that can be non-zero at each point, and their indices;
+        every row of ``values`` sums to one.
+
+    Examples
+    --------
+    >>> v, c = bspline_basis(np.array([0.0, 0.5, 1.0]), 4)
+    >>> v.round(3).tolist(), c[1].tolist()
+    ([[1.0, 0.0, 0.0, 0.0], [0.125, 0.375, 0.375, 0.125], [0.0, 0.0, 0.0, 1.0]], [0, 1, 2, 3])
+    """
+    p = _DEGREE
+    u = np.asarray(u, dtype=float)
+    interior = np.linspace(0.0, 1.0, size - p + 1)
+    knots = np.concatenate([[0.0] * p, interior, [1.0] * p])
+    # the knot span of each point (the last interval is closed, so u = 1 belongs to it)
+    span = np.clip(np.searchsorted(interior, u, side="right") - 1, 0, size - p - 1) + p
+    n = len(u)
+    values = np.zeros((n, p + 1))
+    values[:, 0] = 1.0
+    left, right = np.empty((n, p + 1)), np.empty((n, p + 1))
+    for j in range(1, p + 1):
+        left[:, j] = u - knots[span + 1 - j]
+        right[:, j] = knots[span + j] - u
+        saved = np.zeros(n)
+        for r in range(j):
+            temp = values[:, r] / (right[:, r + 1] + left[:, j - r])
+            values[:, r] = saved + right[:, r + 1] * temp
+            saved = left[:, j - r] * temp
+        values[:, j] = saved
+    return values, span[:, None] - p + np.arange(p + 1)
+
+
 def _design(u: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Cubic B-splines on [0, 1] (``size`` functions, equal knot spacing): the non-zero values and their
-    column indices, each ``(n, degree + 1)``; every row sums to one."""
-    interior = np.linspace(0.0, 1.0, size - _DEGREE + 1)
-    knots = np.concatenate([[0.0] * _DEGREE, interior, [1.0] * _DEGREE])
-    # Ranks lie strictly inside (0, 1), so nothing is extrapolated; the flag only skips scipy's bounds
-    # check, which loops over x in Python.
-    d = BSpline.design_matrix(u, knots, _DEGREE, extrapolate=True).tocsr()
-    # scipy stores exactly degree + 1 entries per row (zeros included), in row order.
-    return d.data.reshape(len(u), _DEGREE + 1), d.indices.reshape(len(u), _DEGREE + 1)
+    """The smoother's basis on rank-scaled values ``(rank - 0.5) / n`` (:func:`bspline_basis`).
+
+    Without ties the values are the grid ``(k - 0.5) / n`` in some order, the same for every parameter of a
+    PSA sample: the grid's basis is computed once per ``(n, size)`` and its rows put in the sample's order.
+    """
+    n = len(u)
+    k = u * n + 0.5
+    index = np.rint(k).astype(np.intp) - 1
+    if n > _GRID_CACHE_MAX or not np.array_equal(index + 1.0, k):
+        return bspline_basis(u, size)  # ties (average ranks between grid points), or too large to keep
+    values, cols = _grid_basis(n, size)
+    return values[index], cols[index]
+
+
+_GRID_CACHE_MAX = 200_000  # larger samples are not cached (a basis is 64 bytes per draw)
+
+
+@lru_cache(maxsize=16)
+def _grid_basis(n: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    return bspline_basis((np.arange(n) + 0.5) / n, size)

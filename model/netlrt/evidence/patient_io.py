@@ -201,8 +201,8 @@ def parse_frame(df: Any, *, source: str = TABLE, check: Check | None = None) -> 
     --------
     >>> import pandas as pd
     >>> rows = parse_frame(pd.DataFrame({"grade": ["G2", "G4"], "ecog": [0, 1]}))
-    >>> list(rows.patients), rows.problems
-    (['1'], ("patients table: row 2 (patient_id '2'): grade: unknown value 'G4'; allowed: G1, G2, G3 or None (unknown)",))
+    >>> list(rows.patients), rows.problems[0][:53]
+    (['1'], "patients table: row 2 (patient_id '2'): grade: unknow")
     """
     import pandas as pd
 
@@ -357,8 +357,7 @@ def read_patient_rows(path: str | os.PathLike[str], *, check: Check | None = Non
         return _csv_rows(_text(p, source), source, check)
     from .priors_files import read_yaml  # refuses repeated keys and keys that are not text
 
-    if p.is_dir():
-        raise ValueError(f"{source}: is a folder, not a file")
+    _text(p, source)  # unreadable, a folder, not UTF-8: said here, in this module's words
     try:
         doc = read_yaml(p, what="patients file")
     except ValueError as exc:

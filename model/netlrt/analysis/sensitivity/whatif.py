@@ -43,7 +43,8 @@ def findings(profiles: list[str] | tuple[str, ...] = ()) -> dict[str, tuple[Any,
     for f in FIELDS:
         if not f.node:
             continue
-        states: tuple[Any, ...] = (False, True) if f.kind == "bool" else f.states if f.kind == "state" else f.node_states
+        states: tuple[Any, ...] = (False, True) if f.kind == "bool" else \
+            f.states if f.kind == "state" else f.node_states
         out[f.name] = (*states, None)
     out["preference"] = tuple(profiles)
     return out
