@@ -86,7 +86,7 @@ def plot_priors(priors: Any, *, unit: str | None = None, ids: Sequence[str] | No
     >>> [a.get_title(loc="left").split(":")[0] for a in axes]
     ['probability', 'ratio', 'utility', 'days', 'years']
     """
-    from ._style import check_top
+    from ..checks import positive_int
 
     priors = getattr(priors, "priors", priors)
     chosen = list(priors.uncertain) if ids is None else list(ids)
@@ -109,7 +109,7 @@ def plot_priors(priors: Any, *, unit: str | None = None, ids: Sequence[str] | No
         return _legend(_forest(ax, groups[unit], unit), groups[unit])
     if not groups:
         raise ValueError("ids: none of the parameters given is uncertain; allowed: ids of uncertain priors")
-    ncols = int(check_top(ncols, allow_none=False))
+    ncols = positive_int("ncols", ncols)
     new = ax is None
     axes = _grid(groups, ncols) if new else np.asarray(ax).ravel()
     if len(axes) != len(groups):

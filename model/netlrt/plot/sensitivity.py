@@ -69,7 +69,7 @@ def plot_tornado(result: Any, *, ax: Axes | None = None, top: int | None = 15) -
     span = max(hi_all - lo_all, 1e-12)
     margin = "margin" in str(result.metric).lower()
     if margin and lo_all < 0 < hi_all + 0.05 * span:
-        ax.axvspan(lo_all - span, 0, color=_OTHER_SIDE, zorder=0, lw=0)
+        ax.axvspan(lo_all - span, 0, color=_OTHER_SIDE, zorder=0, lw=0, gid="other_side")
         ax.axvline(0, color=_SWITCH, lw=1.2, zorder=1)
     for yi, r in zip(y, df.itertuples()):
         ends = [(r.metric_at_low, LOW_COLOR, r.best_at_low), (r.metric_at_high, HIGH_COLOR, r.best_at_high)]
