@@ -104,6 +104,13 @@ def test_patients_from_a_file_and_safe_csv_output(ev, tmp_path):
     src.write_text("patient_id,grade,ecog\n=HYPERLINK(1),G1,0\n+2,G2,3\n@x,G3,1\n-4,,2\n", encoding="utf-8")
     res = run_cohort(ev, read_patient_rows(src))
     assert res.source == f"patients file {str(src)!r}"
+    assert run_cohort(ev, src).table.equals(res.table) and run_cohort(ev, str(src)).summary.equals(res.summary)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- patient_id: a\n  preference: mystery\n- patient_id: b\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad.yaml': 1 invalid row:\n.*patient #1 \(patient_id 'a'\): preference: "
+                                         r"unknown profile 'mystery'"):
+        run_cohort(ev, bad)
+    assert list(run_cohort(ev, bad, skip_invalid=True).summary[ID_COLUMN]) == ["b"]
     out = tmp_path / "out.csv"
     write_cohort_csv(res, out, table="summary", inputs=[src])
     ids = pd.read_csv(out, dtype=str)[ID_COLUMN].tolist()

@@ -9,6 +9,10 @@ modality is best is not computed (it needs every internal draw per patient; run 
 Eligibility and warnings come from :func:`netlrt.decision.policy.assess`, the close call from
 :func:`netlrt.decision.policy.is_close`.
 
+A command line needs two calls: ``res = run_cohort(model.evaluator, "patients.csv", skip_invalid=...)``
+(``res.skipped`` lists the rows left out) and ``write_cohort_csv(res, out, inputs=["patients.csv"])``, which
+writes atomically, never over the input, with patient ids escaped against spreadsheet formulas.
+
 Examples
 --------
 >>> import pandas as pd
@@ -32,7 +36,7 @@ import numpy as np
 from ..decision import policy
 from ..decision.utility import DAYS_PER_YEAR
 from ..evidence.patient import Patient
-from ..evidence.patient_io import TABLE, PatientRows, parse_frame
+from ..evidence.patient_io import TABLE, PatientRows, parse_frame, read_patient_rows
 from ..evidence.patient_spec import ID_COLUMN
 from ..evidence.vocabulary import MODALITIES
 from ..network.declarations import OUTCOMES
@@ -136,24 +140,30 @@ def _evaluate(evaluator: Evaluator, ids: Sequence[str], patients: Sequence[Patie
     return table, summary
 
 
-def _rows(evaluator: Evaluator, df: Any, source: str) -> PatientRows:
+def _rows(evaluator: Evaluator, df: Any) -> PatientRows:
     def check(patient: Patient) -> None:
         evaluator.multipliers(patient.preference)  # an unknown profile or term is that row's problem
 
-    return parse_frame(df, source=source, check=check)
+    if isinstance(df, PatientRows):
+        return df
+    if isinstance(df, (str, os.PathLike)):
+        return read_patient_rows(df, check=check)
+    return parse_frame(df, source=TABLE, check=check)
 
 
-def run_cohort(evaluator: Evaluator, df: pd.DataFrame | PatientRows, *, skip_invalid: bool = False) -> CohortResult:
+def run_cohort(evaluator: Evaluator, df: pd.DataFrame | str | os.PathLike[str] | PatientRows, *,
+               skip_invalid: bool = False) -> CohortResult:
     """Evaluate every patient of a table: the long table and the per-patient summary.
 
     Parameters
     ----------
     evaluator : Evaluator
         The model's evaluation core (``model.evaluator``).
-    df : DataFrame or PatientRows
+    df : DataFrame, path or PatientRows
         One row per patient: columns are patient fields and optionally ``patient_id`` (rules in
-        :mod:`netlrt.evidence.patient_io`), or patients already read from a file with
-        :func:`netlrt.evidence.patient_io.read_patient_rows`.
+        :mod:`netlrt.evidence.patient_io`); or a ``.csv``/``.yaml``/``.yml`` file of patients (read with
+        :func:`netlrt.evidence.patient_io.read_patient_rows`, each preference checked against the profiles);
+        or patients already read.
     skip_invalid : bool, default False
         Leave invalid rows out (listed in :attr:`CohortResult.skipped`) instead of raising.
 
@@ -176,7 +186,7 @@ def run_cohort(evaluator: Evaluator, df: pd.DataFrame | PatientRows, *, skip_inv
     >>> res.table.shape[0], list(res.summary["patient_id"])
     (8, ['1', '2'])
     """
-    rows = df if isinstance(df, PatientRows) else _rows(evaluator, df, TABLE)
+    rows = _rows(evaluator, df)
     patients = rows.valid(skip_invalid=skip_invalid)
     table, summary = _evaluate(evaluator, list(patients), list(patients.values()))
     return CohortResult(table, summary, rows.problems if skip_invalid else (), rows.source)
