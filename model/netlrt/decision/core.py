@@ -67,8 +67,9 @@ class RootTables:
     arrays: Mapping[str, tuple[np.ndarray, tuple[str, ...]]]
 
     @classmethod
-    def build(cls, values: Mapping[str, np.ndarray], population: Mapping[str, Mapping[str, float]]) -> RootTables:
-        return cls.from_tables(build_tables(values, population), values)
+    def build(cls, values: Mapping[str, np.ndarray], population: Mapping[str, Mapping[str, float]],
+              fixed: Mapping[str, str] | None = None) -> RootTables:
+        return cls.from_tables(build_tables(values, population, fixed), values)
 
     @classmethod
     def from_tables(cls, tables: Tables, values: Mapping[str, np.ndarray]) -> RootTables:
@@ -238,13 +239,23 @@ class Evaluator:
             values = self.priors.means()
         arrays = {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in values.items()}
         n = max(len(a) for a in arrays.values())
+        fixed, ev = self._shared(ev)
         parts = []
         for start in range(0, n, chunk_size):
             block = {k: a[start:start + chunk_size] if len(a) == n else a for k, a in arrays.items()}
-            parts.append(self._run(RootTables.build(block, self.priors.population), ev, mult, len(patients)))
+            parts.append(self._run(RootTables.build(block, self.priors.population, fixed), ev, mult, len(patients)))
         if len(parts) == 1:
             return parts[0]
         return Batch(*(np.concatenate([getattr(b, f) for b in parts]) for f in ("outcomes", "terms", "sessions")))
+
+    @staticmethod
+    def _shared(ev: RootEvidence) -> tuple[dict[str, str], RootEvidence]:
+        """The findings every row observes alike, and the evidence re-indexed for tables built for only those
+        states (:func:`netlrt.network.tables.build_tables`' ``fixed``): one patient's tables shrink severalfold."""
+        fixed = {r: STATES[r][int(idx[0])] for r, idx in ev.index.items()
+                 if r != "modality" and len(idx) and idx[0] >= 0 and (idx == idx[0]).all()}
+        index = {r: np.zeros_like(idx) if r in fixed else idx for r, idx in ev.index.items()}
+        return fixed, RootEvidence(index, ev.shares)
 
     def _run(self, tables: RootTables, ev: RootEvidence, mult: np.ndarray, n_patients: int) -> Batch:
         n, m = tables.n, len(MODALITIES)

@@ -82,6 +82,13 @@ def _scalar(x: np.ndarray) -> Array:
 
 
 def _qalys_alive(tables: Tables, v: Mapping[str, np.ndarray]) -> Array:
+    """Utility x discounted life-years of each survival stratum (the survival and death terms both use it)."""
+    if "qalys_alive" not in tables.derived:
+        tables.derived["qalys_alive"] = _compute_qalys_alive(tables, v)
+    return tables.derived["qalys_alive"]
+
+
+def _compute_qalys_alive(tables: Tables, v: Mapping[str, np.ndarray]) -> Array:
     from ..network.declarations import NODE
 
     hazard = tables.hazards["survival_3y"]

@@ -23,6 +23,8 @@ import numpy as np
 __all__ = ["Deterministic", "Form", "Logistic", "Survival", "discounted_life_years"]
 
 Values = Mapping[str, np.ndarray]
+#: Node -> the states its tables span: every state, or (for a root every evaluated row observes alike) only the
+#: observed one, which makes the tables of a single patient several times smaller.
 States = Mapping[str, tuple[str, ...]]
 
 
@@ -78,6 +80,8 @@ class Logistic(Form):
         constant = np.full(shape, np.nan)
         for axis, parent in enumerate(parents, start=1):
             for state, source in self.overrides.get(parent, {}).items():
+                if state not in all_states[parent]:  # a root restricted to its observed state
+                    continue
                 idx = (slice(None),) * axis + (all_states[parent].index(state),)
                 if isinstance(source, str):
                     logit[idx] = _logit(values[source]).reshape((n,) + (1,) * (len(parents) - 1))
@@ -85,6 +89,8 @@ class Logistic(Form):
                     constant[idx] = float(source)
         for axis, parent in enumerate(parents, start=1):
             for state, ratio in self.effects.get(parent, {}).items():
+                if state not in all_states[parent]:
+                    continue
                 idx = (slice(None),) * axis + (all_states[parent].index(state),)
                 logit[idx] += np.log(values[ratio]).reshape((n,) + (1,) * (len(parents) - 1))
         with np.errstate(over="ignore"):
@@ -141,15 +147,20 @@ class Survival(Form):
             hr = hr * self._ratios(parent, all_states, values, n).reshape(shape)
         mix_hr = np.ones((n, 1))
         mix_w = np.ones(1)
-        for parent in self.normalise_over:
-            mix_hr = (mix_hr[:, :, None] * self._ratios(parent, all_states, values, n)[:, None, :]).reshape(n, -1)
-            mix_w = np.outer(mix_w, [population[parent][s] for s in all_states[parent]]).ravel()
+        for parent in self.normalise_over:  # the whole population, whatever states the table keeps
+            every = {parent: tuple(population[parent])}
+            mix_hr = (mix_hr[:, :, None] * self._ratios(parent, every, values, n)[:, None, :]).reshape(n, -1)
+            mix_w = np.outer(mix_w, list(population[parent].values())).ravel()
         scale = _median_scale(mix_hr, mix_w)
         base = math.log(2.0) / values[self.median] / scale
         return base.reshape((n,) + (1,) * len(parents)) * hr
 
     def table(self, states, parents, all_states, values, n, population):
-        alive = np.exp(-self.years * self.hazard(parents, all_states, values, n, population))
+        return self.table_from_hazard(self.hazard(parents, all_states, values, n, population))
+
+    def table_from_hazard(self, hazard: np.ndarray) -> np.ndarray:
+        """The node's table from its hazards (so a caller that needs both computes the hazards once)."""
+        alive = np.exp(-self.years * hazard)
         return np.stack([1.0 - alive, alive], axis=1)
 
 
@@ -186,6 +197,8 @@ def discounted_life_years(hazard: np.ndarray, horizon: float, rate: float) -> np
     10.0
     """
     k = np.asarray(hazard, dtype=float) + np.log1p(rate)
+    if np.all(k > 0):  # always so for the model's positive hazards
+        return -np.expm1(-k * horizon) / k
     safe = np.where(k > 0, k, 1.0)
     return np.where(k > 0, -np.expm1(-k * horizon) / safe, horizon)
 

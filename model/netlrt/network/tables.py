@@ -87,6 +87,8 @@ class Tables:
     cpds: dict[str, np.ndarray]
     hazards: dict[str, np.ndarray]
     _over_roots: dict[str, tuple[np.ndarray, tuple[str, ...]]] = field(default_factory=dict, repr=False)
+    #: Quantities derived from the tables that several users need (e.g. discounted life-years), computed once.
+    derived: dict[str, object] = field(default_factory=dict, repr=False)
 
     def over_roots(self, name: str) -> tuple[np.ndarray, tuple[str, ...]]:
         """``P(name | its root ancestors)``: an array ``(n, card, *root_cards)`` and the roots of its axes.
@@ -97,6 +99,10 @@ class Tables:
         if name not in self._over_roots:
             node = NODE[name]
             roots = root_ancestors(name)
+            if all(not NODE[p].parents for p in node.parents):  # only root parents: a view in root order
+                order = [node.parents.index(r) + 2 for r in roots]
+                self._over_roots[name] = (np.moveaxis(self.cpds[name], order, range(2, 2 + len(order))), roots)
+                return self._over_roots[name]
             operands, subscripts = [self.cpds[name]], ["n" + _LETTER[name] + "".join(_LETTER[p] for p in node.parents)]
             for p in node.parents:
                 if NODE[p].parents:
@@ -118,8 +124,8 @@ class Tables:
         return Tables(1, {k: v.mean(axis=0, keepdims=True) for k, v in self.cpds.items()}, {})
 
 
-def build_tables(values: Mapping[str, np.ndarray | float],
-                 population: Mapping[str, Mapping[str, float]]) -> Tables:
+def build_tables(values: Mapping[str, np.ndarray | float], population: Mapping[str, Mapping[str, float]],
+                 fixed: Mapping[str, str] | None = None) -> Tables:
     """Tables of every non-root node for ``n`` parameter draws.
 
     Parameters
@@ -128,11 +134,19 @@ def build_tables(values: Mapping[str, np.ndarray | float],
         Parameter id -> array ``(n,)`` (scalars are one draw, and broadcast against arrays).
     population
         Finding -> {state: share}, the case mix that normalises the survival baseline.
+    fixed
+        Root -> state: build the tables for that state of the root only (its axis keeps length one). For the
+        rows of one patient, whose known findings are the same in every row, this is exact and much cheaper.
 
     Returns
     -------
     Tables
     """
+    states = dict(STATES)
+    for root, state in (fixed or {}).items():
+        if root not in ROOTS or state not in STATES[root]:
+            raise ValueError(f"fixed: {root}={state!r} is not a root and one of its states")
+        states[root] = (state,)
     arrays = {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in values.items()}
     n = max(len(a) for a in arrays.values())
     arrays = {k: np.broadcast_to(a, (n,)) for k, a in arrays.items()}
@@ -140,10 +154,12 @@ def build_tables(values: Mapping[str, np.ndarray | float],
     for node in NODES:
         if not node.parents:
             continue
-        cpds[node.name] = node.form.table(node.states, node.parents, STATES, arrays, n, population)
         if isinstance(node.form, Survival):
-            hazards[node.name] = node.form.hazard(node.parents, STATES, arrays, n, population)
-        want = (n, len(node.states)) + tuple(len(STATES[p]) for p in node.parents)
+            hazards[node.name] = node.form.hazard(node.parents, states, arrays, n, population)
+            cpds[node.name] = node.form.table_from_hazard(hazards[node.name])
+        else:
+            cpds[node.name] = node.form.table(node.states, node.parents, states, arrays, n, population)
+        want = (n, len(node.states)) + tuple(len(states[p]) for p in node.parents)
         if cpds[node.name].shape != want:  # a programming error in a form, not a user mistake
             raise RuntimeError(f"table {node.name}: shape {cpds[node.name].shape}, expected {want}")
     return Tables(n, cpds, hazards)
