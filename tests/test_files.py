@@ -676,3 +676,24 @@ def test_csv_safe_frame_repeated_and_multiindex_labels():
     assert safe.iloc[0].tolist() == ["'=a", 1, "'-b"]
     with pytest.raises(ValueError, match="df: expected a pandas DataFrame, got list"):
         csv_safe_frame([["=a"]])
+
+
+def test_a_file_identical_to_what_the_build_writes_is_adopted(tmp_path):
+    """The repository's reports/README.md is the text the report writes there: not user data, not a blocker."""
+    from netlrt.files import build_folder, publish_folder
+
+    target = tmp_path / "reports"
+    target.mkdir()
+    readme = b"# reports/\ngenerated here\n"
+    (target / "README.md").write_bytes(readme)
+    with build_folder(target, adopt={"README.md": readme}) as tmp:
+        (tmp / "README.md").write_bytes(readme)
+        (tmp / "index.html").write_text("<p>report</p>")
+        publish_folder(tmp, target, adopt={"README.md": readme})
+    assert sorted(p.name for p in target.iterdir()) == [".netlrt-report.json", "README.md", "index.html"]
+    (target / "README.md").write_bytes(b"my own notes\n")  # edited by the user: now theirs
+    (target / ".netlrt-report.json").unlink()
+    with pytest.raises(ValueError, match="holds files netlrt did not write"):
+        with build_folder(target, adopt={"README.md": readme}):
+            pass
+    assert (target / "README.md").read_bytes() == b"my own notes\n"

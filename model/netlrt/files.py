@@ -14,7 +14,7 @@ import os
 import signal
 import stat
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
@@ -252,8 +252,24 @@ another output file
 
 # ------------------------------------------------------------------------------------------ report folders
 
-def _survey(target: str, manifest: str, what: str) -> tuple[str, set[str] | None]:
-    """The real folder behind ``target`` and the files its manifest lists (None: absent); refuses any other folder."""
+def _adopted(folder: str, names: list[str], adopt: Mapping[str, bytes]) -> set[str]:
+    """Files holding exactly the bytes the build writes under that name: replacing them loses nothing."""
+    out = set()
+    for name in names:
+        path = os.path.join(folder, name)
+        if name in adopt and stat.S_ISREG(os.lstat(path).st_mode):
+            with suppress(OSError), open(path, "rb") as fh:
+                if fh.read(len(adopt[name]) + 1) == adopt[name]:
+                    out.add(name)
+    return out
+
+
+def _survey(target: str, manifest: str, what: str,
+            adopt: Mapping[str, bytes] | None = None) -> tuple[str, set[str] | None]:
+    """The real folder behind ``target`` and the files its manifest lists (None: absent); refuses any other folder.
+
+    A file whose bytes equal ``adopt[name]`` (what the build writes under that name, e.g. the README the
+    repository ships in ``reports/``) counts as netlrt's own."""
     real, st, _ = _follow(target.rstrip("/") or "/", what)  # 'rep/' names the folder rep, absent or not
     if st is None:
         _parent(real, target, what)
@@ -264,13 +280,15 @@ def _survey(target: str, manifest: str, what: str) -> tuple[str, set[str] | None
         names = sorted(n for n in os.listdir(real) if not _is_build(real, n))
     except OSError as exc:
         raise _error(what, target, exc) from None
+    adopted = _adopted(real, names, adopt or {})
     if manifest in names:
-        return real, _read_manifest(real, manifest, what)
+        return real, _read_manifest(real, manifest, what) | adopted
+    names = [n for n in names if n not in adopted]
     if names:
         shown = ", ".join(repr(n) for n in names[:3]) + (", ..." if len(names) > 3 else "")
         raise ValueError(f"{what}: {target!r} holds files netlrt did not write ({shown}); nothing was changed; "
                          "choose an empty or new folder")
-    return real, set()
+    return real, adopted
 
 
 def _is_build(folder: str, name: str) -> bool:
@@ -308,7 +326,8 @@ def _read_manifest(folder: str, manifest: str, what: str) -> set[str]:
 
 
 @contextmanager
-def build_folder(target: str | os.PathLike[str], *, manifest: str = MANIFEST, what: str = "--out") -> Iterator[Path]:
+def build_folder(target: str | os.PathLike[str], *, manifest: str = MANIFEST, what: str = "--out",
+                 adopt: Mapping[str, bytes] | None = None) -> Iterator[Path]:
     """A hidden folder inside ``target`` to build a report in; removed when the block ends, however it ends.
 
     ``target`` is checked first by `publish_folder`'s rules, so a refusal comes before any work. An absent
@@ -318,7 +337,7 @@ def build_folder(target: str | os.PathLike[str], *, manifest: str = MANIFEST, wh
     ----------
     target : str or os.PathLike
         The report folder.
-    manifest, what : str
+    manifest, what, adopt
         As in `publish_folder`.
 
     Yields
@@ -344,7 +363,7 @@ def build_folder(target: str | os.PathLike[str], *, manifest: str = MANIFEST, wh
     import shutil
 
     p = _path(target, what)
-    real, old = _survey(p, manifest, what)
+    real, old = _survey(p, manifest, what, adopt)
     created = False
     build = None
     try:
@@ -367,7 +386,7 @@ def build_folder(target: str | os.PathLike[str], *, manifest: str = MANIFEST, wh
 
 
 def publish_folder(build_dir: str | os.PathLike[str], target: str | os.PathLike[str], *, manifest: str = MANIFEST,
-                   what: str = "--out") -> Path:
+                   what: str = "--out", adopt: Mapping[str, bytes] | None = None) -> Path:
     """Move the files of a finished build into ``target``, touching only what an earlier report wrote.
 
     ``target`` may be absent (created, ``0o777 & ~umask``), empty, or hold an earlier report's manifest: only the
@@ -385,6 +404,9 @@ def publish_folder(build_dir: str | os.PathLike[str], target: str | os.PathLike[
         File name of the manifest (a JSON list of the files netlrt wrote).
     what : str
         Names the argument in error messages.
+    adopt : mapping, optional
+        File name -> bytes: a file in ``target`` with exactly these bytes counts as netlrt's (the README the
+        repository ships in ``reports/`` is what the report writes there), so it neither blocks nor is kept.
 
     Returns
     -------
@@ -404,7 +426,7 @@ def publish_folder(build_dir: str | os.PathLike[str], target: str | os.PathLike[
     """
     p = _path(target, what)
     build = _path(build_dir, "build_dir")
-    real, old = _survey(p, manifest, what)
+    real, old = _survey(p, manifest, what, adopt)
     try:
         new = sorted(os.listdir(build))
         for name in new:
