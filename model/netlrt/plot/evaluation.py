@@ -12,7 +12,7 @@ Examples
 from __future__ import annotations
 
 import textwrap
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,13 +22,16 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
 
+    from ..analysis.compare import CompareResult
+    from ..decision.evaluation import Evaluation
+
 __all__ = ["MIN_DAYS", "plot_compare", "plot_utility_terms", "utility_term_differences"]
 
 #: Terms that differ by less than this (quality-adjusted days, for every modality) are left out of the figure.
 MIN_DAYS = 0.005
 
 
-def utility_term_differences(evaluation: Any, reference: str | None = None) -> pd.DataFrame:
+def utility_term_differences(evaluation: Evaluation, reference: str | None = None) -> pd.DataFrame:
     """Each modality's utility terms minus the reference modality's, in quality-adjusted days.
 
     Parameters
@@ -65,7 +68,7 @@ def utility_term_differences(evaluation: Any, reference: str | None = None) -> p
     return out
 
 
-def plot_utility_terms(evaluation: Any, *, ax: Axes | None = None, reference: str | None = None) -> Axes:
+def plot_utility_terms(evaluation: Evaluation, *, ax: Axes | None = None, reference: str | None = None) -> Axes:
     """Diverging bars: each therapy's utility terms against the recommended therapy, in quality-adjusted days.
 
     One row per utility term (largest difference on top, below the total); in each row a bar per other
@@ -131,7 +134,7 @@ def plot_utility_terms(evaluation: Any, *, ax: Axes | None = None, reference: st
     return ax
 
 
-def plot_compare(result: Any, *, ax: Axes | None = None) -> Axes:
+def plot_compare(result: CompareResult, *, ax: Axes | None = None) -> Axes:
     """Several models' decisions for one patient: P(best) of each therapy under each model, the recommendation starred.
 
     Parameters

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import ScalarFormatter
 
 from ._style import axes_or_new
+
+if TYPE_CHECKING:
+    from ..analysis.evsi import ENBSResult, EVSICurve
 
 __all__ = ["plot_enbs", "plot_evsi_curve"]
 
@@ -24,7 +27,7 @@ def _size_axis(ax: Axes, n: np.ndarray) -> None:
     ax.set_xlabel("Sample size n (patients per arm)")
 
 
-def plot_evsi_curve(result: Any, *, ax: Axes | None = None) -> Axes:
+def plot_evsi_curve(result: EVSICurve | ENBSResult, *, ax: Axes | None = None) -> Axes:
     """EVSI per patient against sample size, with a +-2 SE band and the EVPPI it tends to.
 
     Parameters
@@ -62,7 +65,7 @@ def plot_evsi_curve(result: Any, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def plot_enbs(result: Any, *, ax: Axes | None = None) -> Axes:
+def plot_enbs(result: ENBSResult, *, ax: Axes | None = None) -> Axes:
     """Expected net benefit of sampling against sample size (population, QALYs), the best size marked.
 
     Parameters

@@ -18,6 +18,8 @@ import numpy as np
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from ..evidence.priors import PriorSet
+
 __all__ = ["GROUPS", "RANGE_COLOR", "SOURCE_COLORS", "plot_priors", "unit_group"]
 
 SOURCE_COLORS: dict[str, str] = {"article": "#0072B2", "assumption": "#D55E00"}
@@ -47,7 +49,7 @@ def unit_group(unit: str) -> str:
     return "utility" if unit in ("utility", "disutility") else unit
 
 
-def plot_priors(priors: Any, *, unit: str | None = None, ids: Sequence[str] | None = None,
+def plot_priors(priors: PriorSet | Any, *, unit: str | None = None, ids: Sequence[str] | None = None,
                 ax: Axes | np.ndarray | None = None, ncols: int = 2) -> Axes | np.ndarray:
     """Forest plot of the uncertain priors, one panel per unit group, coloured by source.
 

@@ -27,12 +27,14 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
 
+    from ..analysis.psa import PSAResult
+
 __all__ = ["plot_acceptability", "plot_evppi", "plot_prob_best", "plot_psa_outcomes"]
 
 _Z95 = 1.96  # error bars are 95% intervals: 1.96 standard errors
 
 
-def plot_prob_best(psa: Any, *, ax: Axes | None = None) -> Axes:
+def plot_prob_best(psa: PSAResult, *, ax: Axes | None = None) -> Axes:
     """Bar chart: share of PSA draws in which each modality has the most expected QALYs.
 
     Parameters
@@ -118,7 +120,7 @@ def plot_acceptability(curve: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def plot_psa_outcomes(psa: Any, *, ax: Axes | None = None) -> Axes:
+def plot_psa_outcomes(psa: PSAResult | pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Mean and 95% interval of every outcome probability over the PSA draws, per modality.
 
     Parameters

@@ -24,6 +24,8 @@ from ._style import axes_or_new, axis_label, check_top, modality_colors, short_l
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from ..analysis.sensitivity import OneWayResult, SobolResult, ThresholdResult, TwoWayResult, WhatIfResult
+
 __all__ = ["HIGH_COLOR", "LOW_COLOR", "plot_sobol", "plot_threshold", "plot_tornado", "plot_two_way", "plot_whatif",
            "short_label"]
 
@@ -36,7 +38,7 @@ def _table(result: Any) -> Any:
     return result.table if hasattr(result, "table") else result.to_df()
 
 
-def plot_tornado(result: Any, *, ax: Axes | None = None, top: int | None = 15) -> Axes:
+def plot_tornado(result: OneWayResult, *, ax: Axes | None = None, top: int | None = 15) -> Axes:
     """Tornado diagram: the metric with each parameter at its low and high end, largest swing on top.
 
     The blue bar runs from the base-case value to the value at the parameter's low end, the orange bar to its
@@ -112,7 +114,7 @@ def plot_tornado(result: Any, *, ax: Axes | None = None, top: int | None = 15) -
     return ax
 
 
-def plot_two_way(result: Any, *, ax: Axes | None = None) -> Axes:
+def plot_two_way(result: TwoWayResult, *, ax: Axes | None = None) -> Axes:
     """Regions of the best option over two parameters, with the base case marked.
 
     Parameters
@@ -150,7 +152,7 @@ def plot_two_way(result: Any, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def plot_threshold(result: Any, *, ax: Axes | None = None) -> Axes:
+def plot_threshold(result: ThresholdResult, *, ax: Axes | None = None) -> Axes:
     """Each option's expected QALYs against one parameter, the values where the best option changes marked.
 
     Parameters
@@ -188,7 +190,7 @@ def plot_threshold(result: Any, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def plot_sobol(result: Any, *, ax: Axes | None = None, top: int | None = 15) -> Axes:
+def plot_sobol(result: SobolResult, *, ax: Axes | None = None, top: int | None = 15) -> Axes:
     """First-order and total Sobol indices with SALib's 95% confidence intervals as error bars, largest total first.
 
     A row the analysis flags (its ``flag`` column: S1 above ST or below zero beyond the intervals, or a rank
@@ -251,7 +253,7 @@ def plot_sobol(result: Any, *, ax: Axes | None = None, top: int | None = 15) -> 
     return ax
 
 
-def plot_whatif(result: Any, *, ax: Axes | None = None) -> Axes:
+def plot_whatif(result: WhatIfResult, *, ax: Axes | None = None) -> Axes:
     """Expected QALYs of each therapy as each finding moves through its states.
 
     Rows are ``finding = state`` (the patient's own state in bold), columns the therapies. The best therapy of a
