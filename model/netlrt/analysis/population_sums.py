@@ -245,18 +245,19 @@ class PatientSums:
 
 def _accumulate(tables: np.ndarray, w: np.ndarray, utility: np.ndarray, wins: np.ndarray, top: np.ndarray) -> None:
     k, d, _ = tables.shape
-    u = (tables.reshape(k * d, -1) @ w).reshape(k, d, w.shape[1])  # (modality, draw, pattern)
+    n = w.shape[1]
+    u = (tables.reshape(k * d, -1) @ w).reshape(k, d, n)  # (modality, draw, pattern)
     utility += u.sum(axis=1).T
     # policy.best_index's rule along the modality axis (the first of equal maxima wins) without moving that
     # axis last: a strict '>' keeps the earlier modality on a tie; 4x faster than argmax over a strided axis.
-    best, winner = u[0].copy(), np.zeros(u.shape[1:], dtype=np.intp)
+    best, winner, better = u[0].copy(), np.zeros((d, n), dtype=np.int8), np.empty((d, n), dtype=bool)
     for m in range(1, k):
-        better = u[m] > best
-        winner[better] = m
+        np.greater(u[m], best, out=better)
+        np.copyto(winner, m, where=better)
         np.maximum(best, u[m], out=best)
     top += best.sum(axis=0)
-    n = w.shape[1]
-    wins += np.bincount((winner + k * np.arange(n)).ravel(), minlength=k * n).reshape(n, k)
+    for m in range(k):
+        wins[:, m] += np.count_nonzero(winner == m, axis=0)
 
 
 def patient_sums(draws: DrawSet, patients: Sequence[Patient], ids: Sequence[str] | None = None, *,
@@ -298,7 +299,7 @@ def patient_sums(draws: DrawSet, patients: Sequence[Patient], ids: Sequence[str]
     codes, prefs = [], []
     for i, p in enumerate(patients):
         e, pref = p.evidence(), p.preference
-        key = (tuple(e.get(r) for r in _FINDINGS), pref if isinstance(pref, str) else tuple(sorted(pref.items())))
+        key = (tuple(map(e.get, _FINDINGS)), pref if isinstance(pref, str) else tuple(sorted(pref.items())))
         j = seen.get(key)
         if j is None:
             j = seen[key] = len(codes)
@@ -316,10 +317,10 @@ def patient_sums(draws: DrawSet, patients: Sequence[Patient], ids: Sequence[str]
         for lo in range(0, n, pc):
             sl = slice(lo, lo + pc)
             _accumulate(tables, draws._weights(layout, code[sl], mult[sl]), utility[sl], wins[sl], top[sl])
-    assessed: dict[str, policy.Assessment] = {}  # equal patients (the same repr) are assessed once
+    assessed: dict[Any, policy.Assessment] = {}  # equal patients are assessed once (assess formats text: slow)
     found = []
     for p in patients:
-        key = repr(p)
+        key = tuple(p.to_dict().values()) if isinstance(p.preference, str) else repr(p)
         if key not in assessed:
             assessed[key] = policy.assess(p, draws.priors)
         found.append(assessed[key])
