@@ -93,7 +93,7 @@ def plot_tornado(result: OneWayResult, *, ax: Axes | None = None, top: int | Non
             notes.append(yi)
             ax.text(1.01, yi, "; ".join(parts), transform=ax.get_yaxis_transform(), va="center", fontsize=7.5,
                     color=_SWITCH, clip_on=False)
-    ax.set_xlim(lo_all - 0.06 * span, hi_all + 0.06 * span)
+    ax.set_xlim(lo_all - 0.14 * span, hi_all + 0.14 * span)  # room for the winners named at the bar ends
     ax.set_ylim(-0.6, len(df) - 0.4)
     ax.set_xlabel(f"{result.metric} ({result.metric_unit})", fontsize=9)
     shown = f"top {len(df)} of {len(full)}" if len(df) < len(full) else f"all {len(df)}"
