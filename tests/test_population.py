@@ -150,6 +150,23 @@ def test_patient_inputs_agree(ev, result, table):
     assert as_map.patient_ids == result.patient_ids and as_list.patient_ids[:2] == ("1", "2")
 
 
+def test_custom_preferences_match_brute_force(ev):
+    patients = [Patient(grade="G2", preference={"survival": 2.0, "procedure_sessions": 0.0}),
+                Patient(grade="G2", preference={"procedure_sessions": 0.0, "survival": 2.0}), Patient(grade="G2")]
+    values = ev.priors.sample(30, seed=2)
+    u = ev.batch(patients, values).utility
+    res = run_population(ev, patients, values=values)
+    np.testing.assert_allclose(res.expected_utility, u.mean(axis=0), rtol=0, atol=1e-12)
+    assert res.n_patterns == 2  # the same multipliers in another order are one pattern
+    assert not np.allclose(res.expected_utility[0], res.expected_utility[2])
+
+
+def test_an_empty_cohort(ev):
+    res = run_population(ev, [], n_draws=10)
+    assert res.to_df().shape == (0, 14) and np.isnan(res.evpi_per_patient())
+    assert res.summary().set_index("measure")["value"]["patients"] == 0
+
+
 def test_ineligible_patients_are_reported_and_left_out(ev):
     patients = {"ok": Patient(grade="G2", ecog=0), "no": Patient(grade="G2", ecog=3)}
     res = run_population(ev, patients, n_draws=40)
@@ -280,7 +297,7 @@ def test_dask_local_cluster_of_two_workers_equals_in_memory(ev):
     np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)  # patterns: counted per partition on Dask
 
 
-def test_dask_refuses_tables_it_cannot_number(ev):
+def test_dask_needs_patient_ids(ev):
     dd = pytest.importorskip("dask.dataframe")
     from netlrt.analysis.population_dask import run_population_dask
 
@@ -293,3 +310,14 @@ def test_dask_refuses_tables_it_cannot_number(ev):
         run_population_dask(ev, twice, n_draws=5, scheduler="synchronous")
     with pytest.raises(ValueError, match="patient_chunk"):
         run_population_dask(ev, twice, n_draws=5, patient_chunk=0)
+    by_index = pd.DataFrame({"grade": ["G1", "G2", "G3"]}, index=pd.Index(["x", "y", "z"], name="patient_id"))
+    res = run_population_dask(ev, dd.from_pandas(by_index, npartitions=2), n_draws=5, scheduler="synchronous")
+    assert res.patient_ids == ("x", "y", "z")
+
+
+def test_without_dask_the_error_says_how_to_install_it(ev, monkeypatch):
+    from netlrt.analysis.population_dask import run_population_dask
+
+    monkeypatch.setitem(__import__("sys").modules, "dask", None)
+    with pytest.raises(ImportError, match=r"pip install 'netlrt\[dask\]'"):
+        run_population_dask(ev, pd.DataFrame({"patient_id": ["a"]}), n_draws=5)
