@@ -9,8 +9,9 @@ Run by hand: ``python benchmarks/bench_population.py``. A synthetic cohort
    on its own). Peak memory is the process's maximum resident set size (``ru_maxrss``), interpreter, imports
    and the table included; the rise over the resident size just before the run is given too.
 2. On Dask: ``run_population_dask`` on a ``distributed.LocalCluster`` of 2 single-threaded worker processes
-   (one per core), the table a dask DataFrame of ``--partitions`` partitions, after a small warm-up run that
-   makes the workers import netlrt. Peak memory: the client's ``ru_maxrss`` and each worker's.
+   (one per core), the table a dask DataFrame read from ``--partitions`` Parquet files (written before the
+   clock starts), after a small warm-up run that makes the workers import netlrt. Peak memory: the client's
+   ``ru_maxrss`` and each worker's.
 3. The core's batch path (``Evaluator.batch(patients, values).utility``) on a slice, for the patient-draws per
    second the analysis would reach through it, and the largest difference from the analysis's numbers there.
    Run last, in this process: a child's ``ru_maxrss`` starts at its parent's resident size at the fork.
@@ -83,15 +84,19 @@ def worker_peak_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 if __name__ == "__main__":
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \\
-            Client(cluster) as client:
-        warm = dd.from_pandas(table.head(200), npartitions=2)
-        run_population_dask(ev, warm, n_draws=10, scheduler=client)  # the workers import netlrt
-        patients = dd.from_pandas(table, npartitions=partitions)
-        t0 = time.perf_counter()
-        res = run_population_dask(ev, patients, n_draws=n_draws, seed=0, scheduler=client)
-        seconds = time.perf_counter() - t0
-        workers = list(client.run(worker_peak_mb).values())
+    import os, tempfile
+    with tempfile.TemporaryDirectory() as folder:
+        for i, part in enumerate(np.array_split(np.arange(len(table)), partitions)):
+            table.iloc[part].to_parquet(os.path.join(folder, f"part.{i:04d}.parquet"), index=False)
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \\
+                Client(cluster) as client:
+            warm = dd.from_pandas(table.head(200), npartitions=2)
+            run_population_dask(ev, warm, n_draws=10, scheduler=client)  # the workers import netlrt
+            patients = dd.read_parquet(folder)  # each worker reads its partitions: nothing large in the graph
+            t0 = time.perf_counter()
+            res = run_population_dask(ev, patients, n_draws=n_draws, seed=0, scheduler=client)
+            seconds = time.perf_counter() - t0
+            workers = list(client.run(worker_peak_mb).values())
     np.savez(out, eu=res.expected_utility, evpi=res.evpi)
     print(json.dumps({"seconds": seconds, "peak_mb_client": peak_mb(), "peak_mb_workers": workers,
                       "patterns": res.n_patterns}))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import sys
 
 import numpy as np
 import pandas as pd
@@ -318,6 +319,6 @@ def test_dask_needs_patient_ids(ev):
 def test_without_dask_the_error_says_how_to_install_it(ev, monkeypatch):
     from netlrt.analysis.population_dask import run_population_dask
 
-    monkeypatch.setitem(__import__("sys").modules, "dask", None)
+    monkeypatch.setitem(sys.modules, "dask", None)
     with pytest.raises(ImportError, match=r"pip install 'netlrt\[dask\]'"):
         run_population_dask(ev, pd.DataFrame({"patient_id": ["a"]}), n_draws=5)
