@@ -221,6 +221,8 @@ def test_drawset_ships_its_inputs_only(ev):
     both = PatientSums.concat([s1, s2])
     with pytest.raises(ValueError, match="duplicate patient_id '1'"):
         PopulationResult.from_sums(both, 5)
+    with pytest.raises(ValueError, match="n_draws: 6 but the sums count 5 draws"):
+        PopulationResult.from_sums(s1, 6)
 
 
 def test_random_cohort(ev):
@@ -251,6 +253,8 @@ def test_bad_arguments(ev, kwargs, message):
 def test_bad_patients(ev):
     with pytest.raises(ValueError, match="allowed: a pandas DataFrame"):
         run_population(ev, "patients.csv", n_draws=5)
+    with pytest.raises(ValueError, match="id 7 .int.; allowed: text patient ids"):
+        run_population(ev, {7: Patient()}, n_draws=5)
     with pytest.raises(ValueError, match="'2' is a dict"):
         run_population(ev, [Patient(), {"grade": "G1"}], n_draws=5)
     with pytest.raises(ValueError, match="preference: unknown profile 'bold'"):

@@ -87,6 +87,15 @@ class PopulationResult:
     source : str
     n_patterns : int
         Distinct (findings, preference) patterns evaluated (summed over partitions).
+
+    Examples
+    --------
+    >>> from netlrt.decision.core import Evaluator
+    >>> from netlrt.evidence.priors_files import load_priors
+    >>> from netlrt.evidence.patient import Patient
+    >>> res = run_population(Evaluator(load_priors()), {"a": Patient(grade="G3"), "b": Patient(ecog=3)}, n_draws=50)
+    >>> res.to_df()["eligible"].tolist(), res.summary().columns.tolist()
+    ([True, False], ['measure', 'modality', 'value', 'unit'])
     """
 
     patient_ids: tuple[str, ...]
@@ -111,7 +120,7 @@ class PopulationResult:
         Raises
         ------
         ValueError
-            For a patient id that appears twice.
+            For a patient id that appears twice, or sums that do not count ``n_draws`` draws per patient.
 
         Examples
         --------
@@ -122,11 +131,16 @@ class PopulationResult:
         >>> PopulationResult.from_sums(s, 30).n_draws
         30
         """
+        from collections import Counter
+
         n_draws = positive_int("n_draws", n_draws)
         if len(set(sums.ids)) != len(sums.ids):
-            seen: set[str] = set()
-            dup = next(i for i in sums.ids if i in seen or seen.add(i))
+            dup = next(i for i, count in Counter(sums.ids).items() if count > 1)
             raise ValueError(f"{source}: duplicate {ID_COLUMN} {dup!r}; allowed: one row per patient")
+        counted = sums.wins.sum(axis=1)
+        if (counted != n_draws).any():
+            raise ValueError(f"n_draws: {n_draws} but the sums count {int(counted[counted != n_draws][0])} draws "
+                             "for a patient; allowed: the number of draws summed over")
         eu = sums.utility / n_draws
         best = policy.best_index(eu)
         rows = np.arange(len(best))
@@ -146,13 +160,28 @@ class PopulationResult:
         return float(self.evpi[self.eligible].mean()) if self.eligible.any() else float("nan")
 
     def population_evpi(self, scale: PopulationScale) -> float:
-        """The EVPI per patient times the discounted patients ``scale`` affects (QALYs)."""
+        """The EVPI per patient times the discounted patients ``scale`` affects (QALYs).
+
+        Parameters
+        ----------
+        scale : PopulationScale
+            Patients per year, horizon and discount rate
+            (:func:`~netlrt.analysis.population_scale.population_value`).
+        """
         return population_value(self.evpi_per_patient(), scale)
 
     def share_changing(self, at_least: float = 0.05) -> float:
         """Share of eligible patients whose best modality is not their Bayes choice in ``>= at_least`` of draws.
 
-        ``at_least`` is a share of draws in (0, 1].
+        Parameters
+        ----------
+        at_least : float, default 0.05
+            A share of draws in (0, 1].
+
+        Raises
+        ------
+        ValueError
+            For ``at_least`` outside (0, 1].
         """
         x = finite_number("at_least", at_least, low=0.0, high=1.0)
         if x == 0.0:
@@ -195,7 +224,18 @@ class PopulationResult:
         patients recommended each modality, ``share_changing`` (best modality changes in ``>= at_least`` of
         draws), the mean ``share_changed``, ``evpi_per_patient``, ``population_evpi`` (only with ``scale``),
         the policy values (:meth:`policy_values`) and ``bayes_gain`` (Bayes policy minus the best single
-        modality for all).
+        modality for all). Every share and mean is over the eligible patients.
+
+        Parameters
+        ----------
+        at_least : float, default 0.05
+            The share of draws for ``share_changing`` (see :meth:`share_changing`).
+        scale : PopulationScale, optional
+            Adds ``population_evpi``.
+
+        Returns
+        -------
+        DataFrame
         """
         import pandas as pd
 
@@ -235,16 +275,25 @@ def _patients(draws: DrawSet, patients: Any, skip_invalid: bool) -> tuple[list[s
     if isinstance(patients, (pd.DataFrame, PatientRows)):
         return read_table(draws, patients, skip_invalid=skip_invalid)
     if isinstance(patients, Mapping):
-        ids, pts = [str(k) for k in patients], list(patients.values())
+        bad = [k for k in patients if not isinstance(k, str)]
+        if bad:
+            raise ValueError(f"patients: id {bad[0]!r} ({type(bad[0]).__name__}); allowed: text patient ids")
+        ids, pts = list(patients), list(patients.values())
     elif isinstance(patients, Sequence) and not isinstance(patients, str):
         ids, pts = [str(i) for i in range(1, len(patients) + 1)], list(patients)
     else:
         raise ValueError(f"patients: {type(patients).__name__}; allowed: a pandas DataFrame (one row per patient), "
                          "PatientRows, a mapping patient id -> Patient or a sequence of Patient")
+    checked: set[str] = set()
     for i, p in zip(ids, pts):
         if not isinstance(p, Patient):
             raise ValueError(f"patients: {i!r} is a {type(p).__name__}; allowed: netlrt.Patient")
-        draws.evaluator.multipliers(p.preference)  # an unknown profile, before any work
+        pref = p.preference
+        if isinstance(pref, str) and pref in checked:
+            continue
+        draws.evaluator.multipliers(pref)  # an unknown profile or term, before any work
+        if isinstance(pref, str):
+            checked.add(pref)
     return ids, pts, (), "patients"
 
 
