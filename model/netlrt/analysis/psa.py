@@ -23,8 +23,8 @@ Examples
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -41,6 +41,7 @@ from ..seeding import SeedLike, as_generator
 
 if TYPE_CHECKING:
     from ..decision.core import Evaluator
+    from ..evidence.priors import PriorSet
     from .voi import Estimate
 
 __all__ = ["DEFAULT_MULTIPLIERS", "EU_PREFIX", "MAX_DRAWS", "PSAResult", "run_psa"]
@@ -80,6 +81,8 @@ class PSAResult:
     notes : tuple of str
     seed : int or None
         The integer seed, when one was given (a Generator or ``None`` is recorded as ``None``).
+    priors : PriorSet or None
+        The priors drawn from (they give each parameter's default study design in :meth:`evsi`).
     """
 
     patient: Patient
@@ -91,6 +94,7 @@ class PSAResult:
     eligible: bool
     notes: tuple[str, ...] = ()
     seed: int | None = None
+    priors: PriorSet | None = field(default=None, repr=False, compare=False)
 
     @property
     def n_draws(self) -> int:
@@ -247,14 +251,29 @@ class PSAResult:
 
         Parameters
         ----------
-        design : StudyDesign
-            What the study measures (:mod:`netlrt.analysis.study_design`).
+        design : StudyDesign or mapping
+            What the study measures (:mod:`netlrt.analysis.study_design`), or a mapping parameter id ->
+            patients, each measured with its default data model (:func:`netlrt.analysis.designs.default_design`:
+            e.g. ``{"or_pes_y90": 60}`` is a two-arm comparison with 60 patients per arm).
         method : {"regression", "two_stage"}
         seed
             Simulation of the study's data and the bootstrap.
+
+        Examples
+        --------
+        >>> import netlrt
+        >>> psa = netlrt.load_model().psa(netlrt.cases.article_cases()["case3_y90"], 2000, seed=0)
+        >>> 0 <= float(psa.evsi({"overnight_y90": 60})) <= float(psa.evpi())
+        True
         """
         from .evsi import evsi
 
+        if isinstance(design, Mapping):
+            if self.priors is None:
+                raise ValueError("design: a mapping needs the priors of the PSA; pass a StudyDesign")
+            from .designs import default_design
+
+            design = default_design(self.priors, design)
         return evsi(self._u(), self.draws, design, method=method, seed=seed)
 
     def to_df(self) -> pd.DataFrame:
@@ -360,4 +379,5 @@ def run_psa(evaluator: Evaluator, patient: Patient, n_draws: int = 10_000, seed:
         patient=patient, draws=draws, outcome_draws=outcome_draws, term_draws=term_draws,
         parameters=tuple(priors.uncertain), descriptions={key: p.description for key, p in priors.items()},
         eligible=assessment.eligible, notes=notes,
-        seed=int(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None)
+        seed=int(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None,
+        priors=priors)

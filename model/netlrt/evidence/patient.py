@@ -91,6 +91,9 @@ class Patient:
         given = ", ".join(f"{k}={v!r}" for k, v in self._values.items() if v is not None and v != DEFAULTS[k])
         return f"Patient({given})"
 
+    def __reduce__(self) -> tuple:
+        return (_rebuild, (self.to_dict(),))  # pickles (e.g. to a worker process) by its fields
+
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | set(FIELD))
 
@@ -132,3 +135,7 @@ class Patient:
 
 
 Patient.__doc__ = Patient.__doc__.replace("{fields}", _doc())
+
+
+def _rebuild(fields: dict[str, Any]) -> Patient:
+    return Patient(**fields)

@@ -18,6 +18,7 @@ excludes 0). :attr:`SobolResult.stable` is False when any of these occurs, and t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from ...decision.core import Evaluator
     from ...evidence.patient import Patient
 
-__all__ = ["COLUMNS", "SobolResult", "TOP_RANKED", "analyze", "run"]
+__all__ = ["saltelli_design", "COLUMNS", "SobolResult", "TOP_RANKED", "analyze", "run"]
 
 #: Uniforms are kept this far inside (0, 1) so that no inverse CDF returns 0 or infinity.
 EDGE = 1e-12
@@ -119,6 +120,38 @@ def _notes(df: pd.DataFrame, n_draws: int) -> tuple[str, ...]:
     return tuple(notes)
 
 
+@lru_cache(maxsize=8)
+def saltelli_design(n_params: int, n_draws: int, second_order: bool, seed: int) -> np.ndarray:
+    """The Saltelli design SALib's ``sample.sobol.sample`` makes, built with array operations (SALib fills it row by
+    row in Python, seconds for ~70 parameters). Rows per base point: A, AB_1..AB_D, (BA_1..BA_D,) B, where A and B
+    are the two halves of a scrambled Sobol sequence in 2D dimensions and AB_j is A with column j from B. The same
+    layout SALib's ``analyze.sobol.analyze`` reads. Cached (read-only): every patient of a report shares it.
+
+    Examples
+    --------
+    >>> u = saltelli_design(3, 8, False, 0)
+    >>> u.shape, bool((u[1::5, 0] == u[4::5, 0]).all())   # AB_1 takes column 0 from B
+    ((40, 3), True)
+    """
+    from scipy.stats import qmc
+
+    d = n_params
+    base = qmc.Sobol(d=2 * d, scramble=True, seed=seed).random(n_draws)
+    a, b = base[:, :d], base[:, d:]
+    blocks = [a[:, None, :]]
+    ab = np.repeat(a[:, None, :], d, axis=1)
+    ab[:, np.arange(d), np.arange(d)] = b
+    blocks.append(ab)
+    if second_order:
+        ba = np.repeat(b[:, None, :], d, axis=1)
+        ba[:, np.arange(d), np.arange(d)] = a
+        blocks.append(ba)
+    blocks.append(b[:, None, :])
+    out = np.concatenate(blocks, axis=1).reshape(-1, d)
+    out.setflags(write=False)
+    return out
+
+
 def analyze(problem: DecisionProblem, *, n_draws: int = 1024, seed: SeedLike = 0, metric: Any = "margin",
             second_order: bool = False, num_resamples: int = 100) -> SobolResult:
     """First-order and total Sobol indices of a scalar output of ``problem`` over its parameters' distributions.
@@ -152,7 +185,6 @@ def analyze(problem: DecisionProblem, *, n_draws: int = 1024, seed: SeedLike = 0
     ['a', 'b']
     """
     from SALib.analyze import sobol as salib_analyze  # SALib is imported only when an analysis runs
-    from SALib.sample import sobol as salib_sample
 
     n_draws = positive_int("n_draws", n_draws, minimum=2)
     if n_draws & (n_draws - 1):
@@ -163,7 +195,7 @@ def analyze(problem: DecisionProblem, *, n_draws: int = 1024, seed: SeedLike = 0
     int_seed = int(as_generator(seed).integers(2**31 - 1))
     salib_problem = {"num_vars": len(problem.params), "names": problem.ids,
                      "bounds": [[0.0, 1.0]] * len(problem.params)}
-    u = salib_sample.sample(salib_problem, n_draws, calc_second_order=second_order, seed=int_seed)
+    u = saltelli_design(len(problem.params), n_draws, second_order, int_seed)
     X = problem.from_unit(np.clip(u, EDGE, 1 - EDGE))
     y = m(problem, X, problem.f(X))
     if np.ptp(y) == 0:  # a constant output has no variance to apportion; SALib would divide by zero

@@ -1,0 +1,337 @@
+"""The sections of ``netlrt report``. Each patient's sections are computed by :func:`patient_parts`, in a
+worker process when there are several cores (the model is inherited by fork, the parts come back as HTML text
+and file bytes), so the report's wall time is about that of its slowest patient."""
+
+from __future__ import annotations
+
+import html
+import os
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .report import Page
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..decision.evaluation import Evaluation
+    from ..evidence.patient import Patient
+    from ..model import Model
+
+__all__ = ["PatientParts", "Settings", "TRIAL_SIZE", "cases_section", "model_section", "patient_parts",
+           "priors_section", "run_jobs", "sensitivity_section", "trials_parts", "trials_section"]
+
+TOP = 10  # rows of a ranking shown on the page; the CSV files hold them all
+TRIAL_SIZE = 60  # patients per arm of the candidate studies compared by EVSI
+#: An illustrative population and cost for the expected net benefit of sampling (stated on the page).
+POPULATION = {"patients_per_year": 500, "horizon_years": 10, "discount_rate": 0.03}
+COST_PER_PATIENT_QALY = 0.05
+TRIAL_SIZES = (20, 60, 150, 400)
+CANDIDATES = 4  # parameters with the largest EVPPI whose single-parameter study is valued by EVSI
+
+
+@dataclass(frozen=True)
+class Settings:
+    n_draws: int
+    sobol_draws: int
+    seed: int
+    figure_format: str
+    dpi: int
+    article_cases: bool
+
+
+@dataclass
+class PatientParts:
+    """What one patient contributes: its case and sensitivity sections, its evaluation, and timings."""
+
+    pid: str
+    evaluation: Evaluation
+    case: Page
+    sensitivity: Page
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------------------------------- model, priors
+
+def model_section(page: Page, model: Model) -> None:
+    from ..network.declarations import edges_df
+    from ..plot import plot_network
+
+    page.html('<h2 id="model">The model</h2><p>A Bayesian network: the patient findings and the chosen modality set '
+              "the probability of each outcome; the outcomes' quality-adjusted life-years (QALYs) are summed over named "
+              "terms, averaged over the uncertainty of every parameter, and the modality with the most expected QALYs "
+              "is recommended. Solid edges are stated in the article, dashed ones are assumptions or inferences "
+              "(their reasoning is in the table). The methods are in <code>docs/model.md</code>.</p>")
+    page.figure(plot_network(), "network", "The network's structure.")
+    page.html("<details><summary>Edges and their justification</summary>")
+    page.table(edges_df(), "edges")
+    page.html("</details>")
+
+
+def priors_section(page: Page, model: Model) -> None:
+    import pandas as pd
+
+    from ..plot import plot_priors
+
+    page.html('<h2 id="priors">Priors and their provenance</h2><p>Every parameter is a distribution read from the '
+              "article by a stated rule (source <i>article</i>, with the quote and its reference numbers) or an "
+              "assumption with its reasoning. A range of <i>k</i> study results covers (k-1)/(k+1) of the predictive "
+              "distribution; a stated direction without a size has one end of its 95% interval at no effect; where the "
+              "article compares nothing, the modalities share one baseline. Grey marks are the article's numbers.</p>")
+    page.figure(plot_priors(model.priors), "priors", "Each uncertain prior: mean and 95% interval, by unit.")
+    df = model.priors.to_df()
+    df["evidence"] = [" ".join(x for x in (f"\u201c{q}\u201d" if q else "", r) if x)
+                      for q, r in zip(df["quote"], df["reasoning"])]
+    page.table(df[["id", "description", "unit", "distribution", "mean", "low", "high", "rule", "provenance", "refs",
+                   "reading", "evidence"]], "priors")
+    rows = [{"finding": k, "shares": ", ".join(f"{s} {v:.0%}" for s, v in shares.items()),
+             "reasoning": model.priors.population_notes[k]} for k, shares in model.priors.population.items()]
+    page.html("<h3>The treated population</h3><p>An unknown finding is averaged over these shares, which are also "
+              "the case mix of the survival baseline.</p>")
+    page.table(pd.DataFrame(rows), "population")
+
+
+# ------------------------------------------------------------------------------------------------ patients
+
+def patient_parts(model: Model, pid: str, patient: Patient, settings: Settings) -> PatientParts:
+    """Everything one patient puts on the page (runs in a worker process when there are several cores)."""
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    ev = model.evaluate(patient)
+    case = Page(settings.figure_format, settings.dpi)
+    _case(case, model, pid, patient, ev, settings)
+    timings["cases"] = time.perf_counter() - t
+    sens = Page(settings.figure_format, settings.dpi)
+    if ev.eligible:
+        _sensitivity(sens, model, pid, patient, settings, timings)
+    else:
+        sens.html(f"<h3>{html.escape(pid)}</h3><p>Ineligible for transarterial therapy: no sensitivity analysis.</p>")
+    return PatientParts(pid, ev, case, sens, timings)
+
+
+def _case(page: Page, model: Model, pid: str, patient: Patient, ev: Evaluation, settings: Settings) -> None:
+    import pandas as pd
+
+    from ..evidence.cases import CASES, case_sources
+    from ..plot import plot_utility_terms
+
+    case = next((c for c in CASES if c.id == pid), None) if settings.article_cases else None
+    title = case.title if case else pid
+    page.html(f'<h3 id="{html.escape(pid)}">{html.escape(title)} <span class="id">{html.escape(pid)}</span></h3>')
+    rec = ev.recommended or "none (ineligible)"
+    page.html(f'<p class="rec"><b>Recommended:</b> {html.escape(rec)}'
+              + (' <span class="close">(close call)</span>' if ev.close_call else "")
+              + (f" &mdash; the article chose {html.escape(case.article_choice)}" if case else "") + "</p><ul>"
+              + "".join(f"<li>{html.escape(r)}</li>" for r in ev.reasons)
+              + "".join(f'<li class="warn">warning: {html.escape(w)}</li>' for w in ev.warnings) + "</ul>")
+    if case is not None:
+        sources = case_sources()
+        page.html("<details><summary>Findings: stated, inferred (with the inference) or unknown</summary>")
+        page.table(sources[sources["case"] == pid].drop(columns="case"), f"{pid}_findings")
+        page.html("</details>")
+    else:
+        fields = {k: v for k, v in patient.to_dict().items() if v is not None}
+        page.table(pd.DataFrame({"field": list(fields), "value": [str(v) for v in fields.values()]}), f"{pid}_findings")
+    page.table(ev.to_df().rename_axis("modality"), f"{pid}_outcomes", show=ev.outcome_table(), index=True,
+               note="P(outcome) per modality (per session for post-embolization syndrome and overnight stays), "
+                    "expected procedures, expected QALYs and P(best), averaged over parameter uncertainty.")
+    if ev.eligible:
+        page.figure(plot_utility_terms(ev), f"{pid}_terms",
+                    f"{pid}: each modality's QALY terms against {ev.recommended}, in quality-adjusted days.")
+        terms = ev.deciding_terms()
+        page.table(terms, f"{pid}_terms", show=terms.head(6)[["label", ev.ranking[0], ev.ranking[1], "days"]],
+                   note=f"The terms that separate {ev.ranking[0]} from {ev.ranking[1]} (QALYs; days: their difference "
+                        "in quality-adjusted days).")
+
+
+def _sensitivity(page: Page, model: Model, pid: str, patient: Patient, settings: Settings,
+                 timings: dict[str, float]) -> None:
+    import pandas as pd
+
+    from ..decision.utility import DAYS_PER_YEAR
+    from ..plot import plot_evppi, plot_prob_best, plot_sobol, plot_tornado
+
+    page.html(f'<h3 id="sens-{html.escape(pid)}">{html.escape(pid)}</h3>')
+    t = time.perf_counter()
+    psa = model.psa(patient, settings.n_draws, seed=settings.seed)
+    evpi = psa.evpi()
+    page.html(f"<p><b>Probabilistic sensitivity analysis</b>: {psa.n_draws:,} draws of every uncertain prior. "
+              f"Expected value of perfect information: {float(evpi):.4f} QALY (SE {evpi.se:.4f}), "
+              f"{float(evpi) * DAYS_PER_YEAR:.1f} quality-adjusted days per patient: what knowing every parameter "
+              "would add to the decision.</p>")
+    summary = psa.summary()
+    eu = summary[summary["outcome"] == "expected_utility"].set_index("modality")
+    best = pd.DataFrame({"P(best)": psa.prob_best(), "expected QALYs": eu["mean"], "2.5%": eu["low"],
+                         "97.5%": eu["high"]}).rename_axis("modality").reset_index()
+    page.figure(plot_prob_best(psa), f"{pid}_prob_best", f"{pid}: probability that each modality is best (PSA).")
+    page.table(psa.to_df(), f"{pid}_psa", show=best, note="P(best) and expected QALYs with their 95% intervals.")
+    ranking = psa.evppi_ranking(seed=settings.seed)
+    timings["PSA and EVPPI"] = time.perf_counter() - t
+    shown = ranking[ranking["evppi"] > 0].head(TOP)
+    page.figure(plot_evppi(ranking, top=TOP), f"{pid}_evppi",
+                f"{pid}: the {len(shown)} parameters most worth learning (EVPPI).")
+    page.table(ranking, f"{pid}_evppi", show=shown, note=f"EVPPI (QALYs) of the {len(shown)} largest; the CSV has all.")
+    t = time.perf_counter()
+    tornado = model.one_way(patient)
+    timings["tornado"] = time.perf_counter() - t
+    page.figure(plot_tornado(tornado), f"{pid}_tornado", f"{pid}: one-way sensitivity of {tornado.metric}, each "
+                "parameter over its 95% range with the others at their prior means; switch points exact.")
+    df = tornado.to_df()
+    cols = [c for c in ("parameter", "low", "high", "metric_at_low", "metric_at_high", "switch_values", "switch_to")
+            if c in df]
+    page.table(df, f"{pid}_one_way", show=df[cols].head(TOP), note=f"The {TOP} widest swings; the CSV has every one.")
+    t = time.perf_counter()
+    sobol = model.sobol(patient, n_draws=settings.sobol_draws, seed=settings.seed)
+    timings["Sobol"] = time.perf_counter() - t
+    page.figure(plot_sobol(sobol), f"{pid}_sobol", f"{pid}: Sobol indices of the recommendation's margin with "
+                f"95% confidence intervals, N = {settings.sobol_draws}.")
+    df = sobol.to_df()
+    notes = " ".join(getattr(sobol, "notes", ()) or ())
+    page.table(df, f"{pid}_sobol", show=df.head(TOP), note=f"The {TOP} largest total indices. {notes}")
+
+
+def trials_parts(model: Model, pid: str, patient: Patient, settings: Settings) -> Page:
+    """Candidate studies for one patient by EVSI, and the best size of the most valuable (a job of its own)."""
+    import pandas as pd
+
+    from ..analysis.designs import default_design
+    from ..analysis.evsi import enbs, evsi_curve
+    from ..analysis.population_scale import PopulationScale
+    from ..plot import plot_enbs
+
+    page = Page(settings.figure_format, settings.dpi)
+    psa = model.psa(patient, settings.n_draws, seed=settings.seed)
+    ranking = psa.evppi_ranking(seed=settings.seed)
+    rows = []
+    for pid_param in ranking["parameter"]:
+        try:
+            design = default_design(model.priors, {pid_param: TRIAL_SIZE})
+        except ValueError:
+            continue
+        e = psa.evsi(design, seed=settings.seed)
+        rows.append({"parameter": pid_param, "study": design.name, "evsi": float(e), "se": e.se,
+                     "days": float(e) * 365.25})
+        if len(rows) == CANDIDATES:
+            break
+    table = pd.DataFrame(rows).sort_values("evsi", ascending=False, kind="stable").reset_index(drop=True)
+    page.html(f'<h3 id="trials-{html.escape(pid)}">{html.escape(pid)}</h3><p>Candidate studies of {TRIAL_SIZE} '
+              "patients (per arm for a comparison), each measuring one of the parameters with the largest EVPPI, by "
+              "the expected value of sample information per patient (regression on the PSA sample).</p>")
+    page.table(table, f"{pid}_evsi")
+    if table.empty:
+        return page
+    top = table["parameter"].iloc[0]
+    curve = evsi_curve(psa._u(), psa.draws, lambda n: default_design(model.priors, {top: n}), TRIAL_SIZES,
+                       seed=settings.seed)
+    scale = PopulationScale(**POPULATION)
+    result = enbs(curve, population=scale, cost_per_patient=COST_PER_PATIENT_QALY,
+                  arms=2 if "odds ratio" == model.priors[top].unit else 1)
+    page.html(f"<p>Expected net benefit of sampling for a study of <code>{html.escape(top)}</code> in an illustrative "
+              f"population of {POPULATION['patients_per_year']} patients a year for {POPULATION['horizon_years']} "
+              f"years (discounted {POPULATION['discount_rate']:.0%}), each study patient costing "
+              f"{COST_PER_PATIENT_QALY} QALY (money divided by a willingness to pay): best size "
+              f"{result.best_n if result.best_n is not None else 'none (no size pays)'}.</p>")
+    page.figure(plot_enbs(result), f"{pid}_enbs", f"{pid}: expected net benefit of sampling by study size.")
+    page.table(result.to_df(), f"{pid}_enbs")
+    return page
+
+
+# ------------------------------------------------------------------------------------------------ assembly
+
+_JOB: dict[str, Any] = {}
+
+
+def _job(kind: str, pid: str | None) -> Any:
+    model, settings = _JOB["model"], _JOB["settings"]
+    if kind == "static":
+        page = Page(settings.figure_format, settings.dpi)
+        timings = {}
+        for name, step in (("model", model_section), ("priors", priors_section)):
+            t = time.perf_counter()
+            step(page, model)
+            timings[name] = time.perf_counter() - t
+        return page, timings
+    if kind == "trials":
+        t = time.perf_counter()
+        return trials_parts(model, pid, _JOB["patients"][pid], settings), {"studies": time.perf_counter() - t}
+    return patient_parts(model, pid, _JOB["patients"][pid], settings)
+
+
+def run_jobs(model: Model, patients: Mapping[str, Patient], settings: Settings, workers: int | None,
+             timings: dict[str, float]) -> tuple[Page, dict[str, PatientParts], Page | None]:
+    """The model and priors sections, every patient's parts and the studies section, as independent jobs: in
+    worker processes (fork) when there are several cores, largest first, so the wall time is about the
+    slowest job's."""
+    import multiprocessing
+
+    ev = {pid: model.evaluate(p) for pid, p in patients.items()}  # also builds the internal sample, inherited
+    trial = "case3_y90" if settings.article_cases and "case3_y90" in patients else \
+        next((pid for pid, e in ev.items() if e.eligible), None)
+    jobs = [("patient", pid) for pid in patients] + ([("trials", trial)] if trial else []) + [("static", None)]
+    n = min(len(jobs), os.cpu_count() or 1) if workers is None else max(1, int(workers))
+    _JOB.update(model=model, patients=dict(patients), settings=settings)
+    try:
+        if n > 1 and "fork" in multiprocessing.get_all_start_methods():
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork")) as pool:
+                results = list(pool.map(_job, *zip(*jobs)))
+        else:
+            results = [_job(kind, pid) for kind, pid in jobs]
+    finally:
+        _JOB.clear()
+    parts, static, trials = {}, None, None
+    for (kind, pid), result in zip(jobs, results):
+        if kind == "patient":
+            parts[pid], extra = result, result.timings
+        elif kind == "trials":
+            trials, extra = result
+        else:
+            static, extra = result
+        for k, v in extra.items():
+            timings[k] = timings.get(k, 0.0) + v
+    return static, parts, trials
+
+
+def _merge(page: Page, part: Page) -> None:
+    page.parts.extend(part.parts)
+    page.files.update(part.files)
+
+
+def cases_section(page: Page, model: Model, patients: Mapping[str, Patient], parts: Mapping[str, PatientParts],
+                  settings: Settings) -> None:
+    import pandas as pd
+
+    from ..evidence.cases import CASES
+
+    page.html(f'<h2 id="patients">{"The article&#39;s three cases" if settings.article_cases else "Patients"}</h2>')
+    choice = {c.id: c.article_choice for c in CASES} if settings.article_cases else {}
+    rows = []
+    for pid in patients:
+        ev = parts[pid].evaluation
+        _merge(page, parts[pid].case)
+        rows.append({"patient": pid, "article's choice": choice.get(pid, ""), "recommended": ev.recommended or "none",
+                     "close call": ev.close_call, "gap (days)": ev.gap * 365.25,
+                     **{f"QALYs {m}": ev.expected_utility[m] for m in ev.expected_utility.index},
+                     **{f"P(best) {m}": ev.prob_best[m] for m in ev.prob_best.index}})
+    page.html("<h3>Summary</h3>")
+    page.table(pd.DataFrame(rows), "summary", digits=4)
+
+
+def sensitivity_section(page: Page, parts: Mapping[str, PatientParts]) -> None:
+    page.html('<h2 id="sensitivity">Sensitivity analyses</h2>')
+    for part in parts.values():
+        _merge(page, part.sensitivity)
+
+
+def trials_section(page: Page, trials: Page | None) -> None:
+    page.html('<h2 id="trials">Studies worth doing</h2><p>Which proposed study would most improve the decision, and '
+              "how large it should be: the expected value of sample information (EVSI), scaled to a population, "
+              "against the study's cost. The population and the cost are illustrations, not estimates.</p>")
+    if trials is None:
+        page.html("<p>No eligible patient to value studies for.</p>")
+    else:
+        _merge(page, trials)
