@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .decision.core import Evaluator
-from .decision.evaluation import Evaluation, build_evaluation
-from .decision.policy import assess
+from .decision.evaluation import Evaluation, evaluate
 from .evidence.patient import Patient
 from .evidence.priors import PriorSet
 from .evidence.priors_files import load_priors
@@ -83,10 +82,7 @@ class Model:
         >>> list(ev.outcomes.index)
         ['TAE', 'cTACE', 'DEE-TACE', 'Y90']
         """
-        if not isinstance(patient, Patient):
-            raise ValueError(f"patient: expected a netlrt.Patient, got {type(patient).__name__}")
-        bayes = self.evaluator.bayes([patient])
-        return build_evaluation(patient, bayes, 0, assess(patient, self.priors))
+        return evaluate(self.evaluator, patient)
 
     def evaluate_cohort(self, df: pd.DataFrame, *, skip_invalid: bool = False) -> pd.DataFrame:
         """Many patients at once: one row per patient x modality (see :func:`netlrt.analysis.cohort.evaluate_cohort`).

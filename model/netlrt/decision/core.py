@@ -32,7 +32,7 @@ from functools import cached_property
 import numpy as np
 
 from ..evidence.patient import Patient
-from ..evidence.priors import PriorSet
+from ..evidence.priors import PriorSet, stream
 from ..evidence.vocabulary import MODALITIES
 from ..network.declarations import NODE, NODES, OUTCOMES, ROOTS
 from ..network.engine import DEFAULT_CHUNK, RootEvidence, expect
@@ -158,11 +158,12 @@ class Evaluator:
         replicates are independent, so their spread gives an honest Monte Carlo standard error.
         """
         ids = self.priors.uncertain
-        rng = np.random.default_rng(INTERNAL_SEED)
-        m = INTERNAL_POINTS
-        u = np.concatenate([(np.argsort(rng.random((m, len(ids))), axis=0) + rng.random((m, len(ids)))) / m
-                            for _ in range(INTERNAL_REPLICATES)])
-        return self.priors.ppf(u, ids, fast=True)
+        m, columns = INTERNAL_POINTS, []
+        for pid in ids:  # each parameter its own stream: a model with one prior changed keeps the others' draws
+            rng = np.random.default_rng([INTERNAL_SEED, stream(pid)])
+            columns.append(np.concatenate([(rng.permutation(m) + rng.random(m)) / m
+                                           for _ in range(INTERNAL_REPLICATES)]))
+        return self.priors.ppf(np.column_stack(columns), ids, fast=True)
 
     @cached_property
     def internal_tables(self) -> Tables:

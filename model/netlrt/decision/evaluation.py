@@ -21,10 +21,10 @@ from ..evidence.patient import Patient
 from ..evidence.vocabulary import MODALITIES
 from ..network.declarations import OUTCOME_LABELS, OUTCOMES
 from . import policy
-from .core import TERM_NAMES, Bayes
+from .core import TERM_NAMES, Bayes, Evaluator
 from .utility import DAYS_PER_YEAR, TERM
 
-__all__ = ["Evaluation", "build_evaluation"]
+__all__ = ["Evaluation", "build_evaluation", "evaluate"]
 
 
 @dataclass(frozen=True)
@@ -186,3 +186,17 @@ def build_evaluation(patient: Patient, bayes: Bayes, index: int, assessment: pol
     sessions = pd.Series(mean.sessions[0, index], index=mods, name="expected_sessions")
     return Evaluation(patient, outcomes, eu, terms, sessions, pb, pd.Series(bayes.mc_se[index], index=mods,
                       name="mc_se"), recommended, assessment.eligible, close, gap, gap_se, reasons, warnings, unknown)
+
+
+def evaluate(evaluator: Evaluator, patient: Patient) -> Evaluation:
+    """The :class:`Evaluation` of one patient: the Bayes decision with its eligibility, reasons and warnings.
+
+    Examples
+    --------
+    >>> from netlrt.evidence.priors_files import load_priors
+    >>> evaluate(Evaluator(load_priors()), Patient(ecog=3)).eligible
+    False
+    """
+    if not isinstance(patient, Patient):
+        raise ValueError(f"patient: expected a netlrt.Patient, got {type(patient).__name__}")
+    return build_evaluation(patient, evaluator.bayes([patient]), 0, policy.assess(patient, evaluator.priors))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +33,7 @@ from ..seeding import SeedLike, as_generator
 from . import fitting
 from .roles import DEFAULT_MASS, FIT_TOLERANCE, ROLES, RULES, UNITS, study_mass
 
-__all__ = ["Prior", "PriorSet", "parse_prior"]
+__all__ = ["Prior", "PriorSet", "parse_prior", "stream"]
 
 _REQUIRED = ("id", "description", "unit", "distribution", "rule", "source", "params")
 _OPTIONAL = ("interval", "mass", "reading", "quote", "refs", "quoted_values", "quote_scale", "reasoning",
@@ -116,6 +117,17 @@ class Prior:
         entry.update({k: v for k, v in optional.items() if v not in (None, "", [])})
         entry["params"] = dict(self.params)
         return entry
+
+
+def stream(pid: str) -> int:
+    """A parameter's random stream number: a stable hash of its id (the same in every run and process).
+
+    Examples
+    --------
+    >>> stream("response_base") == stream("response_base") != stream("or_pes_y90")
+    True
+    """
+    return zlib.crc32(pid.encode("utf-8"))
 
 
 def _number(x: Any) -> bool:
@@ -345,12 +357,17 @@ class PriorSet(Mapping[str, Prior]):
         return out
 
     def sample(self, n_draws: int, seed: SeedLike = None) -> dict[str, np.ndarray]:
-        """``n_draws`` values of every parameter from its prior, with one ``numpy.random.Generator``."""
+        """``n_draws`` values of every parameter from its prior.
+
+        Each parameter draws from its own stream, seeded by ``seed`` and its id (:func:`stream`), so models that
+        share a prior share its draws (common random numbers when comparing models), whatever else changed.
+        """
         from ..checks import positive_int
 
         n = positive_int("n_draws", n_draws)
-        rng = as_generator(seed)
-        return {k: fitting.sample(p.distribution, p.params, n, rng) for k, p in self._priors.items()}
+        root = int(as_generator(seed).integers(2**63))
+        return {k: fitting.sample(p.distribution, p.params, n, np.random.default_rng([root, stream(k)]))
+                for k, p in self._priors.items()}
 
     def replace(self, changed: Mapping[str, Prior]) -> PriorSet:
         """A copy with some priors replaced (same population and profiles)."""

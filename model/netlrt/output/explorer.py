@@ -173,8 +173,7 @@ def _evaluator(model: Any) -> tuple[Any, list[str]]:
     if model is not None and hasattr(model, "evaluate") and hasattr(model, "profiles"):
         return model.evaluate, list(model.profiles)
     from ..decision.core import Evaluator
-    from ..decision.evaluation import build_evaluation
-    from ..decision.policy import assess
+    from ..decision.evaluation import evaluate
 
     if model is None:
         from ..evidence.priors_files import load_priors
@@ -183,11 +182,7 @@ def _evaluator(model: Any) -> tuple[Any, list[str]]:
     if not isinstance(model, Evaluator):
         raise ValueError(f"model: expected a netlrt Model or Evaluator, got {type(model).__name__}")
     evaluator = model
-
-    def evaluate(patient: Patient) -> Any:
-        return build_evaluation(patient, evaluator.bayes([patient]), 0, assess(patient, evaluator.priors))
-
-    return evaluate, list(evaluator.priors.profiles)
+    return (lambda patient: evaluate(evaluator, patient)), list(evaluator.priors.profiles)
 
 
 def _keep_grade_and_ki67(change: Any, controls: dict[str, Any], grade_from_ki67: Any, FIELD: Any) -> None:
