@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from netlrt.analysis.population import PopulationResult, random_cohort, run_population
+from netlrt.analysis.population_draws import DrawSet
 from netlrt.analysis.population_scale import PopulationScale
-from netlrt.analysis.population_sums import DrawSet, PatientSums, _accumulate, patient_sums
+from netlrt.analysis.population_sums import PatientSums, _accumulate, patient_sums, table_sums
 from netlrt.decision.core import Evaluator
 from netlrt.decision.policy import assess, best_index
 from netlrt.evidence.patient import Patient
@@ -149,6 +150,23 @@ def test_patient_inputs_agree(ev, result, table):
     for other in (as_map, as_list, as_rows):
         np.testing.assert_allclose(other.evpi, result.evpi, rtol=0, atol=1e-12)
     assert as_map.patient_ids == result.patient_ids and as_list.patient_ids[:2] == ("1", "2")
+
+
+def test_tables_are_read_in_chunks_with_the_same_result(ev, table, result):
+    draws = DrawSet.sample(ev.priors, N_DRAWS, seed=SEED)
+    chunked = table_sums(draws, table, read_chunk=4, patient_chunk=5, draw_chunk=9)
+    assert chunked.ids == result.patient_ids
+    np.testing.assert_array_equal(chunked.wins / N_DRAWS, result.prob_best)
+    np.testing.assert_allclose(chunked.utility / N_DRAWS, result.expected_utility, rtol=0, atol=1e-12)
+    numbered = table_sums(draws, table.drop(columns="patient_id"), read_chunk=7)
+    assert numbered.ids == tuple(str(i) for i in range(1, len(table) + 1))  # rows numbered across chunks
+    bad = pd.concat([table, pd.DataFrame({"patient_id": ["x", "y"], "grade": ["G4", "G5"]})], ignore_index=True)
+    with pytest.raises(ValueError, match=r"2 invalid rows:\n.*'G4'.*\n.*'G5'"):  # every invalid row, each chunk
+        table_sums(draws, bad, read_chunk=len(table) + 1)
+    skipped = table_sums(draws, bad, read_chunk=len(table) + 1, skip_invalid=True)
+    assert len(skipped.ids) == len(table) and "(rows 31-31): row 1 (patient_id 'y')" in skipped.skipped[1]
+    with pytest.raises(ValueError, match="duplicate patient_id 'twin_a'"):
+        table_sums(draws, pd.concat([table, table.tail(2)]), read_chunk=len(table))
 
 
 def test_custom_preferences_match_brute_force(ev):

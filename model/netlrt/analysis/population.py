@@ -43,8 +43,9 @@ from ..evidence.patient_io import TABLE, PatientRows
 from ..evidence.patient_spec import FIELDS, ID_COLUMN
 from ..evidence.vocabulary import MODALITIES
 from ..seeding import SeedLike, as_generator
+from .population_draws import DrawSet
 from .population_scale import PopulationScale, population_value
-from .population_sums import DRAW_CHUNK, PATIENT_CHUNK, DrawSet, PatientSums, patient_sums, read_table
+from .population_sums import DRAW_CHUNK, PATIENT_CHUNK, PatientSums, patient_sums, table_sums
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -126,7 +127,8 @@ class PopulationResult:
         --------
         >>> from netlrt.evidence.priors_files import load_priors
         >>> from netlrt.evidence.patient import Patient
-        >>> from netlrt.analysis.population_sums import DrawSet, patient_sums
+        >>> from netlrt.analysis.population_draws import DrawSet
+        >>> from netlrt.analysis.population_sums import patient_sums
         >>> s = patient_sums(DrawSet.sample(load_priors(), 30), [Patient(grade="G2")])
         >>> PopulationResult.from_sums(s, 30).n_draws
         30
@@ -269,11 +271,7 @@ class PopulationResult:
         return head + s.to_html(index=False, na_rep="", float_format=lambda x: f"{x:.4g}")
 
 
-def _patients(draws: DrawSet, patients: Any, skip_invalid: bool) -> tuple[list[str], list[Patient], tuple, str]:
-    import pandas as pd
-
-    if isinstance(patients, (pd.DataFrame, PatientRows)):
-        return read_table(draws, patients, skip_invalid=skip_invalid)
+def _patients(draws: DrawSet, patients: Any) -> tuple[list[str], list[Patient]]:
     if isinstance(patients, Mapping):
         bad = [k for k in patients if not isinstance(k, str)]
         if bad:
@@ -294,7 +292,7 @@ def _patients(draws: DrawSet, patients: Any, skip_invalid: bool) -> tuple[list[s
         draws.evaluator.multipliers(pref)  # an unknown profile or term, before any work
         if isinstance(pref, str):
             checked.add(pref)
-    return ids, pts, (), "patients"
+    return ids, pts
 
 
 def run_population(evaluator: Evaluator, patients: Any, *, n_draws: int | None = None, seed: SeedLike = 0,
@@ -339,9 +337,17 @@ def run_population(evaluator: Evaluator, patients: Any, *, n_draws: int | None =
     >>> res.recommended[1], round(float(res.prob_best.sum(axis=1)[0]), 12)
     (None, 1.0)
     """
+    import pandas as pd
+
     draws = DrawSet.build(evaluator.priors, n_draws=n_draws, seed=seed, values=values)
-    ids, pts, skipped, source = _patients(draws, patients, skip_invalid)
-    sums = patient_sums(draws, pts, ids, patient_chunk=patient_chunk, draw_chunk=draw_chunk, skipped=skipped)
+    if isinstance(patients, (pd.DataFrame, PatientRows)):
+        source = patients.source if isinstance(patients, PatientRows) else TABLE
+        sums = table_sums(draws, patients, skip_invalid=skip_invalid, patient_chunk=patient_chunk,
+                          draw_chunk=draw_chunk, source=source)
+    else:
+        ids, pts = _patients(draws, patients)
+        sums = patient_sums(draws, pts, ids, patient_chunk=patient_chunk, draw_chunk=draw_chunk)
+        source = "patients"
     return PopulationResult.from_sums(sums, draws.n_draws, seed=draws.seed, source=source)
 
 

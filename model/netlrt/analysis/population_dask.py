@@ -8,7 +8,7 @@ partitions' sums are concatenated in order and finished by
 the same numbers (up to the rounding of sums over draws, ~1e-16 relative).
 
 What travels to the workers: the draws are sampled once, here, and sent with the priors as one
-:class:`~netlrt.analysis.population_sums.DrawSet` (about 600 bytes per draw plus ~50 KB of priors): one key of
+:class:`~netlrt.analysis.population_draws.DrawSet` (about 600 bytes per draw plus ~50 KB of priors): one key of
 the graph that every partition task depends on, so a distributed scheduler moves it to each worker once and
 the worker keeps one copy for all its partitions. The evaluator (preference multipliers) is rebuilt from the
 priors once per worker (a cached property of that copy, which pickling leaves out); the network's tables are
@@ -45,7 +45,8 @@ from ..evidence.patient_io import TABLE
 from ..evidence.patient_spec import ID_COLUMN
 from ..seeding import SeedLike
 from .population import PopulationResult
-from .population_sums import DRAW_CHUNK, PATIENT_CHUNK, DrawSet, PatientSums, table_sums
+from .population_draws import DrawSet
+from .population_sums import DRAW_CHUNK, PATIENT_CHUNK, PatientSums, table_sums
 
 if TYPE_CHECKING:
     from ..decision.core import Evaluator
