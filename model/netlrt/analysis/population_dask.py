@@ -14,7 +14,13 @@ the worker keeps one copy for all its partitions. The evaluator (preference mult
 priors once per worker (a cached property of that copy, which pickling leaves out); the network's tables are
 built from the draws in each partition, one chunk of draws at a time (about 50 microseconds per draw, small
 next to the evaluation of a partition's patients). Shipping the tables instead would send about 4 KB per
-draw.
+draw. (Beyond about 15,000 draws the DrawSet passes 10 MB and distributed warns of a large graph.)
+
+When it pays: each partition computes its own distinct patients once, so partitions repeat work that one
+process shares (``benchmarks/bench_population.py``: 100,000 patients in 8 partitions are 50,048 patterns,
+20,605 in one process). Dask is for tables larger than one process's memory, read by the workers themselves
+(``dask.dataframe.read_parquet``), and for more cores than one machine's; on 2 cores the in-memory path is as
+fast or faster.
 
 Examples
 --------
@@ -79,7 +85,8 @@ def run_population_dask(evaluator: Evaluator, patients: Any, *, n_draws: int | N
     scheduler : optional
         Anything ``dask.compute`` accepts: ``None`` (the active ``distributed.Client`` if there is one, else
         Dask's default), ``"threads"``, ``"processes"``, ``"synchronous"`` or a ``distributed.Client``
-        (e.g. of a ``LocalCluster``).
+        (e.g. of a ``LocalCluster``). Reading patients is Python code that holds the GIL, so worker processes
+        (a ``LocalCluster`` or ``"processes"``), not threads, evaluate partitions in parallel.
 
     Returns
     -------
