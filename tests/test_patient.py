@@ -124,7 +124,8 @@ def test_cases_encode_only_what_the_texts_state():
 def test_case_sources_list_every_field_with_status_sentence_and_time():
     df = case_sources()
     assert len(df) == len(CASES) * len(FIELDS)
-    assert set(df["status"]) == {"stated", "inferred", "unknown"}
+    assert set(df["status"]) == {"stated", "inferred", "unknown", "default"}
+    assert set(df.loc[df["status"] == "default", "field"]) == {"preference"}
     for row in df.itertuples():
         if row.status == "unknown":
             assert row.value is None or isinstance(row.value, float) and np.isnan(row.value)

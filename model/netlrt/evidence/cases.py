@@ -83,7 +83,7 @@ CASES: tuple[ArticleCase, ...] = (
          "burden": "not reported as a share of liver volume ('multifocal', 'stable hepatic tumor burden')",
          "biliary": "not reported; the only surgery described is the small bowel resection",
          "extrahepatic": "not reported at referral (five of ten regional nodes were involved and resected at surgery)",
-         "preference": "no patient preference reported: the default profile 'none'"},
+         "preference": "no patient preference reported: the default profile"},
     ),
     ArticleCase(
         "case2_tace", "Case 2: TACE for metastatic NET (59-year-old woman, pancreatic NET)", "cTACE",
@@ -112,7 +112,7 @@ CASES: tuple[ArticleCase, ...] = (
          "functional": "not stated: she presented with fatigue and diarrhea, which the text does not attribute to "
                        "hormones (chromogranin A was normal)",
          "renal_insufficiency": "not reported",
-         "preference": "no patient preference reported: the default profile 'none'"},
+         "preference": "no patient preference reported: the default profile"},
     ),
     ArticleCase(
         "case3_y90", "Case 3: Y90 RE for metastatic NET (61-year-old woman, large cell NET)", "Y90",
@@ -154,13 +154,14 @@ def article_cases() -> dict[str, Patient]:
 
 
 def case_sources() -> Any:
-    """One row per case and field (every patient field, unknown ones included): value, status, sentence, note, time.
+    """One row per case and field (every patient field, unknown ones included): value, status (stated, inferred,
+    unknown, or default for a preference the case does not report), sentence, note, time.
 
     Examples
     --------
     >>> df = case_sources()
     >>> sorted(df["status"].unique())
-    ['inferred', 'stated', 'unknown']
+    ['default', 'inferred', 'stated', 'unknown']
     """
     import pandas as pd
 
@@ -176,6 +177,10 @@ def case_sources() -> Any:
                 rows.append({"case": c.id, "field": "grade", "value": patient.grade, "status": "inferred",
                              "sentence": c.fields["ki67"].sentence, "note": "from ki67 (" + c.fields["ki67"].note + ")",
                              "time": c.fields["ki67"].time})
+            elif f.kind == "preference":  # not a finding: the default profile when none is reported
+                rows.append({"case": c.id, "field": f.name, "value": patient.preference, "status": "default",
+                             "sentence": "", "note": c.unknown_notes.get(f.name, "no preference reported"),
+                             "time": ""})
             else:
                 rows.append({"case": c.id, "field": f.name, "value": None, "status": "unknown",
                              "sentence": "", "note": c.unknown_notes.get(f.name, "not reported"), "time": ""})

@@ -29,7 +29,7 @@ TRIAL_SIZE = 60  # patients per arm of the candidate studies compared by EVSI
 #: An illustrative population and cost for the expected net benefit of sampling (stated on the page).
 POPULATION = {"patients_per_year": 500, "horizon_years": 10, "discount_rate": 0.03}
 COST_PER_PATIENT_QALY = 0.05
-TRIAL_SIZES = (20, 60, 150, 400)
+TRIAL_SIZES = (20, 60, 150, 400, 1000)
 CANDIDATES = 4  # parameters with the largest EVPPI whose single-parameter study is valued by EVSI
 
 
@@ -233,7 +233,7 @@ def trials_parts(model: Model, pid: str, patient: Patient, settings: Settings) -
               f"population of {POPULATION['patients_per_year']} patients a year for {POPULATION['horizon_years']} "
               f"years (discounted {POPULATION['discount_rate']:.0%}), each study patient costing "
               f"{COST_PER_PATIENT_QALY} QALY (money divided by a willingness to pay): best size "
-              f"{result.best_n if result.best_n is not None else 'none (no size pays)'}.</p>")
+              f"{_best(result.best_n)}.</p>")
     page.figure(plot_enbs(result), f"{pid}_enbs", f"{pid}: expected net benefit of sampling by study size.")
     page.table(result.to_df(), f"{pid}_enbs")
     return page
@@ -325,6 +325,12 @@ def sensitivity_section(page: Page, parts: Mapping[str, PatientParts]) -> None:
     page.html('<h2 id="sensitivity">Sensitivity analyses</h2>')
     for part in parts.values():
         _merge(page, part.sensitivity)
+
+
+def _best(n: int | None) -> str:
+    if n is None:
+        return "none (no size pays for itself)"
+    return f"{n}" + (" (the largest size computed: larger studies may pay more)" if n == max(TRIAL_SIZES) else "")
 
 
 def trials_section(page: Page, trials: Page | None) -> None:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.ticker import ScalarFormatter
+from matplotlib.ticker import NullFormatter
 
 from ._style import axes_or_new
 
@@ -22,9 +22,9 @@ def _size_axis(ax: Axes, n: np.ndarray) -> None:
     """Sample sizes usually grow geometrically: a log axis then, labelled with plain numbers (50, not 5x10^1)."""
     if len(n) > 1 and n.max() / n.min() >= 20:
         ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(ScalarFormatter())
-        ax.xaxis.get_major_formatter().set_scientific(False)
-    ax.set_xlabel("Sample size n (patients per arm)")
+        ax.set_xticks(n, [f"{int(v):d}" for v in n])  # the sizes computed, as plain numbers
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("Sample size n (patients; per arm for a comparison)")
 
 
 def plot_evsi_curve(result: EVSICurve | ENBSResult, *, ax: Axes | None = None) -> Axes:
