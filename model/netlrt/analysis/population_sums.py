@@ -242,8 +242,15 @@ def read_table(draws: DrawSet, table: Any, *, source: str = TABLE,
     >>> ids, len(skipped)
     (['1'], 1)
     """
+    known: set[str] = set()
+
     def check(patient: Patient) -> None:
-        draws.evaluator.multipliers(patient.preference)
+        pref = patient.preference
+        if isinstance(pref, str) and pref in known:  # a profile name is checked once, not once per row
+            return
+        draws.evaluator.multipliers(pref)
+        if isinstance(pref, str):
+            known.add(pref)
 
     rows = table if isinstance(table, PatientRows) else parse_frame(table, source=source, check=check)
     patients = rows.valid(skip_invalid=skip_invalid)
