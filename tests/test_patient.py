@@ -127,8 +127,8 @@ def test_case_sources_list_every_field_with_status_sentence_and_time():
     assert set(df["status"]) == {"stated", "inferred", "unknown", "default"}
     assert set(df.loc[df["status"] == "default", "field"]) == {"preference"}
     for row in df.itertuples():
-        if row.status == "unknown":
-            assert row.value is None or isinstance(row.value, float) and np.isnan(row.value)
+        if row.status in ("unknown", "default"):
+            assert row.status == "default" or row.value is None or isinstance(row.value, float) and np.isnan(row.value)
             assert row.note
         else:
             assert row.sentence and row.time
