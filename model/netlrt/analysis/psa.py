@@ -224,8 +224,16 @@ class PSAResult:
         ids = self._ids(params)
         return evppi(self._u(), np.column_stack([self.draws[p].to_numpy() for p in ids]), seed=seed)
 
-    def evppi_ranking(self, *, seed: SeedLike = 0) -> pd.DataFrame:
+    def evppi_ranking(self, *, seed: SeedLike = 0, se: bool = True) -> pd.DataFrame:
         """EVPPI of every uncertain parameter on its own, largest first.
+
+        Parameters
+        ----------
+        seed
+            Randomness of the standard errors.
+        se : bool, default True
+            ``False`` skips the standard errors (NaN), about half the cost: enough to screen for the parameters
+            most worth a study.
 
         Returns
         -------
@@ -240,7 +248,7 @@ class PSAResult:
         total = float(evpi(u))
         rows = []
         for p in self.parameters:
-            e = evppi(u, self.draws[p].to_numpy(), seed=rng)
+            e = evppi(u, self.draws[p].to_numpy(), seed=rng, se=se)
             rows.append({"parameter": p, "description": self.descriptions.get(p, p), "evppi": float(e), "se": e.se,
                          "share_of_evpi": float(e) / total if total > 0 else 0.0})
         df = pd.DataFrame(rows, columns=["parameter", "description", "evppi", "se", "share_of_evpi"])

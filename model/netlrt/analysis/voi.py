@@ -120,7 +120,8 @@ def evpi(utilities: np.ndarray) -> Estimate:
     return Estimate(max(float(regret.mean()), 0.0), float(regret.std(ddof=1) / np.sqrt(len(regret))))
 
 
-def evppi(utilities: np.ndarray, X: np.ndarray, *, n_basis: int | None = None, seed: SeedLike = None) -> Estimate:
+def evppi(utilities: np.ndarray, X: np.ndarray, *, n_basis: int | None = None, seed: SeedLike = None,
+          se: bool = True) -> Estimate:
     """Expected value of partial perfect information on the parameters in ``X``, by regression.
 
     Parameters
@@ -134,6 +135,8 @@ def evppi(utilities: np.ndarray, X: np.ndarray, *, n_basis: int | None = None, s
         Basis functions per parameter (>= 4); ``None`` chooses by generalised cross-validation.
     seed
         Randomness of the standard error's resampling only; the estimate itself is deterministic.
+    se
+        Compute the standard error (most of the cost); ``False`` gives NaN, e.g. to screen many parameters.
 
     Returns
     -------
@@ -179,7 +182,7 @@ def evppi(utilities: np.ndarray, X: np.ndarray, *, n_basis: int | None = None, s
 
     # Exact arithmetic keeps the value inside [0, EVPI] (module notes); min/max only absorb rounding.
     value = min(max(float(_evppi_from_fitted(fitted)), 0.0), float(evpi(u)))
-    return Estimate(value, _standard_error(smoother, coef, fitted, delta - fitted, rng))
+    return Estimate(value, _standard_error(smoother, coef, fitted, delta - fitted, rng) if se else float("nan"))
 
 
 def _standard_error(smoother: _Smoother, coef: np.ndarray, fitted: np.ndarray, resid: np.ndarray,

@@ -30,7 +30,7 @@ TRIAL_SIZE = 60  # patients per arm of the candidate studies compared by EVSI
 POPULATION = {"patients_per_year": 500, "horizon_years": 10, "discount_rate": 0.03}
 COST_PER_PATIENT_QALY = 0.05
 TRIAL_SIZES = (20, 60, 150, 400, 1000)
-CANDIDATES = 4  # parameters with the largest EVPPI whose single-parameter study is valued by EVSI
+CANDIDATES = 3  # parameters with the largest EVPPI whose single-parameter study is valued by EVSI
 
 
 @dataclass(frozen=True)
@@ -204,7 +204,7 @@ def trials_parts(model: Model, pid: str, patient: Patient, settings: Settings) -
 
     page = Page(settings.figure_format, settings.dpi)
     psa = model.psa(patient, settings.n_draws, seed=settings.seed)
-    ranking = psa.evppi_ranking(seed=settings.seed)
+    ranking = psa.evppi_ranking(seed=settings.seed, se=False)  # a screen: the sensitivity section has the SEs
     rows = []
     for pid_param in ranking["parameter"]:
         try:
@@ -218,8 +218,9 @@ def trials_parts(model: Model, pid: str, patient: Patient, settings: Settings) -
             break
     table = pd.DataFrame(rows).sort_values("evsi", ascending=False, kind="stable").reset_index(drop=True)
     page.html(f'<h3 id="trials-{html.escape(pid)}">{html.escape(pid)}</h3><p>Candidate studies of {TRIAL_SIZE} '
-              "patients (per arm for a comparison), each measuring one of the parameters with the largest EVPPI, by "
-              "the expected value of sample information per patient (regression on the PSA sample).</p>")
+              f"patients (per arm for a comparison), each measuring one of the {CANDIDATES} parameters with the largest "
+              "EVPPI (among those with a default study design), by the expected value of sample information per "
+              "patient (regression on the PSA sample; EVSI cannot exceed the EVPPI of what a study measures).</p>")
     page.table(table, f"{pid}_evsi")
     if table.empty:
         return page
