@@ -1,8 +1,16 @@
 """The ``netlrt`` command line: one module per subcommand, each with ``add_parser(sub)`` and ``run(args) -> int``.
 
-A user mistake (bad flag, unknown state, unreadable file) prints one line on stderr and exits 2; Ctrl-C exits
-130 and SIGTERM 143 with one line, after every temporary file is removed; a closed pipe (``netlrt ... | head``)
-exits quietly. Subcommand modules import their heavy dependencies only when they run.
+A user mistake (bad flag, unknown state, unreadable file) prints one line on stderr, ``netlrt: error: `` and what
+is wrong where (the flag, file, row or parameter), and exits 2; a failure of the machine (a disk full) prints one
+line and exits 1; Ctrl-C exits 130 and SIGTERM 143 with one line, after every temporary file is removed; a closed
+pipe (``netlrt ... | head``) exits quietly (141). Subcommand modules import their heavy dependencies only when
+they run.
+
+Examples
+--------
+>>> main(["evaluate", "--ecog", "two"])
+2
+
 """
 
 from __future__ import annotations
@@ -11,7 +19,7 @@ import sys
 from collections.abc import Sequence
 
 from . import analyse, cohort, evaluate, export, priors, report
-from .common import EXIT_USAGE, Parser, UsageError
+from .common import EXIT_FAILURE, EXIT_USAGE, Parser, UsageError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -20,6 +28,7 @@ COMMANDS = {"evaluate": evaluate, "report": report, "analyse": analyse, "cohort"
 
 
 def build_parser() -> Parser:
+    """The ``netlrt`` argument parser, one subparser per module of :data:`COMMANDS`."""
     from .. import __version__
 
     parser = Parser(prog="netlrt", description="Decision model for transarterial therapy of NET liver metastases, "
@@ -45,10 +54,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         except MemoryError:
             print("netlrt: error: out of memory; use fewer --draws or a smaller table", file=sys.stderr)
             return EXIT_USAGE
-        except KeyboardInterrupt as exc:
-            return handle_interrupt(exc)
         except BrokenPipeError:
             return quiet_broken_pipe()
+        except OSError as exc:  # not a user mistake (disk full, I/O error), still one line
+            where = f"{exc.filename!r}: " if exc.filename else ""
+            print(f"netlrt: error: {where}{exc.strerror or exc}", file=sys.stderr)
+            return EXIT_FAILURE
+        except KeyboardInterrupt as exc:
+            return handle_interrupt(exc)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,8 @@
-"""``netlrt analyse``: one sensitivity analysis of one patient, as a CSV table and a figure, without the report."""
+"""``netlrt analyse``: one sensitivity analysis of one patient, as a CSV table and a figure, without the report.
+
+Writes ``<analysis>.csv`` (``one_way.csv``, ``two_way.csv``, ...) and the figure ``<analysis>.<format>`` into
+``--out DIR``; a file of that name there is replaced whole (atomically), nothing else is touched.
+"""
 
 from __future__ import annotations
 
@@ -6,43 +10,89 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from .common import UsageError, add_patient_arguments, add_priors_argument, patient_from_args, priors_folder
+from .common import (UsageError, add_patient_arguments, add_priors_argument, check_preference, load_model_from,
+                     patient_from_args, reword)
 
-__all__ = ["ANALYSES", "add_parser", "run"]
+__all__ = ["ANALYSES", "DEFAULT_DRAWS", "add_parser", "run"]
 
 #: Analysis -> what it writes.
 ANALYSES = {
     "one-way": "tornado: each parameter over its 95% range, the others at their prior means",
     "two-way": "best modality on a grid of two parameters (--param X --param Y)",
     "threshold": "values of one parameter (--param) at which the recommendation changes",
-    "psa": "probabilistic sensitivity analysis: P(best), expected QALYs with 95%% intervals, EVPI",
+    "psa": "probabilistic sensitivity analysis: P(best), expected QALYs with 95% intervals, EVPI",
     "evppi": "expected value of partial perfect information of every parameter, largest first",
     "sobol": "first-order and total Sobol indices of the recommendation's margin",
 }
+#: ``--draws`` when not given: PSA draws (psa, evppi) or Sobol's base sample N (a power of two).
+DEFAULT_DRAWS = {"psa": 10_000, "evppi": 10_000, "sobol": 1024}
+_PARAMS = {"threshold": 1, "two-way": 2}
 
 
 def add_parser(sub: Any) -> None:
+    """Register ``netlrt analyse``."""
     p = sub.add_parser("analyse", help="one sensitivity analysis as CSV and a figure",
-                       description="; ".join(f"{k}: {v}" for k, v in ANALYSES.items()))
+                       description="; ".join(f"{k}: {v}" for k, v in ANALYSES.items()).replace("%", "%%"))
     p.add_argument("analysis", choices=tuple(ANALYSES))
     add_patient_arguments(p)
-    p.add_argument("--param", action="append", default=[], metavar="ID", help="parameter id (threshold, two-way)")
-    p.add_argument("--draws", type=int, default=10_000, help="draws for psa/evppi/sobol (default: 10000; sobol 1024)")
+    p.add_argument("--param", action="append", default=[], metavar="ID",
+                   help="uncertain parameter id (threshold: one; two-way: two); `netlrt priors show` lists them")
+    p.add_argument("--draws", type=int, help="psa, evppi: PSA draws (default 10000); sobol: base sample N, a power "
+                                             "of two (default 1024)")
     p.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
-    p.add_argument("--out", metavar="DIR", default=".", help="folder for <analysis>.csv and <analysis>.<format>")
+    p.add_argument("--out", metavar="DIR", default=".",
+                   help="existing folder for <analysis>.csv and the figure (default: the current folder)")
     p.add_argument("--figure-format", choices=("png", "svg", "pdf"), default="png")
+    p.add_argument("--dpi", type=int, default=110, help="resolution of a PNG figure (default: 110)")
     add_priors_argument(p)
 
 
-def _compute(model: Any, patient: Any, args: argparse.Namespace) -> tuple[Any, Any]:
-    from .. import plot
+def _draws(args: argparse.Namespace) -> int:
     from ..checks import positive_int
     from .report import MAX_DRAWS
 
-    kind, params = args.analysis, args.param
-    need = {"threshold": 1, "two-way": 2}.get(kind, 0)
-    if len(params) != need:
-        raise UsageError(f"--param: {kind} takes {need} parameter id(s), got {len(params)}")
+    if args.analysis not in DEFAULT_DRAWS:
+        if args.draws is not None:
+            raise UsageError(f"--draws: {args.analysis} draws nothing; leave --draws out (used by psa, evppi, sobol)")
+        return 0
+    if args.draws is None:
+        return DEFAULT_DRAWS[args.analysis]
+    try:
+        n = positive_int("--draws", args.draws, minimum=2 if args.analysis != "sobol" else 8, maximum=MAX_DRAWS)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if args.analysis == "sobol" and n & (n - 1):
+        raise UsageError(f"--draws: Sobol's base sample must be a power of two, got {n}; allowed e.g. "
+                         f"{1 << (n.bit_length() - 1)} or {1 << n.bit_length()}")
+    return n
+
+
+def _params(model: Any, args: argparse.Namespace) -> list[str]:
+    import difflib
+
+    need = _PARAMS.get(args.analysis, 0)
+    if len(args.param) != need:
+        raise UsageError(f"--param: {args.analysis} takes {need} parameter id(s), got {len(args.param)}")
+    uncertain = list(model.priors.uncertain)
+    for pid in args.param:
+        if pid in uncertain:
+            continue
+        if pid in model.priors:
+            raise UsageError(f"--param: {pid!r} is fixed (no uncertainty to vary); allowed: an uncertain parameter, "
+                             "as `netlrt priors show` lists them (distribution beta or lognormal)")
+        near = difflib.get_close_matches(pid, uncertain, n=3)
+        raise UsageError(f"--param: unknown parameter {pid!r}"
+                         + (f"; did you mean {', '.join(near)}?" if near else "")
+                         + " (`netlrt priors show` lists every parameter id)")
+    if len(set(args.param)) != len(args.param):
+        raise UsageError(f"--param: give two different parameters, got {args.param[0]!r} twice")
+    return list(args.param)
+
+
+def _compute(model: Any, patient: Any, args: argparse.Namespace, draws: int, params: list[str]) -> tuple[Any, Any]:
+    from .. import plot
+
+    kind = args.analysis
     if kind == "one-way":
         res = model.one_way(patient)
         return res.to_df(), plot.plot_tornado(res)
@@ -52,8 +102,6 @@ def _compute(model: Any, patient: Any, args: argparse.Namespace) -> tuple[Any, A
     if kind == "threshold":
         res = model.threshold(patient, params[0])
         return res.to_df(), plot.plot_threshold(res)
-    draws = positive_int("--draws", args.draws if kind != "sobol" or args.draws != 10_000 else 1024, minimum=2,
-                         maximum=MAX_DRAWS)
     if kind == "sobol":
         res = model.sobol(patient, n_draws=draws, seed=args.seed)
         return res.to_df(), plot.plot_sobol(res)
@@ -65,25 +113,44 @@ def _compute(model: Any, patient: Any, args: argparse.Namespace) -> tuple[Any, A
 
 
 def run(args: argparse.Namespace) -> int:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    """Run one analysis and write its table and figure; returns the exit status."""
+    from ..checks import positive_int
     from ..files import atomic_write, csv_safe_frame
-    from ..model import load_model
 
     out = Path(args.out)
-    if not out.is_dir():
-        raise UsageError(f"--out: {args.out!r} is not an existing folder")
-    model = load_model(priors_folder(args.priors))
-    table, ax = _compute(model, patient_from_args(args), args)
+    if args.out == "" or not out.is_dir():
+        raise UsageError(f"--out: {args.out!r} is not an existing folder; create it first")
+    try:
+        dpi = positive_int("--dpi", args.dpi, minimum=30, maximum=1200)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    draws = _draws(args)
+    patient = patient_from_args(args)
+    model = load_model_from(args.priors)
+    check_preference(model, patient, args)
+    params = _params(model, args)
+    ev = model.evaluate(patient)
+    if not ev.eligible:
+        raise UsageError(f"the patient is ineligible ({'; '.join(ev.reasons)}): no recommendation to analyse")
+
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: never open a window
+    import matplotlib.pyplot as plt
+
+    try:
+        table, ax = _compute(model, patient, args, draws, params)
+    except ValueError as exc:
+        raise reword(exc, {"n_draws": "--draws", "param": "--param", "seed": "--seed"}) from None
     name = args.analysis.replace("-", "_")
-    with atomic_write(out / f"{name}.csv", what="--out") as f:
-        csv_safe_frame(table).to_csv(f, index=False)
+    csv_path, fig_path = out / f"{name}.csv", out / f"{name}.{args.figure_format}"
     fig = ax.figure
-    with atomic_write(out / f"{name}.{args.figure_format}", what="--out", mode="wb") as f:
-        fig.savefig(f, format=args.figure_format, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    print(f"wrote {out / (name + '.csv')} and {out / (name + '.' + args.figure_format)}")
+    try:
+        with atomic_write(csv_path, what="--out") as f:
+            csv_safe_frame(table).to_csv(f, index=False)
+        with atomic_write(fig_path, what="--out", mode="wb") as f:
+            fig.savefig(f, format=args.figure_format, dpi=dpi)
+    finally:
+        plt.close(fig)
+    print(f"wrote {csv_path} and {fig_path}")
     return 0

@@ -1,4 +1,8 @@
-"""``netlrt cohort``: every patient of a table, one row per patient x modality, and a per-patient summary."""
+"""``netlrt cohort``: every patient of a table, one row per patient x modality, and a per-patient summary.
+
+The outputs are written atomically (complete or unchanged; a symlink is written through, a device written to),
+never over the input, with text cells escaped against spreadsheet formulas; they are checked before any work.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,13 @@ import argparse
 import sys
 from typing import Any
 
-from .common import UsageError, add_priors_argument, priors_folder
+from .common import UsageError, add_priors_argument, check_output_file, load_model_from
 
 __all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: Any) -> None:
+    """Register ``netlrt cohort``."""
     p = sub.add_parser("cohort", help="evaluate every patient of a CSV or YAML file")
     p.add_argument("--in", dest="input", required=True, metavar="FILE",
                    help="one row per patient (CSV), or a YAML list/mapping of patients; columns are patient fields "
@@ -25,23 +30,33 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Evaluate the cohort and write its tables; returns the exit status."""
     from ..analysis.cohort import run_cohort, write_cohort_csv
+    from ..evidence.patient_io import read_patient_rows
     from ..files import refuse_same_file
-    from ..model import load_model
 
-    if args.out == "" or args.summary == "":
-        raise UsageError("--out/--summary: empty file name; give a CSV file to write")
+    if args.input == "":
+        raise UsageError("--in: empty file name; give the CSV or YAML file of patients")
+    check_output_file(args.out, "--out")
     refuse_same_file(args.out, args.input, what="--out")
-    if args.summary:
+    if args.summary is not None:
+        check_output_file(args.summary, "--summary")
         refuse_same_file(args.summary, args.input, args.out, what="--summary")
-    model = load_model(priors_folder(args.priors))
-    result = run_cohort(model.evaluator, args.input, skip_invalid=args.skip_invalid)
+    model = load_model_from(args.priors)
+    rows = read_patient_rows(args.input, check=lambda patient: model.evaluator.multipliers(patient.preference))
+    if rows.problems and not args.skip_invalid:
+        more = len(rows.problems) - 1
+        raise UsageError(rows.problems[0] + (f" (and {more} more invalid row{'s' * (more > 1)}; --skip-invalid "
+                                             "lists them and leaves them out)" if more else ""))
+    if not rows.patients:
+        raise UsageError(f"--in: no valid patient in {args.input!r}; nothing to evaluate")
+    result = run_cohort(model.evaluator, rows, skip_invalid=args.skip_invalid)
     for line in result.skipped:
         print(f"netlrt: skipped: {line}", file=sys.stderr)
     write_cohort_csv(result, args.out, inputs=[args.input], what="--out")
-    if args.summary:
+    if args.summary is not None:
         write_cohort_csv(result, args.summary, table="summary", inputs=[args.input, args.out], what="--summary")
     n = len(result.summary)
     print(f"wrote {len(result.table)} rows ({n} patients) to {args.out}"
-          + (f" and the summary to {args.summary}" if args.summary else ""))
+          + (f" and the summary to {args.summary}" if args.summary is not None else ""))
     return 0

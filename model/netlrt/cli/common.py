@@ -1,4 +1,5 @@
-"""What the subcommands share: the one-line usage error, and patient flags generated from the patient spec.
+"""What the subcommands share: the one-line usage error, messages that name the flag the user typed, checks of
+output files made before any work, and patient flags generated from the patient spec.
 
 Examples
 --------
@@ -7,20 +8,26 @@ Examples
 >>> add_patient_arguments(p)
 >>> patient_from_args(p.parse_args(["--grade", "G2", "--functional"])).evidence()
 {'grade': 'G2', 'functional': 'yes'}
+>>> str(reword(ValueError("path: cannot tell the format"), {"path": "--out"}))
+'--out: cannot tell the format'
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Mapping
 from typing import Any, NoReturn
 
 from ..evidence.patient import Patient
-from ..evidence.patient_spec import FIELDS
+from ..evidence.patient_spec import FIELD, FIELDS
 
-__all__ = ["EXIT_USAGE", "Parser", "UsageError", "add_patient_arguments", "add_priors_argument", "patient_from_args"]
+__all__ = ["EXIT_FAILURE", "EXIT_USAGE", "Parser", "UsageError", "add_patient_arguments", "add_priors_argument",
+           "check_output_file", "check_preference", "load_model_from", "patient_from_args", "priors_folder",
+           "reword"]
 
 EXIT_USAGE = 2
+EXIT_FAILURE = 1  # the machine failed (a disk full), not the request
 
 
 class UsageError(Exception):
@@ -34,7 +41,62 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def reword(exc: Exception, names: Mapping[str, str]) -> UsageError:
+    """``exc`` as a `UsageError` whose leading argument name (``"path: ..."``) is replaced by the flag the user
+    typed (``"--out: ..."``), so no message names a Python argument the user never saw.
+
+    Parameters
+    ----------
+    exc : Exception
+        A ``ValueError`` from the library, whose message starts ``"<name>: "``.
+    names : mapping
+        Library argument name -> what the user typed.
+
+    Returns
+    -------
+    UsageError
+
+    Examples
+    --------
+    >>> str(reword(ValueError("n_draws: must be a power of two"), {"n_draws": "--draws"}))
+    '--draws: must be a power of two'
+    >>> str(reword(ValueError("survival.yaml: bad"), {"n_draws": "--draws"}))
+    'survival.yaml: bad'
+    """
+    text = str(exc)
+    head, sep, rest = text.partition(": ")
+    return UsageError(f"{names[head]}: {rest}" if sep and head in names else text)
+
+
+def check_output_file(path: str, what: str) -> None:
+    """Refuse, before any work is done, an output file that cannot be written: an empty name, a folder, a
+    missing folder. (`netlrt.files.atomic_write` checks again, and everything else, when it writes.)
+
+    Raises
+    ------
+    UsageError
+        Naming ``what`` (the flag) and the path.
+
+    Examples
+    --------
+    >>> check_output_file(".", "--out")
+    Traceback (most recent call last):
+    ...
+    netlrt.cli.common.UsageError: --out: '.' is a folder; give a file name
+    """
+    if path == "":
+        raise UsageError(f"{what}: empty file name; give a file to write")
+    real = os.path.realpath(path)
+    if os.path.isdir(real):
+        raise UsageError(f"{what}: {path!r} is a folder; give a file name")
+    folder = os.path.dirname(real)
+    if not os.path.isdir(folder):
+        raise UsageError(f"{what}: folder {os.path.dirname(path) or folder!r} does not exist (writing {path!r}); "
+                         "create it first")
+
+
 def add_priors_argument(p: argparse.ArgumentParser) -> None:
+    """The ``--priors DIR`` option every model-building subcommand takes."""
     p.add_argument("--priors", metavar="DIR", help="priors folder (default: the priors shipped with netlrt; "
                                                    "`netlrt priors init DIR` makes an editable copy)")
 
@@ -43,7 +105,7 @@ def add_patient_arguments(p: argparse.ArgumentParser) -> None:
     """One flag per patient field (from :data:`netlrt.evidence.patient_spec.FIELDS`), plus ``--patient FILE`` and
     ``--case NAME``. A finding left out is unknown: the model averages over it."""
     source = p.add_mutually_exclusive_group()
-    source.add_argument("--patient", metavar="FILE", help="YAML file with one patient's fields")
+    source.add_argument("--patient", metavar="FILE", help="YAML or CSV file with one patient's fields")
     source.add_argument("--case", metavar="NAME", help="one of the article's cases: case1_tae, case2_tace, case3_y90")
     for f in FIELDS:
         kwargs: dict[str, Any] = {"dest": f"field_{f.name}", "metavar": f.kind.upper() if f.kind != "state" else None}
@@ -51,16 +113,23 @@ def add_patient_arguments(p: argparse.ArgumentParser) -> None:
             kwargs["choices"] = f.states
         if f.kind == "bool":
             kwargs.update(nargs="?", const="yes", metavar="yes|no")
-        p.add_argument(f.flag, help=f"{f.help} ({f.allowed()})", **kwargs)
+        # argparse %-formats help text: a literal percent sign must be doubled
+        p.add_argument(f.flag, help=f"{f.help} ({f.allowed()})".replace("%", "%%"), **kwargs)
     p.add_argument("--bilirubin", dest="field_bilirubin_mg_dl", help=argparse.SUPPRESS)  # 0.1's spelling
 
 
 def patient_from_args(args: argparse.Namespace) -> Patient:
-    """The patient the flags, ``--patient FILE`` or ``--case NAME`` describe (never more than one source)."""
+    """The patient the flags, ``--patient FILE`` or ``--case NAME`` describe (never more than one source).
+
+    Raises
+    ------
+    UsageError
+        Naming the flag (``--ecog: ...``), the file or the case.
+    """
     given = {f.name: getattr(args, f"field_{f.name}") for f in FIELDS if getattr(args, f"field_{f.name}") is not None}
     if getattr(args, "case", None) or getattr(args, "patient", None):
         if given:
-            flags = ", ".join(next(x.flag for x in FIELDS if x.name == k) for k in given)
+            flags = ", ".join(FIELD[k].flag for k in given)
             raise UsageError(f"give --patient FILE or --case NAME, or finding flags, not both (got {flags})")
         if args.case:
             from ..evidence.cases import article_cases
@@ -69,21 +138,65 @@ def patient_from_args(args: argparse.Namespace) -> Patient:
             if args.case not in cases:
                 raise UsageError(f"--case: unknown case {args.case!r}; allowed: {', '.join(cases)}")
             return cases[args.case]
-        from ..evidence.patient_io import read_patients
+        from ..evidence.patient_io import read_patient_rows
 
-        patients = read_patients(args.patient)
-        if len(patients) != 1:
-            raise UsageError(f"--patient: {args.patient!r} holds {len(patients)} patients; give a file with one")
-        return next(iter(patients.values()))
+        rows = read_patient_rows(args.patient)
+        if rows.problems:
+            raise UsageError(rows.problems[0])
+        if len(rows.patients) != 1:
+            raise UsageError(f"--patient: {args.patient!r} holds {len(rows.patients)} patients; give a file with one")
+        return next(iter(rows.patients.values()))
+    flags = {name: FIELD[name].flag for name in given}
     fields = {}
     for name, text in given.items():
-        field = next(f for f in FIELDS if f.name == name)
-        fields[name] = text if field.kind in ("state", "preference") else field.parse_text(text)
-    return Patient(**fields)
+        field = FIELD[name]
+        try:
+            fields[name] = text if field.kind in ("state", "preference") else field.parse_text(text)
+        except ValueError as exc:
+            raise reword(exc, flags) from None
+    try:
+        return Patient(**fields)
+    except ValueError as exc:
+        raise reword(exc, flags) from None
 
 
-def priors_folder(value: str | None) -> str | None:
-    """``--priors`` as given; an empty string is a mistake, not the current folder."""
+def check_preference(model: Any, patient: Patient, args: argparse.Namespace) -> Patient:
+    """``patient``, once its preference is known to the model's profiles (a mistake named by its flag or file).
+
+    Raises
+    ------
+    UsageError
+        For a preference the model does not know.
+    """
+    try:
+        model.evaluator.multipliers(patient.preference)
+    except ValueError as exc:
+        if getattr(args, "patient", None):
+            raise UsageError(f"--patient {args.patient!r}: {exc}") from None
+        raise reword(exc, {"preference": "--case" if getattr(args, "case", None) else "--preference"}) from None
+    return patient
+
+
+def load_model_from(value: str | None) -> Any:
+    """The model of the ``--priors`` folder (``None``: the shipped priors), folder errors naming ``--priors``."""
+    from ..model import load_model
+
+    try:
+        return load_model(priors_folder(value))
+    except ValueError as exc:
+        raise reword(exc, {"priors": "--priors"}) from None
+
+
+def priors_folder(value: str | None, what: str = "--priors") -> str | None:
+    """``--priors`` (or a folder argument named ``what``) as given; an empty string is a mistake, not the current
+    folder.
+
+    Examples
+    --------
+    >>> priors_folder(None) is None, priors_folder("my_priors")
+    (True, 'my_priors')
+    """
     if value is not None and value.strip() == "":
-        raise UsageError("--priors: empty folder name; give a folder, or leave --priors out for the shipped priors")
+        hint = ", or leave --priors out for the shipped priors" if what == "--priors" else ""
+        raise UsageError(f"{what}: empty folder name; give a folder{hint}")
     return value if value is None else os.fspath(value)

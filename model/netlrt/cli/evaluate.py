@@ -6,12 +6,13 @@ import argparse
 import json
 from typing import Any
 
-from .common import add_patient_arguments, add_priors_argument, patient_from_args, priors_folder
+from .common import add_patient_arguments, add_priors_argument, check_preference, load_model_from, patient_from_args
 
 __all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: Any) -> None:
+    """Register ``netlrt evaluate``."""
     p = sub.add_parser("evaluate", help="outcomes, expected QALYs and the recommendation for one patient",
                        description="A finding left out is unknown: the model averages over the treated population.")
     add_patient_arguments(p)
@@ -20,12 +21,12 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Evaluate the patient and print the result; returns the exit status."""
     import pandas as pd
 
-    from ..model import load_model
-
     patient = patient_from_args(args)
-    ev = load_model(priors_folder(args.priors)).evaluate(patient)
+    model = load_model_from(args.priors)
+    ev = model.evaluate(check_preference(model, patient, args))
     if args.format == "json":
         print(json.dumps(ev.to_dict(), indent=2))
         return 0

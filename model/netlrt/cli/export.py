@@ -1,16 +1,25 @@
-"""``netlrt export``: the network with its provenance for other Bayesian-network tools."""
+"""``netlrt export``: the network with its provenance for other Bayesian-network tools.
+
+The format comes from the file's extension (``.bif``; ``.xml``, ``.xmlbif``, ``.bifxml``; ``.xdsl``; ``.net``);
+``--format`` is needed only for another extension and must agree with a known one. The file is written
+atomically, through a symlink (the link stays) or straight to a device such as ``/dev/stdout``; writing over a
+file of the priors folder is refused.
+"""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from .common import add_priors_argument, priors_folder
+from .common import add_priors_argument, check_output_file, load_model_from, reword
 
 __all__ = ["add_parser", "run"]
 
+_FLAGS = {"path": "--out", "format": "--format"}
+
 
 def add_parser(sub: Any) -> None:
+    """Register ``netlrt export``."""
     p = sub.add_parser("export", help="write the network (predictive CPDs, with provenance) for other BN tools")
     p.add_argument("--out", metavar="FILE", required=True,
                    help="output file; its extension gives the format (.bif, .xml/.xmlbif/.bifxml, .xdsl, .net)")
@@ -19,8 +28,20 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..model import load_model
+    """Write the network; returns the exit status."""
+    from ..files import refuse_same_file
+    from ..output.export import format_for
 
-    path = load_model(priors_folder(args.priors)).export(args.out, args.format)
-    print(f"wrote {path}")
+    check_output_file(args.out, "--out")
+    try:
+        fmt = format_for(args.out, args.format)
+    except ValueError as exc:
+        raise reword(exc, _FLAGS) from None
+    model = load_model_from(args.priors)
+    refuse_same_file(args.out, *sorted(model.priors.path.glob("*.yaml")), what="--out")
+    try:
+        path = model.export(args.out, fmt)
+    except ValueError as exc:
+        raise reword(exc, _FLAGS) from None
+    print(f"wrote {path} ({fmt})")
     return 0

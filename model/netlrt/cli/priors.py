@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .common import add_priors_argument, priors_folder
+from .common import add_priors_argument, priors_folder, reword
 
 __all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: Any) -> None:
+    """Register ``netlrt priors`` and its actions."""
     p = sub.add_parser("priors", help="show, copy, refit or update a priors folder")
     actions = p.add_subparsers(dest="action", required=True, parser_class=type(p))
     show = actions.add_parser("show", help="the provenance table of a priors folder, and which folder is in use")
@@ -32,11 +33,13 @@ def add_parser(sub: Any) -> None:
 def _where(path: Any) -> str:
     from ..evidence.priors_files import default_priors_path
 
-    shipped = path.resolve() == default_priors_path().resolve()
-    return f"{path} ({'the priors shipped with netlrt; copy them with `netlrt priors init DIR` to edit' if shipped else 'your folder'})"
+    if path.resolve() == default_priors_path().resolve():
+        return f"{path} (the priors shipped with netlrt; copy them with `netlrt priors init DIR` to edit)"
+    return f"{path} (your folder; refit it with `netlrt priors refit {path}` after editing an interval)"
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run one action; returns the exit status."""
     from ..evidence.priors_files import init_folder, load_priors, refit_folder
 
     if args.action == "init":
@@ -45,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
               f"--priors {dest}")
         return 0
     if args.action == "refit":
-        ids = refit_folder(priors_folder(args.folder))
+        ids = refit_folder(priors_folder(args.folder, "priors refit"))
         print(f"refitted {len(ids)} parameter(s) in {args.folder}" + (f": {', '.join(ids)}" if ids else
                                                                        " (every interval already matched)"))
         return 0
@@ -53,14 +56,17 @@ def run(args: argparse.Namespace) -> int:
         from ..evidence.studies import update_priors, write_priors
         from ..files import refuse_same_file
 
-        source = load_priors(priors_folder(args.priors))
+        try:
+            source = load_priors(priors_folder(args.priors))
+        except ValueError as exc:
+            raise reword(exc, {"priors": "--priors"}) from None
         refuse_same_file(args.out, args.data, source.path, what="--out")
         updated = update_priors(source, args.data, method=args.method, tau_scale=args.tau_scale)
         out = write_priors(updated, args.out)
         changed = [k for k, p in updated.items() if p.updates and p is not source[k]]
         print(f"updated {len(changed)} prior(s) ({', '.join(changed)}) with {args.data}; wrote {out}")
         return 0
-    priors = load_priors(priors_folder(args.folder))
+    priors = load_priors(priors_folder(args.folder, "priors show"))
     print(f"priors: {_where(priors.path)}")
     df = priors.to_df()
     print(df[["id", "distribution", "mean", "low", "high", "rule", "provenance", "refs"]].to_string(index=False))

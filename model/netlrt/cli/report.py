@@ -1,49 +1,89 @@
-"""``netlrt report``: the main job, one self-contained HTML page with the figures and tables it shows."""
+"""``netlrt report``: the main job, one self-contained HTML page with the figures and tables it shows.
+
+The report is built in a hidden folder inside ``--out`` and published when complete: a folder holding files
+netlrt did not write is refused before any work, only an earlier report's files (listed in its manifest) are
+replaced, and the folder's other files and permissions stay (:func:`netlrt.files.publish_folder`).
+"""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from .common import UsageError, add_priors_argument, priors_folder
+from .common import UsageError, add_priors_argument, load_model_from, reword
 
 __all__ = ["MAX_DRAWS", "add_parser", "run"]
 
 #: Largest ``--draws``: the PSA keeps every draw of every parameter in memory for its analyses.
 MAX_DRAWS = 1_000_000
+#: Largest ``--sobol-draws`` (a power of two): the design holds N x (parameters + 2) rows.
+MAX_SOBOL_DRAWS = 1 << 16
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("report", help="the HTML report: model, priors, the article's cases, sensitivity analyses")
+    """Register ``netlrt report``."""
+    p = sub.add_parser("report", help="the HTML report: model, priors, the article's cases, sensitivity analyses",
+                       description="Writes index.html (self-contained: figures embedded) with the figures and "
+                                   "tables it shows into --out. Research use only; not clinical advice.")
     p.add_argument("--out", metavar="DIR", default="reports",
                    help="output folder (default: reports/); a folder holding files that netlrt did not write is "
                         "refused, an earlier report's files are replaced, nothing else is touched")
-    p.add_argument("--patients", metavar="FILE", help="YAML or CSV file of patients (default: the article's cases)")
-    p.add_argument("--draws", type=int, default=10_000, help="PSA draws per patient (default: 10000)")
+    p.add_argument("--patients", metavar="FILE", help="YAML or CSV file of patients, with an optional patient_id "
+                                                      "column or key (default: the article's three cases)")
+    p.add_argument("--draws", type=int, default=10_000,
+                   help=f"PSA draws per patient, 100 to {MAX_DRAWS:,} (default: 10000)")
+    p.add_argument("--sobol-draws", type=int, default=1024, metavar="N",
+                   help="Sobol base sample per patient, a power of two (default: 1024)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random analyses (default: 0)")
     p.add_argument("--figure-format", choices=("png", "svg", "pdf"), default="png",
                    help="format of the figure files beside the page (the page embeds PNG)")
-    p.add_argument("--dpi", type=int, default=110, help="resolution of raster figures (default: 110)")
+    p.add_argument("--dpi", type=int, default=110, help="resolution of raster figures, 30 to 1200 (default: 110)")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="processes computing the patients' sections (default: one per core; 1: this process only)")
     add_priors_argument(p)
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="no progress line")
+
+
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    from ..checks import positive_int
+
+    try:
+        opts = {"n_draws": positive_int("--draws", args.draws, minimum=100, maximum=MAX_DRAWS),
+                "sobol_draws": positive_int("--sobol-draws", args.sobol_draws, minimum=8, maximum=MAX_SOBOL_DRAWS),
+                "dpi": positive_int("--dpi", args.dpi, minimum=30, maximum=1200),
+                "workers": None if args.workers is None else positive_int("--workers", args.workers, maximum=256)}
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    n = opts["sobol_draws"]
+    if n & (n - 1):
+        raise UsageError(f"--sobol-draws: must be a power of two (Sobol sequences balance only then), got {n}; "
+                         f"allowed e.g. {1 << (n.bit_length() - 1)} or {1 << n.bit_length()}")
+    return opts
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..checks import positive_int
-    from ..model import load_model
+    """Build the report; returns the exit status."""
     from ..output.report import build_report
 
-    try:
-        draws = positive_int("--draws", args.draws, minimum=100, maximum=MAX_DRAWS)
-        dpi = positive_int("--dpi", args.dpi, minimum=30, maximum=1200)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    opts = _options(args)
     patients = None
-    if args.patients:
-        from ..evidence.patient_io import read_patients
+    if args.patients is not None:
+        from ..evidence.patient_io import read_patient_rows
 
-        patients = read_patients(args.patients)
-    report = build_report(load_model(priors_folder(args.priors)), args.out, patients=patients, n_draws=draws,
-                          seed=args.seed, progress=not args.quiet, figure_format=args.figure_format, dpi=dpi)
+        if args.patients == "":
+            raise UsageError("--patients: empty file name; give a YAML or CSV file, or leave --patients out for the "
+                             "article's cases")
+        rows = read_patient_rows(args.patients)
+        if rows.problems:
+            more = len(rows.problems) - 1
+            raise UsageError(rows.problems[0] + (f" (and {more} more invalid patient{'s' * (more > 1)})" if more
+                                                 else ""))
+        patients = rows.patients
+    model = load_model_from(args.priors)
+    try:
+        report = build_report(model, args.out, patients=patients, seed=args.seed, progress=not args.quiet,
+                              figure_format=args.figure_format, **opts)
+    except ValueError as exc:
+        raise reword(exc, {"patients": f"--patients {args.patients!r}", "seed": "--seed"}) from None
     print(f"wrote {report.path / 'index.html'} in {report.seconds:.1f} s ({report.timing_line()})")
     return 0
