@@ -12,7 +12,7 @@ CELL_TIMEOUT = 120  # seconds per cell: a hung kernel fails the test instead of 
 
 
 def test_notebooks_are_there():
-    assert [p.stem[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04"]
+    assert [p.stem[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
