@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     params = _params(model, args)
     ev = model.evaluate(patient)
     if not ev.eligible:
-        raise UsageError(f"the patient is ineligible ({'; '.join(ev.reasons)}): no recommendation to analyse")
+        raise UsageError(f"no recommendation to analyse: {'; '.join(ev.reasons)}")
 
     import matplotlib
 

@@ -40,6 +40,13 @@ def _where(path: Any) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run one action; returns the exit status."""
+    try:
+        return _run(args)
+    except ValueError as exc:  # the library says 'priors: ...'; the user typed `netlrt priors <action>`
+        raise reword(exc, {"priors": f"priors {args.action}"}) from None
+
+
+def _run(args: argparse.Namespace) -> int:
     from ..evidence.priors_files import init_folder, load_priors, refit_folder
 
     if args.action == "init":
