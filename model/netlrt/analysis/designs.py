@@ -6,8 +6,10 @@ parameter's role (its unit) and, for an odds ratio, from the network node whose 
 * a probability: a single-arm series, events ~ Binomial(n, p);
 * an odds ratio: a two-arm comparison with ``n`` patients per arm, the control arm at the node's baseline
   probability (also a model parameter, so the study reports it too);
-* a hazard ratio: a comparison reporting log HR with standard error 2 / sqrt(n), as an event-driven trial
-  with about ``n`` deaths in all would (4 / d deaths);
+* a hazard ratio: a two-arm comparison with ``n`` patients per arm followed for :data:`FOLLOW_UP_YEARS` years,
+  the control arm dying at the treated cohort's baseline rate (the prior mean of the survival node's median);
+  the deaths are simulated, so the log hazard ratio's standard error is about sqrt(1/d0 + 1/d1). For a modality's
+  hazard ratio the comparison is against the cohort baseline, which the exchangeable effects are centred on;
 * a median time in years: a cohort of ``n`` followed for :data:`FOLLOW_UP_YEARS` years (deaths simulated);
 * a duration in days: ``n`` patients' durations, log-normal with a per-patient log-scale SD of
   :data:`DAYS_LOG_SD`.
@@ -29,13 +31,12 @@ from collections.abc import Mapping
 
 from ..evidence.priors import PriorSet
 from ..network.declarations import NODES
-from ..network.forms import Logistic
+from ..network.forms import Logistic, Survival
 from .study_design import BinomialOutcome, ExponentialMedian, LogNormalEstimate, StudyDesign, TwoArmRatio
 
-__all__ = ["DAYS_LOG_SD", "FOLLOW_UP_YEARS", "HR_LOG_SD", "default_design", "default_measurement"]
+__all__ = ["DAYS_LOG_SD", "FOLLOW_UP_YEARS", "default_design", "default_measurement"]
 
 FOLLOW_UP_YEARS = 5.0
-HR_LOG_SD = 2.0
 DAYS_LOG_SD = 0.5
 
 
@@ -64,7 +65,9 @@ def default_measurement(priors: PriorSet, pid: str, n: int) -> object:
     if prior.unit == "odds ratio" and (base := _odds_ratio_baseline(pid)) is not None:
         return TwoArmRatio(pid, n, control_risk=base, scale="odds")
     if prior.unit == "hazard ratio":
-        return LogNormalEstimate(pid, n, sd=HR_LOG_SD)
+        median = next(node.form.median for node in NODES if isinstance(node.form, Survival))
+        control = 1.0 - 2.0 ** (-FOLLOW_UP_YEARS / priors[median].mean)
+        return TwoArmRatio(pid, n, control_risk=float(control), scale="hazard")
     if prior.unit == "years":
         return ExponentialMedian(pid, n, follow_up=FOLLOW_UP_YEARS)
     if prior.unit == "days":

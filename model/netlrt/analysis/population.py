@@ -308,7 +308,10 @@ def run_population(evaluator: Evaluator, patients: Any, *, n_draws: int | None =
         A table of patients (rules in :mod:`netlrt.evidence.patient_io`), patients read from a file, a mapping
         patient id -> :class:`~netlrt.Patient`, or a sequence of them (numbered from 1).
     n_draws : int, optional
-        Parameter draws (default 1000): ``evaluator.priors.sample(n_draws, seed)``.
+        Random parameter draws ``evaluator.priors.sample(n_draws, seed)``. By default (neither ``n_draws`` nor
+        ``values``) the model's fixed internal sample (:attr:`Evaluator.internal_values`, stratified), so each
+        patient's recommendation is the one :meth:`netlrt.Model.evaluate` gives: with a few hundred random draws,
+        Monte Carlo noise would decide the many close calls.
     seed : int, numpy Generator or None, default 0
     values : mapping, optional
         Draws of your own instead: parameter id -> ``(n,)`` (the others at their prior means).
@@ -339,6 +342,8 @@ def run_population(evaluator: Evaluator, patients: Any, *, n_draws: int | None =
     """
     import pandas as pd
 
+    if n_draws is None and values is None:
+        values = evaluator.internal_values
     draws = DrawSet.build(evaluator.priors, n_draws=n_draws, seed=seed, values=values)
     if isinstance(patients, (pd.DataFrame, PatientRows)):
         source = patients.source if isinstance(patients, PatientRows) else TABLE

@@ -205,7 +205,9 @@ class PSAResult:
         Parameters
         ----------
         params
-            A parameter id or a list of ids (a group, learnt together; up to about four).
+            A parameter id or a list of ids (a group, learnt together). The tensor-product smoother needs many
+            draws per dimension: at 10,000 draws groups of two or three are reliable, while larger groups come
+            out too low (a group may then seem worth less than a subset of it); raise ``n_draws`` for them.
         seed
             Randomness of the standard error only; the estimate is deterministic.
 

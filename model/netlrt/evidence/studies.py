@@ -192,7 +192,10 @@ def changed_prior(prior: Prior, change: Any, note: str) -> Prior:
     elif isinstance(change, Mapping) and change and set(change) <= {"interval", "distribution", "mass", "params",
                                                                        "rule"}:
         entry.update({k: list(v) if k == "interval" and isinstance(v, tuple) else v for k, v in change.items()})
-        if entry["rule"] == "fixed" and entry["distribution"] != "fixed":
+        if "rule" not in change and (entry["rule"] == "fixed" and entry["distribution"] != "fixed"
+                                     or entry["rule"] in ("study_range", "study_maximum", "case_report")):
+            # New numbers are no longer read from the article by its rule: they are the researcher's assumption
+            # (the quotes stay, as the context of the change).
             entry["rule"] = "assumption"
         refit = "params" not in change
     else:

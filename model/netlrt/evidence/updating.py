@@ -18,6 +18,11 @@ hazard ratio) or ``time`` (``lognormal`` {mu, sigma}, i.e. log X ~ Normal(mu, si
   lognormal with its mean and variance, or as the Beta with the mean and variance of expit(theta_new)
   (Gauss-Hermite quadrature).
 
+The random-effects option treats the current prior as the prior of the mean across settings and adds the
+between-study spread on top; a prior read by a study-range rule is already a spread of study results, so with
+one or two new studies its predictive can come out wider than the prior itself (the spread counted twice). Use
+``fixed`` to update such a prior with one study of your own setting, and ``random`` to pool several studies.
+
 The default ``tau_scale`` 0.5 (on the log or logit scale) is a weakly informative half-normal of the kind
 discussed by Roever et al. (Res Synth Methods 2021;12:448-474) for log odds ratios: median tau 0.34 and 95% below
 0.98, so at the median the true effects of 95% of settings lie within a factor exp(1.96 x 0.34) ~ 2 of their mean.
