@@ -342,6 +342,7 @@ def run_population(evaluator: Evaluator, patients: Any, *, n_draws: int | None =
     """
     import pandas as pd
 
+    as_generator(seed)  # a bad seed is refused even where the internal sample makes it unused
     if n_draws is None and values is None:
         values = evaluator.internal_values
     draws = DrawSet.build(evaluator.priors, n_draws=n_draws, seed=seed, values=values)
