@@ -1,121 +1,258 @@
-"""``netlrt report``: a complete, self-contained folder, or nothing at all."""
+"""``netlrt report`` as a user meets it: the console script with its default folder ``reports/`` (which holds the
+README the repository commits), the page it writes, and a second run that replaces only the report's own files.
+
+The reports here use ``--draws 200 --sobol-draws 32``: every section is drawn, only the Monte Carlo error is larger.
+Folder safety with real files, symlinks and signals is in test_cli_files.py.
+"""
 
 from __future__ import annotations
 
+import ast
+import html
+import json
+import os
 import re
+import shutil
+import stat
+import struct
+import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import netlrt
-from netlrt import cli, report
-from netlrt.report import DISCLAIMER, build_report, read_patients
+from netlrt.cli import main
+from netlrt.files import MANIFEST
+from netlrt.output.report import DISCLAIMER, README_TEXT
 
 REPO = Path(__file__).resolve().parents[1]
+CASES = ("case1_tae", "case2_tace", "case3_y90")
+FAST = ["--draws", "200", "--sobol-draws", "32", "--quiet"]
 
-SMALL = {"n_draws": 200, "sobol_n": 32, "progress": False}
+
+def netlrt_exe() -> list[str]:
+    beside = Path(sys.executable).with_name("netlrt")  # the venv's console script
+    return [str(beside)] if beside.exists() else [sys.executable, "-m", "netlrt"]
+
+
+def listing(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+def manifest(folder: Path) -> set[str]:
+    return set(json.loads((folder / MANIFEST).read_text())["files"])
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory, model):
-    return build_report(model, tmp_path_factory.mktemp("r") / "report", **SMALL)
-
-
-def test_report_folder_holds_page_figures_and_tables(built):
-    page = (built / "index.html").read_text(encoding="utf-8")
-    assert DISCLAIMER in page
-    assert page.index(DISCLAIMER) < page.index('id="model"')  # the statement comes first
-    pngs = sorted(p.name for p in built.glob("*.png"))
-    assert {"network.png", "priors.png", "case3_y90_tornado.png", "case3_y90_sobol.png"} <= set(pngs)
-    for name in pngs:  # every figure written is embedded in the page, so it opens offline
-        assert f'data-file="{name}"' in page
-    assert page.count('src="data:image/png;base64,') == len(pngs)
-    assert not re.search(r'src="(?!data:)', page)  # nothing loaded from elsewhere
-    for case in netlrt.cases.article_cases():
-        assert f'id="{case}"' in page
-        assert (built / f"{case}_outcomes.csv").exists() and (built / f"{case}_evppi.csv").exists()
-    assert {"edges.csv", "priors.csv", "summary.csv"} <= {p.name for p in built.glob("*.csv")}
-
-
-def test_report_readme_matches_the_repository_one(built):
+def repo_like(tmp_path_factory) -> Path:
+    """A folder like a fresh clone as far as the report is concerned: reports/ holding only the committed README."""
+    root = tmp_path_factory.mktemp("clone")
+    (root / "reports").mkdir()
     shipped = REPO / "reports" / "README.md"
-    if not shipped.exists():
-        pytest.skip("no reports/README.md outside the repository")
-    assert (built / "README.md").read_text(encoding="utf-8") == shipped.read_text(encoding="utf-8")
+    (root / "reports" / "README.md").write_bytes(shipped.read_bytes() if shipped.exists() else README_TEXT.encode())
+    return root
 
 
-def test_failure_leaves_no_folder_and_keeps_the_old_report(tmp_path, model, monkeypatch):
-    def boom(page):
+@pytest.fixture(scope="module")
+def first_run(repo_like) -> subprocess.CompletedProcess:
+    """`netlrt report` with its defaults (the article's cases, reports/, PNG) but fewer draws, run by the script."""
+    return subprocess.run([*netlrt_exe(), "report", *FAST], cwd=repo_like, capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.fixture(scope="module")
+def built(first_run, repo_like) -> Path:
+    assert first_run.returncode == 0, first_run.stderr
+    return repo_like / "reports"
+
+
+@pytest.fixture(scope="module")
+def page(built) -> str:
+    return (built / "index.html").read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------------------------ the first run
+
+def test_the_default_report_runs_in_the_folder_with_the_committed_readme(first_run, built):
+    assert first_run.returncode == 0 and first_run.stderr == ""
+    # one line: where, how long, and the parts slowest first
+    assert re.fullmatch(r"wrote reports/index\.html in \d+\.\d s \(([a-zA-Z ]+ \d+\.\d s, )+[a-zA-Z ]+ \d+\.\d s\)\n",
+                        first_run.stdout), first_run.stdout
+    readme = REPO / "reports" / "README.md"
+    if readme.exists():
+        assert (built / "README.md").read_bytes() == readme.read_bytes()
+    names = {p.name for p in built.iterdir()}
+    assert names == manifest(built) | {MANIFEST}  # nothing hidden left behind, every file listed
+    assert {"index.html", "README.md", "network.png", "priors.png", "summary.csv", "edges.csv"} <= names
+
+
+def test_page_is_self_contained_and_starts_with_the_disclaimer(page, built):
+    assert page.index(html.escape(DISCLAIMER)) < page.index('id="model"')
+    pngs = sorted(p.name for p in built.glob("*.png"))
+    assert page.count('src="data:image/png;base64,') == len(pngs) >= 3 * 5 + 2
+    assert not re.search(r'src="(?!data:)', page)  # nothing loaded from elsewhere: it opens offline
+    for link in re.findall(r'href="([^"#][^"]*)"', page):
+        assert (built / link).is_file(), link  # every link is a file beside the page
+    for case in CASES:
+        assert f'id="{case}"' in page and f'id="sens-{case}"' in page
+        for suffix in ("outcomes.csv", "evppi.csv", "one_way.csv", "sobol.csv", "tornado.png", "sobol.png"):
+            assert (built / f"{case}_{suffix}").is_file()
+
+
+def test_header_names_the_priors_not_a_site_packages_path(page):
+    meta = re.search(r'<p class="meta">(.*?)</p>', page, re.S).group(1)
+    assert f"priors: the priors shipped with netlrt {netlrt.__version__}" in meta
+    assert "site-packages" not in page and "/priors" not in meta
+    assert "seed 0" in meta and "200 PSA draws" in meta and "Sobol N = 32" in meta
+
+
+def test_wide_tables_scroll_inside_the_page(page):
+    css = re.search(r"<style>(.*?)</style>", page, re.S).group(1)
+    assert re.search(r"\.scroll\s*\{[^}]*overflow-x:\s*auto", css)
+    tables = page.count("<table")
+    assert tables > 20 and page.count('<div class="scroll"><table') == tables
+
+
+def test_tables_show_rounded_numbers_without_float_noise(page):
+    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page)
+    numbers = [c.strip() for c in re.findall(r"<td>([^<]*)</td>", text)
+               if re.fullmatch(r"-?\d+(\.\d+)?(e[-+]\d+)?", c.strip())]
+    assert len(numbers) > 100
+    digits = [re.sub(r"e.*", "", c).lstrip("-").replace(".", "").lstrip("0") for c in numbers]
+    noisy = [c for c, d in zip(numbers, digits) if len(d) > 4]
+    assert noisy == []  # at most 4 significant digits: 0.4999999999999989 is shown as 0.5
+
+
+def test_outcome_tables_are_the_python_evaluation(built, model, cases):
+    for case in CASES:
+        table = pd.read_csv(built / f"{case}_outcomes.csv").set_index("modality")
+        expected = model.evaluate(cases[case]).to_df()
+        cols = [c for c in expected.columns if pd.api.types.is_numeric_dtype(expected[c])]
+        np.testing.assert_allclose(table[cols].to_numpy(float), expected[cols].to_numpy(float), rtol=1e-12)
+
+
+def test_summary_has_the_articles_choice_beside_the_recommendation(built, model, cases):
+    s = pd.read_csv(built / "summary.csv").set_index("patient")
+    assert list(s.index) == list(CASES)
+    assert list(s["article's choice"]) == [c.article_choice for c in netlrt.cases.CASES]
+    for case in CASES:
+        ev = model.evaluate(cases[case])
+        assert s.loc[case, "recommended"] == ev.recommended
+        assert bool(s.loc[case, "close call"]) == ev.close_call
+
+
+def test_tornado_switch_points_are_the_exact_threshold(built, model, cases):
+    table = pd.read_csv(built / "case3_y90_one_way.csv")
+    switching = table[table["changes"]].head(2)
+    assert len(switching) >= 1
+    for _, row in switching.iterrows():
+        values = ast.literal_eval(row["switch_values"])
+        exact = model.threshold(cases["case3_y90"], row["parameter"]).thresholds
+        inside = [x for x in exact if row["low"] <= x <= row["high"]]
+        np.testing.assert_allclose(values, inside, rtol=1e-8)
+
+
+def test_sobol_shows_its_intervals_and_says_when_n_is_too_small(built, page):
+    for case in CASES:
+        table = pd.read_csv(built / f"{case}_sobol.csv")
+        assert {"S1", "S1_conf", "ST", "ST_conf", "flag"} <= set(table.columns)
+        assert (table["S1_conf"] >= 0).all() and (table["S1_conf"] > 0).sum() >= 3
+    assert page.count("N = 32 is too small for a stable ranking") == len(CASES)
+
+
+def test_evppi_figure_and_table_name_the_same_rows(page, built):
+    for case in CASES:
+        section = page[page.index(f'id="sens-{case}"'):]
+        caption = re.search(rf"{case}: the (\d+) parameters most worth learning \(EVPPI\)", section)
+        assert caption is not None
+        table = section[section.index("<table", caption.end()):section.index("</table>", caption.end())]
+        shown = int(caption.group(1))
+        assert table.count("<tr") - 1 == shown  # the header row, then one row per parameter drawn
+        ranking = pd.read_csv(built / f"{case}_evppi.csv")
+        assert shown == min(10, int((ranking["evppi"] > 0).sum()))
+
+
+# ------------------------------------------------------------------------------------------------ the second run
+
+@pytest.fixture(scope="module")
+def second_run(built, tmp_path_factory) -> tuple[Path, int, dict[str, bytes]]:
+    """The first report copied into a new clone, with the user's own files added, the folder made 0750 and
+    index.html 0600; then `netlrt report` again with the defaults but one ineligible patient, SVG figures at 72
+    dpi and an edited priors folder."""
+    root = tmp_path_factory.mktemp("clone2")
+    reports = root / "reports"
+    shutil.copytree(built, reports, symlinks=True)
+    (reports / "notes.txt").write_text("my notes on the report\n")
+    (reports / "drafts").mkdir()
+    (reports / "drafts" / "ch1.tex").write_text("work\n")
+    os.chmod(reports / "index.html", 0o600)
+    os.chmod(reports, 0o750)
+    before = listing(reports)
+    (root / "p.yaml").write_text("patient_id: frail\necog: 4\ngrade: G2\n")
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        assert main(["priors", "init", "mypriors"]) == 0
+        code = main(["report", "--patients", "p.yaml", *FAST, "--figure-format", "svg", "--dpi", "72",
+                     "--workers", "1", "--priors", "mypriors"])
+    finally:
+        os.chdir(cwd)
+    return reports, code, before
+
+
+def test_second_run_replaces_only_its_own_files(second_run, built):
+    reports, code, before = second_run
+    assert code == 0
+    assert (reports / "notes.txt").read_text() == "my notes on the report\n"
+    assert (reports / "drafts" / "ch1.tex").read_text() == "work\n"
+    assert stat.S_IMODE(reports.stat().st_mode) == 0o750
+    assert stat.S_IMODE((reports / "index.html").stat().st_mode) == 0o600  # a replaced file keeps its mode
+    assert (reports / "README.md").read_bytes() == before["README.md"]
+    names = {p.name for p in reports.iterdir()}
+    assert names == manifest(reports) | {MANIFEST, "notes.txt", "drafts"}
+    assert not (reports / "case1_tae_outcomes.csv").exists()  # the earlier report's files are gone ...
+    assert (reports / "frail_outcomes.csv").is_file()  # ... replaced by this one's
+    assert (reports / "index.html").read_bytes() != before["index.html"]
+
+
+def test_figure_format_and_dpi(second_run):
+    reports, _, _ = second_run
+    for name in ("network", "priors"):
+        assert (reports / f"{name}.svg").read_text().lstrip().startswith("<?xml")
+        png = (reports / f"{name}.png").read_bytes()
+        i = png.index(b"pHYs")
+        x, y, unit = struct.unpack(">IIB", png[i + 4:i + 13])
+        assert unit == 1 and x == y == round(72 / 0.0254)  # pixels per metre at 72 dpi
+    page = (reports / "index.html").read_text(encoding="utf-8")
+    assert '<a href="network.svg">network.svg</a>' in page
+
+
+def test_header_names_an_edited_priors_folder_relative_to_here(second_run):
+    page = (second_run[0] / "index.html").read_text(encoding="utf-8")
+    assert re.search(r"priors: mypriors\s*&middot;", page)
+    assert "none (ineligible)" in page and "Ineligible for transarterial therapy" in page
+
+
+# ------------------------------------------------------------------------------------------------ failures
+
+def test_a_failing_build_keeps_the_earlier_report_and_leaves_nothing(tmp_path, monkeypatch, capsys):
+    from netlrt.output import report_sections
+
+    def boom(*args, **kwargs):
         raise RuntimeError("section failed")
 
-    monkeypatch.setattr(report, "_section_patients", boom)
-    with pytest.raises(RuntimeError, match="section failed"):
-        build_report(model, tmp_path / "new", **SMALL)
-    assert list(tmp_path.iterdir()) == []  # neither the target nor a temporary folder
-
+    monkeypatch.setattr(report_sections, "run_jobs", boom)
     old = tmp_path / "old"
     old.mkdir()
     (old / "index.html").write_text("previous report")
+    (old / MANIFEST).write_text(json.dumps({"files": ["index.html"]}))
+    with pytest.raises(RuntimeError, match="section failed"):  # a bug is a bug: its traceback is wanted
+        main(["report", "--out", str(old), *FAST])
     with pytest.raises(RuntimeError):
-        build_report(model, old, **SMALL)
-    assert [p.name for p in tmp_path.iterdir()] == ["old"]
+        main(["report", "--out", str(tmp_path / "new"), *FAST])
+    assert sorted(os.listdir(tmp_path)) == ["old"]  # the new folder was removed again
+    assert sorted(os.listdir(old)) == [MANIFEST, "index.html"]  # no hidden build folder
     assert (old / "index.html").read_text() == "previous report"
-
-
-def test_existing_report_is_replaced_whole(tmp_path, model, monkeypatch):
-    monkeypatch.setattr(report, "_section_sensitivity", lambda page, pid: None)  # keep it quick
-    target = tmp_path / "r"
-    target.mkdir()
-    (target / "stale.png").write_bytes(b"old")
-    build_report(model, target, **SMALL)
-    assert not (target / "stale.png").exists() and (target / "index.html").exists()
-    assert [p.name for p in tmp_path.iterdir()] == ["r"]
-
-
-def test_own_patients_from_csv_and_yaml(tmp_path, model, monkeypatch):
-    monkeypatch.setattr(report, "_section_sensitivity", lambda page, pid: None)
-    csv = tmp_path / "p.csv"
-    csv.write_text("id,grade,burden,distribution,biliary,ecog,functional,bilirubin_mg_dl\n"
-                   "A,G1,low,unilobar_oligo,intact,1,true,\n"
-                   "B,G3,high,bilobar_multifocal,bilioenteric_anastomosis,4,no,1.2\n")
-    patients = read_patients(csv)
-    assert patients["A"].functional is True and patients["A"].bilirubin_mg_dl is None
-    assert patients["B"].ecog == 4
-    yml = tmp_path / "p.yaml"
-    yml.write_text("A: {grade: G1, burden: low, distribution: unilobar_oligo, biliary: intact}\n")
-    assert read_patients(yml)["A"] == netlrt.Patient(grade="G1", burden="low", distribution="unilobar_oligo",
-                                                       biliary="intact")
-    out = build_report(model, tmp_path / "r", patients=patients, **SMALL)
-    page = (out / "index.html").read_text(encoding="utf-8")
-    assert 'id="A"' in page and "none (ineligible)" in page  # B has ECOG 4
-    assert "case1_tae" not in page
-
-
-@pytest.mark.parametrize("name, text, match", [
-    ("p.yaml", "just a string\n", "expected a list of patients"),
-    ("p.yaml", "- {grade: G9, burden: low, distribution: unilobar_oligo, biliary: intact}\n", "grade: unknown value 'G9'"),
-    ("p.csv", "grade,burden,distribution,biliary,ecog\nG1,low,unilobar_oligo,intact,two\n", "row 1.*ecog: 'two'; allowed: an integer"),
-    ("p.txt", "x", "allowed: .yaml, .yml, .csv"),
-])
-def test_bad_patients_file(tmp_path, name, text, match):
-    path = tmp_path / name
-    path.write_text(text)
-    with pytest.raises(ValueError, match=match):
-        read_patients(path)
-
-
-def test_patient_ids_must_be_safe_file_names(tmp_path, model):
-    p = netlrt.cases.article_cases()["case1_tae"]
-    with pytest.raises(ValueError, match="id '../x' not allowed"):
-        build_report(model, tmp_path / "r", patients={"../x": p}, **SMALL)
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_cli_errors_are_one_line_and_exit_2(tmp_path, capsys):
-    blocker = tmp_path / "a_file"
-    blocker.write_text("")
-    assert cli.main(["report", "--out", str(blocker / "reports"), "--quiet"]) == 2
-    assert cli.main(["report", "--patients", str(tmp_path / "missing.yaml"), "--out", str(tmp_path / "r")]) == 2
-    err = capsys.readouterr().err.splitlines()
-    assert len(err) == 2 and "does not exist" in err[0] and "cannot read" in err[1]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
