@@ -85,7 +85,7 @@ def plot_enbs(result: ENBSResult, *, ax: Axes | None = None) -> Axes:
     >>> c = EVSICurve((10, 50, 200), (0.01, 0.02, 0.022), (0.001,) * 3, 0.025, 0.001, 0.03, ("p",))
     >>> r = enbs(c, population=PopulationScale(100, 5, 0.0), cost_per_patient=0.05)
     >>> plot_enbs(r).get_xlabel()
-    'Sample size n (patients per arm)'
+    'Sample size n (patients; per arm for a comparison)'
     """
     df = result.to_df()
     ax = axes_or_new(ax, (7.5, 4))
