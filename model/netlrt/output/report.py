@@ -12,33 +12,30 @@ Examples
 --------
 >>> import netlrt, tempfile, os
 >>> report = build_report(netlrt.load_model(), os.path.join(tempfile.mkdtemp(), "report"), n_draws=500,
-...                       sobol_draws=32, progress=False, workers=1)
+...                       sobol_draws=32, progress=False, workers=1, studies=False)
 >>> (report.path / "index.html").exists(), report.timings["cases"] >= 0
 (True, True)
 """
 
 from __future__ import annotations
 
-import base64
 import datetime
 import html
-import io
 import os
 import re
 import sys
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from ..evidence.patient import Patient
     from ..model import Model
+    from .page import Page
 
-__all__ = ["DISCLAIMER", "Page", "README_TEXT", "Report", "build_report"]
+__all__ = ["DISCLAIMER", "README_TEXT", "Report", "build_report"]
 
 DEFAULT_OUT = "reports"
 DISCLAIMER = ("Research use only. netlrt is not clinical advice and must not guide the care of any patient. Its "
@@ -55,53 +52,6 @@ README_TEXT = """\
 not committed; delete it freely and run `netlrt report` again.
 """
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-
-
-@dataclass
-class Page:
-    """Parts of the page and the files beside it, collected in memory (so a worker process can return them)."""
-
-    figure_format: str = "png"
-    dpi: int = 110
-    parts: list[str] = field(default_factory=list)
-    files: dict[str, bytes] = field(default_factory=dict)
-
-    def html(self, text: str) -> None:
-        self.parts.append(text)
-
-    def figure(self, ax: Any, name: str, caption: str) -> None:
-        """Render the figure of ``ax``, embed it as PNG, keep it as a file (in the chosen format), close it."""
-        import matplotlib.pyplot as plt
-        import numpy as np
-
-        fig = np.asarray(ax).ravel()[0].figure
-        png = io.BytesIO()
-        fig.savefig(png, format="png", dpi=self.dpi)  # the figures lay themselves out (constrained layout)
-        self.files[f"{name}.png"] = png.getvalue()
-        if self.figure_format != "png":
-            other = io.BytesIO()
-            fig.savefig(other, format=self.figure_format, dpi=self.dpi)
-            self.files[f"{name}.{self.figure_format}"] = other.getvalue()
-        plt.close(fig)
-        data = base64.b64encode(png.getvalue()).decode("ascii")
-        link = f"{name}.{self.figure_format}"
-        self.parts.append(f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(caption)}">'
-                          f'<figcaption>{html.escape(caption)} <a href="{link}">{link}</a></figcaption></figure>')
-
-    def table(self, df: pd.DataFrame, name: str, *, show: pd.DataFrame | None = None, index: bool = False,
-              digits: int = 3, note: str = "") -> None:
-        """Keep ``df`` as CSV (spreadsheet-safe) and show it, or the compact view ``show``, as an HTML table.
-
-        Numbers are shown to ``digits`` significant digits; the CSV keeps them in full.
-        """
-        from ..files import csv_safe_frame
-
-        self.files[f"{name}.csv"] = csv_safe_frame(df.reset_index() if index else df).to_csv(index=False).encode()
-        shown = df if show is None else show
-        table = shown.to_html(index=index, index_names=False, float_format=lambda x: f"{x:.{digits}g}",
-                              classes="data", border=0, escape=True, na_rep="")
-        self.parts.append(f'<div class="scroll">{table}</div><p class="file">{html.escape(note)} '
-                          f'Table: <a href="{name}.csv">{name}.csv</a></p>')
 
 
 @dataclass(frozen=True)
@@ -139,7 +89,7 @@ def _priors_label(path: Path) -> str:
 def build_report(model: Model, out_dir: str | os.PathLike = DEFAULT_OUT, *,
                  patients: Mapping[str, Patient] | None = None, n_draws: int = 10_000, sobol_draws: int = 1024,
                  seed: int = 0, progress: bool = True, figure_format: str = "png", dpi: int = 110,
-                 workers: int | None = None) -> Report:
+                 workers: int | None = None, studies: bool = True) -> Report:
     """Write the report folder and return what was written.
 
     Parameters
@@ -164,6 +114,8 @@ def build_report(model: Model, out_dir: str | os.PathLike = DEFAULT_OUT, *,
     workers
         Processes for the patients' sections (default: the machine's cores, at most the number of patients);
         1 runs everything in this process.
+    studies
+        Value candidate studies by EVSI (the slowest section); ``False`` leaves it out and says so.
 
     Raises
     ------
@@ -174,6 +126,7 @@ def build_report(model: Model, out_dir: str | os.PathLike = DEFAULT_OUT, *,
     from ..evidence.cases import article_cases
     from ..files import build_folder, publish_folder
     from . import report_sections as sections
+    from .page import Page
 
     started = time.perf_counter()
     n_draws = positive_int("n_draws", n_draws, minimum=100)
@@ -186,7 +139,7 @@ def build_report(model: Model, out_dir: str | os.PathLike = DEFAULT_OUT, *,
     for pid in given:
         if not _ID.fullmatch(str(pid)):  # ids name files and page anchors
             raise ValueError(f"patients: id {pid!r} not allowed; allowed: letters, digits, '_', '-' and '.'")
-    settings = sections.Settings(n_draws, sobol_draws, seed, figure_format, dpi, patients is None)
+    settings = sections.Settings(n_draws, sobol_draws, seed, figure_format, dpi, patients is None, studies)
     adopt = {"README.md": README_TEXT.encode()}
     with build_folder(out_dir, adopt=adopt) as tmp:
         timings: dict[str, float] = {}

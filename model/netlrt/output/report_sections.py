@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .report import Page
+from .page import Page
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,6 +41,7 @@ class Settings:
     figure_format: str
     dpi: int
     article_cases: bool
+    studies: bool = True
 
 
 @dataclass
@@ -271,6 +272,8 @@ def run_jobs(model: Model, patients: Mapping[str, Patient], settings: Settings, 
     ev = {pid: model.evaluate(p) for pid, p in patients.items()}  # also builds the internal sample, inherited
     trial = "case3_y90" if settings.article_cases and "case3_y90" in patients else \
         next((pid for pid, e in ev.items() if e.eligible), None)
+    if not settings.studies:
+        trial = None
     jobs = [("patient", pid) for pid in patients] + ([("trials", trial)] if trial else []) + [("static", None)]
     n = min(len(jobs), os.cpu_count() or 1) if workers is None else max(1, int(workers))
     _JOB.update(model=model, patients=dict(patients), settings=settings)
@@ -339,6 +342,6 @@ def trials_section(page: Page, trials: Page | None) -> None:
               "how large it should be: the expected value of sample information (EVSI), scaled to a population, "
               "against the study's cost. The population and the cost are illustrations, not estimates.</p>")
     if trials is None:
-        page.html("<p>No eligible patient to value studies for.</p>")
+        page.html("<p>Not computed: no eligible patient, or the report was built without studies.</p>")
     else:
         _merge(page, trials)

@@ -1,0 +1,71 @@
+"""A page being built: its HTML parts and the files beside it, held in memory so that a worker process can
+build part of a report and return it (:mod:`netlrt.output.report`).
+
+Examples
+--------
+>>> import pandas as pd
+>>> page = Page()
+>>> page.table(pd.DataFrame({"x": [1.23456]}), "t")
+>>> sorted(page.files), "1.23" in page.parts[0]
+(['t.csv'], True)
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Page"]
+
+
+@dataclass
+class Page:
+    """Parts of the page and the files beside it, collected in memory (so a worker process can return them)."""
+
+    figure_format: str = "png"
+    dpi: int = 110
+    parts: list[str] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    def html(self, text: str) -> None:
+        self.parts.append(text)
+
+    def figure(self, ax: Any, name: str, caption: str) -> None:
+        """Render the figure of ``ax``, embed it as PNG, keep it as a file (in the chosen format), close it."""
+        import matplotlib.pyplot as plt
+        import numpy as np
+
+        fig = np.asarray(ax).ravel()[0].figure
+        png = io.BytesIO()
+        fig.savefig(png, format="png", dpi=self.dpi)  # the figures lay themselves out (constrained layout)
+        self.files[f"{name}.png"] = png.getvalue()
+        if self.figure_format != "png":
+            other = io.BytesIO()
+            fig.savefig(other, format=self.figure_format, dpi=self.dpi)
+            self.files[f"{name}.{self.figure_format}"] = other.getvalue()
+        plt.close(fig)
+        data = base64.b64encode(png.getvalue()).decode("ascii")
+        link = f"{name}.{self.figure_format}"
+        self.parts.append(f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(caption)}">'
+                          f'<figcaption>{html.escape(caption)} <a href="{link}">{link}</a></figcaption></figure>')
+
+    def table(self, df: pd.DataFrame, name: str, *, show: pd.DataFrame | None = None, index: bool = False,
+              digits: int = 3, note: str = "") -> None:
+        """Keep ``df`` as CSV (spreadsheet-safe) and show it, or the compact view ``show``, as an HTML table.
+
+        Numbers are shown to ``digits`` significant digits; the CSV keeps them in full.
+        """
+        from ..files import csv_safe_frame
+
+        self.files[f"{name}.csv"] = csv_safe_frame(df.reset_index() if index else df).to_csv(index=False).encode()
+        shown = df if show is None else show
+        table = shown.to_html(index=index, index_names=False, float_format=lambda x: f"{x:.{digits}g}",
+                              classes="data", border=0, escape=True, na_rep="")
+        self.parts.append(f'<div class="scroll">{table}</div><p class="file">{html.escape(note)} '
+                          f'Table: <a href="{name}.csv">{name}.csv</a></p>')
