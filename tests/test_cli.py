@@ -108,7 +108,8 @@ def test_evaluate_flags_table_names_the_recommendation_and_its_terms(model, caps
 
 
 def test_evaluate_patient_file_yaml_and_csv_give_the_same_patient(tmp_path, capsys):
-    (tmp_path / "p.yaml").write_text("grade: G3\nburden: high\necog: 1\nbilirubin_mg_dl: 1.2\n")
+    # one id column name everywhere: patient_id in a single YAML file as in a CSV table
+    (tmp_path / "p.yaml").write_text("patient_id: x\ngrade: G3\nburden: high\necog: 1\nbilirubin_mg_dl: 1.2\n")
     (tmp_path / "p.csv").write_text("patient_id,grade,burden,ecog,bilirubin_mg_dl\nx,G3,high,1,1.2\n")
     outs = [run(capsys, "evaluate", "--patient", tmp_path / n, "--format", "json") for n in ("p.yaml", "p.csv")]
     assert outs[0][0] == outs[1][0] == 0
@@ -140,6 +141,7 @@ def _files(tmp: Path) -> None:
     (tmp / "dup.csv").write_text("patient_id,grade\na,G1\na,G2\n")
     (tmp / "bad3.csv").write_text("patient_id,grade,ecog\na,G1,1\nb,G2,7\nc,G9,0\n")
     (tmp / "badid.yaml").write_text("'../x': {grade: G1}\n")
+    (tmp / "noid.csv").write_text("patient_id,grade\n,G1\n,G2\n")
     (tmp / "a_folder").mkdir()
     (tmp / "x.yaml").mkdir()
     (tmp / "loop").symlink_to(tmp / "loop")
@@ -203,6 +205,9 @@ MISTAKES = [
     (["cohort", "--in", "{t}/bad3.csv", "--out", "{t}/o.csv"], "row 2 (line 3) (patient_id 'b'): ecog: 7 is out of "
                                                                "range; allowed: an integer 0-4 or None (unknown) "
                                                                "(and 1 more invalid row; --skip-invalid"),
+    (["cohort", "--in", "{t}/in.csv", "--out", "{t}/loop"], "--out: '{t}/loop' is a symlink loop"),
+    (["cohort", "--in", "{t}/noid.csv", "--out", "{t}/o.csv"], "row 1 (line 2): patient_id is empty; every patient "
+                                                               "needs an id"),
     (["cohort", "--in", "{t}/id.csv", "--out", "{t}/o.csv"], "unknown column 'id'; the patient id column is "
                                                              "'patient_id'"),
     (["export", "--out", "{t}/net.txt"], "--out: cannot tell the format from the file name 'net.txt'"),
@@ -350,6 +355,17 @@ def test_bad_priors_files_name_the_file_and_parameter(priors_copy, fname, old, n
         assert code == 2 and fragment in one_error(err)
 
 
+def test_a_missing_or_undecodable_priors_file_is_named(priors_copy, capsys):
+    with open(priors_copy / "efficacy.yaml", "ab") as f:
+        f.write("# caf\xe9\n".encode("latin-1"))
+    code, _, err = run(capsys, "evaluate", "--case", "case1_tae", "--priors", priors_copy)
+    assert code == 2 and one_error(err) == f"--priors: {str(priors_copy / 'efficacy.yaml')!r} is not UTF-8 text"
+    (priors_copy / "efficacy.yaml").unlink()
+    (priors_copy / "population.yaml").unlink()
+    code, _, err = run(capsys, "priors", "show", priors_copy)
+    assert code == 2 and "no population file" in one_error(err) and str(priors_copy) in err
+
+
 def test_a_second_profiles_file_is_refused_not_silently_used(priors_copy, capsys):
     shutil.copyfile(priors_copy / "utilities.yaml", priors_copy / "zz_utilities.yaml")
     code, _, err = run(capsys, "evaluate", "--case", "case1_tae", "--priors", priors_copy)
@@ -474,6 +490,36 @@ def test_analyse_sobol_and_evppi_are_seeded(tmp_path, capsys):
     assert {"S1", "S1_conf", "ST", "ST_conf"} <= set(table.columns)  # intervals shown, not hidden
     png = (tmp_path / "a" / "sobol.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("analysis, extra, method", [
+    ("one-way", [], lambda m, p: m.one_way(p).to_df()),
+    ("two-way", ["--param", "hr_modality_y90", "--param", "median_os_years"],
+     lambda m, p: m.two_way(p, "hr_modality_y90", "median_os_years").to_df()),
+    ("psa", ["--draws", "300", "--seed", "7"], lambda m, p: m.psa(p, n_draws=300, seed=7).to_df()),
+    ("evppi", ["--draws", "300", "--seed", "7"], lambda m, p: m.psa(p, n_draws=300, seed=7).evppi_ranking(seed=7)),
+])
+def test_analyse_writes_the_python_result(analysis, extra, method, tmp_path, model, cases, capsys):
+    code, out, _ = run(capsys, "analyse", analysis, "--case", "case2_tace", *extra, "--out", tmp_path)
+    name = analysis.replace("-", "_")
+    assert code == 0 and sorted(os.listdir(tmp_path)) == [f"{name}.csv", f"{name}.png"]
+    table = pd.read_csv(tmp_path / f"{name}.csv")
+    expected = method(model, cases["case2_tace"])
+    num = [c for c in expected.columns if pd.api.types.is_numeric_dtype(expected[c])]
+    assert table.shape == expected.shape and num
+    np.testing.assert_allclose(table[num].to_numpy(float), expected[num].to_numpy(float), rtol=1e-9, equal_nan=True)
+
+
+def test_the_same_mistakes_from_python(model, cases):
+    with pytest.raises(ValueError, match=r"^priors: 5 is not a folder name"):
+        netlrt.load_model(5)
+    with pytest.raises(ValueError, match=r"^priors: '' is not a folder name"):  # not the current folder
+        netlrt.load_model("")
+    with pytest.raises(ValueError, match=r"^params: \[\] names no parameter"):
+        model.psa(cases["case3_y90"], n_draws=200).evppi([])
+    as_int = netlrt.Patient(preference={"postembolization_syndrome": np.int64(5)})
+    as_float = netlrt.Patient(preference={"postembolization_syndrome": 5.0})
+    assert model.evaluate(as_int).expected_utility.equals(model.evaluate(as_float).expected_utility)
 
 
 # ------------------------------------------------------------------------------------------------ the script

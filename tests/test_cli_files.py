@@ -117,18 +117,25 @@ def test_report_refuses_the_current_folder_proc_and_devices(tmp_path, frail, mon
 
 def test_report_through_a_symlink_to_a_folder(tmp_path, frail, capsys):
     real = tmp_path / "real"
-    real.mkdir()
     link = tmp_path / "link"
-    link.symlink_to(real)
-    assert main(["report", "--out", str(link), "--patients", str(frail), *FAST]) == 0
-    assert link.is_symlink() and os.readlink(link) == str(real)  # the link stays a link
-    names = set(os.listdir(real))
-    assert "index.html" in names and names == set(json.loads((real / MANIFEST).read_text())["files"]) | {MANIFEST}
-    assert leftovers(tmp_path) == []
+    link.symlink_to(real)  # to a folder not yet made: the report makes it
+    umask = os.umask(0o022)
+    try:
+        for _ in range(2):  # a new report, then one replacing it, both through the link
+            assert main(["report", "--out", str(link), "--patients", str(frail), *FAST]) == 0
+            assert link.is_symlink() and os.readlink(link) == str(real)  # the link stays a link
+            names = set(os.listdir(real))
+            assert "index.html" in names
+            assert names == set(json.loads((real / MANIFEST).read_text())["files"]) | {MANIFEST}
+            assert stat.S_IMODE(real.stat().st_mode) == 0o755  # as any new folder under this umask, not 0700
+    finally:
+        os.umask(umask)
+    assert sorted(os.listdir(tmp_path)) == ["frail.yaml", "link", "real"] and leftovers(tmp_path) == []
     user = tmp_path / "users"
     user.mkdir()
     (user / "a.txt").write_text("mine")
     (tmp_path / "link2").symlink_to(user)
+    capsys.readouterr()
     assert main(["report", "--out", str(tmp_path / "link2"), "--patients", str(frail), *FAST]) == 2
     assert "holds files netlrt did not write ('a.txt')" in one_error(capsys)
     assert os.listdir(user) == ["a.txt"]
