@@ -108,7 +108,7 @@ def test_report_refuses_the_current_folder_proc_and_devices(tmp_path, frail, mon
     for out, fragment in ((".", "'.' holds files netlrt did not write ('data.csv', 'frail.yaml')"),
                           ("/proc", "'/proc' holds files netlrt did not write"),
                           ("/proc/self", "'/proc/self' holds files netlrt did not write"),
-                          ("/dev/null", "'/dev/null' is a"),
+                          ("/dev/null", "'/dev/null' is a character device; give a folder"),
                           ("data.csv", "'data.csv' is a plain file; give a folder")):
         assert main(["report", "--out", out, "--patients", str(frail), *FAST]) == 2
         assert fragment in one_error(capsys)

@@ -55,7 +55,8 @@ def _error(what: str, path: str, exc: OSError) -> ValueError:
 def _kind(st: os.stat_result) -> str:
     m = st.st_mode
     return ("a folder" if stat.S_ISDIR(m) else "a block device" if stat.S_ISBLK(m) else "a socket" if stat.S_ISSOCK(m)
-            else "a symlink" if stat.S_ISLNK(m) else "a plain file" if stat.S_ISREG(m) else "a special file")
+            else "a symlink" if stat.S_ISLNK(m) else "a plain file" if stat.S_ISREG(m) else "a character device"
+            if stat.S_ISCHR(m) else "a named pipe" if stat.S_ISFIFO(m) else "a special file")
 
 
 def _is_fd_folder(folder: str) -> bool:
