@@ -360,11 +360,16 @@ def test_signal_while_writing_a_cohort_removes_the_partial_file(signum, status, 
     assert out.read_text() == "the previous results\n" and leftovers(tmp_path) == []
 
 
+def _user_env() -> dict[str, str]:
+    # a user's shell buffers Python's stdout; PYTHONUNBUFFERED (set by some test runners) would hide a late EPIPE
+    return {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+
+
 def test_a_closed_pipe_is_quiet(tmp_path):
     # `netlrt cohort --in big.csv --out /dev/stdout | head -1`: far more than a pipe buffer, reader gone early
     big = tmp_path / "big.csv"
     big.write_text("patient_id,grade,ecog\n" + "".join(f"p{i},G{1 + i % 3},{i % 3}\n" for i in range(400)))
-    with subprocess.Popen([*netlrt_exe(), "cohort", "--in", str(big), "--out", "/dev/stdout"],
+    with subprocess.Popen([*netlrt_exe(), "cohort", "--in", str(big), "--out", "/dev/stdout"], env=_user_env(),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
         first = proc.stdout.readline()
         proc.stdout.close()
@@ -372,3 +377,15 @@ def test_a_closed_pipe_is_quiet(tmp_path):
         proc.wait(timeout=120)
     assert first.startswith(b"patient_id,modality,")
     assert (proc.returncode, stderr) == (141, b"")  # no BrokenPipeError traceback, no second message
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["evaluate", "--help"], ["evaluate", "--case", "case1_tae"]])
+def test_a_reader_gone_before_anything_is_printed_is_quiet(argv):
+    # small outputs sit in Python's buffer until the end: the closed pipe must be met inside main(), not in the
+    # interpreter's last flush ("Exception ignored ... BrokenPipeError", exit 120)
+    with subprocess.Popen([*netlrt_exe(), *argv], env=_user_env(), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as proc:
+        proc.stdout.close()
+        stderr = proc.stderr.read()
+        proc.wait(timeout=120)
+    assert (proc.returncode, stderr) == (141, b"")

@@ -46,8 +46,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     with terminate_as_interrupt():
         try:
-            args = build_parser().parse_args(argv)
-            return COMMANDS[args.command].run(args)
+            try:
+                args = build_parser().parse_args(argv)
+            except SystemExit:  # --help, --version: their text meets a closed pipe here, not at exit
+                sys.stdout.flush()
+                raise
+            status = COMMANDS[args.command].run(args)
+            sys.stdout.flush()  # a closed pipe is met here, where it is caught, not in the interpreter's last flush
+            return status
         except (UsageError, ValueError) as exc:
             print(f"netlrt: error: {' '.join(str(exc).split())}", file=sys.stderr)
             return EXIT_USAGE
