@@ -389,3 +389,46 @@ def test_a_reader_gone_before_anything_is_printed_is_quiet(argv):
         stderr = proc.stderr.read()
         proc.wait(timeout=120)
     assert (proc.returncode, stderr) == (141, b"")
+
+
+# ------------------------------------------------------------------------------------------------ new priors folders
+
+_HALF_A_FOLDER = ("evidence/priors_files.init_folder and evidence/studies.write_priors copy file by file into the "
+                  "new folder and leave what they wrote on an interrupt; fix: remember whether the folder was made "
+                  "and the names written, and on BaseException unlink those names, rmdir the folder, re-raise")
+
+
+@pytest.mark.xfail(strict=True, reason=_HALF_A_FOLDER)
+def test_ctrl_c_during_priors_init_leaves_no_half_folder(tmp_path, monkeypatch, capsys):
+    import shutil
+
+    copy, done = shutil.copyfile, []
+
+    def interrupted(src, dst, *args, **kwargs):
+        if len(done) == 2:
+            raise KeyboardInterrupt
+        done.append(dst)
+        return copy(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(shutil, "copyfile", interrupted)
+    assert main(["priors", "init", str(tmp_path / "mine")]) == 130
+    assert os.listdir(tmp_path) == []  # a later `priors init mine` must not be refused, nor half a folder loaded
+
+
+@pytest.mark.xfail(strict=True, reason=_HALF_A_FOLDER)
+def test_ctrl_c_during_priors_update_leaves_no_half_folder(tmp_path, monkeypatch, capsys):
+    import netlrt.files
+
+    data = tmp_path / "studies.csv"
+    data.write_text("parameter,citation,population,events,patients\nresponse_base,Doe 2024,mixed,30,50\n")
+    write, calls = netlrt.files.atomic_write, []
+
+    def interrupted(path, **kwargs):
+        calls.append(path)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return write(path, **kwargs)
+
+    monkeypatch.setattr(netlrt.files, "atomic_write", interrupted)
+    assert main(["priors", "update", "--data", str(data), "--out", str(tmp_path / "updated")]) == 130
+    assert sorted(os.listdir(tmp_path)) == ["studies.csv"]
