@@ -89,6 +89,17 @@ def test_the_default_report_runs_in_the_folder_with_the_committed_readme(first_r
     assert {"index.html", "README.md", "network.png", "priors.png", "summary.csv", "edges.csv"} <= names
 
 
+def test_a_readme_the_user_edited_is_not_adopted(tmp_path, monkeypatch, capsys):
+    (tmp_path / "reports").mkdir()
+    readme = tmp_path / "reports" / "README.md"
+    readme.write_text(README_TEXT + "My notes: run 3 used the edited priors.\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", *FAST]) == 2
+    assert capsys.readouterr().err == ("netlrt: error: --out: 'reports' holds files netlrt did not write "
+                                       "('README.md'); nothing was changed; choose an empty or new folder\n")
+    assert os.listdir(tmp_path / "reports") == ["README.md"] and readme.read_text().endswith("edited priors.\n")
+
+
 def test_page_is_self_contained_and_starts_with_the_disclaimer(page, built):
     assert page.index(html.escape(DISCLAIMER)) < page.index('id="model"')
     pngs = sorted(p.name for p in built.glob("*.png"))
