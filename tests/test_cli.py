@@ -338,11 +338,12 @@ def test_an_edited_article_prior_must_say_why_and_then_shows_it(priors_copy, cap
      "survival.yaml: parameter 'median_os_years': refs must be a list"),
     ("survival.yaml", "  interval: [2.0, 6.5]\n", "  interval: 0.5\n",
      "survival.yaml: parameter 'median_os_years': interval must be [low, high]"),
-    ("survival.yaml", "  interval: [2.0, 6.5]\n", "  interval: [2.0, 6.5]\n  mass: high\n",
-     "survival.yaml: parameter 'median_os_years': "),
+    ("survival.yaml", "  interval: [0.8, 1.25]\n", "  interval: [0.8, 1.25]\n  mass: high\n",
+     "survival.yaml: parameter 'hr_modality_tae': mass 'high' not allowed; allowed: a number in (0, 1)"),
     ("survival.yaml", "parameters:\n", "parameters: [\n", "'{d}/survival.yaml' is not valid YAML (line "),
-    ("utilities.yaml", "    multipliers: {postembolization_syndrome: 5}\n", "    multipliers: {postembolization_syndrome: "
-     "1.0e+308}\n", "utilities.yaml: profile 'avoid_pes': multiplier of 'postembolization_syndrome' is 1e+308"),
+    ("utilities.yaml", "    multipliers: {postembolization_syndrome: 5}\n",
+     "    multipliers: {postembolization_syndrome: 1.0e+308}\n",
+     "utilities.yaml: profile 'avoid_pes': multiplier of 'postembolization_syndrome' is 1e+308"),
     ("utilities.yaml", "    multipliers: {}\n", "    weights: {}\n", "utilities.yaml: profile 'none': needs "
      "'multipliers'"),
     ("utilities.yaml", "profiles:\n", "parameters: []\nprofiles:\n", "utilities.yaml: expected exactly one of"),
