@@ -307,7 +307,7 @@ def test_sigterm_while_publishing_leaves_a_consistent_folder(tmp_path, frail):
     out = earlier_report(tmp_path / "rep")
     script = textwrap.dedent("""
         import os, signal, sys
-        import netlrt.files as files
+        import netlrt.files.folders as files
         real, moved = files._move_file, []
         def move(src, dst):  # SIGTERM arrives between two of the publishing renames
             real(src, dst)
@@ -393,12 +393,6 @@ def test_a_reader_gone_before_anything_is_printed_is_quiet(argv):
 
 # ------------------------------------------------------------------------------------------------ new priors folders
 
-_HALF_A_FOLDER = ("evidence/priors_files.init_folder and evidence/studies.write_priors copy file by file into the "
-                  "new folder and leave what they wrote on an interrupt; fix: remember whether the folder was made "
-                  "and the names written, and on BaseException unlink those names, rmdir the folder, re-raise")
-
-
-@pytest.mark.xfail(strict=True, reason=_HALF_A_FOLDER)
 def test_ctrl_c_during_priors_init_leaves_no_half_folder(tmp_path, monkeypatch, capsys):
     import shutil
 
@@ -415,7 +409,6 @@ def test_ctrl_c_during_priors_init_leaves_no_half_folder(tmp_path, monkeypatch, 
     assert os.listdir(tmp_path) == []  # a later `priors init mine` must not be refused, nor half a folder loaded
 
 
-@pytest.mark.xfail(strict=True, reason=_HALF_A_FOLDER)
 def test_ctrl_c_during_priors_update_leaves_no_half_folder(tmp_path, monkeypatch, capsys):
     import netlrt.files
 

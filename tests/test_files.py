@@ -102,7 +102,7 @@ def test_failure_to_sync_is_a_value_error_and_leaves_no_temp(tmp_path, monkeypat
     def full(fd):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(files.os, "fsync", full)
+    monkeypatch.setattr(files.writing.os, "fsync", full)
     with pytest.raises(ValueError, match=r"^--out: cannot write .*a.csv': No space left on device$"):
         write(f, "new", what="--out")
     monkeypatch.undo()
@@ -192,18 +192,9 @@ def test_fifo_is_written_straight_to(tmp_path):
     assert got == ["through the pipe"] and stat.S_ISFIFO(fifo.lstat().st_mode) and os.listdir(tmp_path) == ["pipe"]
 
 
-# Child processes load netlrt/files.py alone (it needs only the standard library): `import netlrt` costs over a
-# second (pandas, scipy), which would make each signal test slow.
-LOAD = f"""
-import importlib.util, sys
-_spec = importlib.util.spec_from_file_location("netlrt_files", {files.__file__!r})
-sys.modules["netlrt_files"] = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(sys.modules["netlrt_files"])
-"""
-
-
 def child_code(code: str) -> str:
-    return LOAD + textwrap.dedent(code).replace("from netlrt.files import", "from netlrt_files import")
+    """Code for a child process: ``import netlrt.files`` is cheap (netlrt loads its layers on first use)."""
+    return textwrap.dedent(code)
 
 
 def _run(code: str, *args: str, **kw) -> subprocess.CompletedProcess:
@@ -485,7 +476,7 @@ def test_interrupt_part_way_through_publishing_leaves_every_file_listed(tmp_path
     out = build(tmp_path / "rep", {"index.html": "old", "gone.png": "old", "kept.csv": "old"})
     (out / "notes.txt").write_text("mine")
     moved = []
-    real_move = files._move_file
+    real_move = files.folders._move_file
 
     def move(src, dst):
         if len(moved) == stop_at:
@@ -493,7 +484,7 @@ def test_interrupt_part_way_through_publishing_leaves_every_file_listed(tmp_path
         real_move(src, dst)
         moved.append(dst)
 
-    monkeypatch.setattr(files, "_move_file", move)
+    monkeypatch.setattr(files.folders, "_move_file", move)
     new = {"index.html": "new", "kept.csv": "new", "a.svg": "new", "b.svg": "new"}
     try:
         build(out, new)
@@ -504,7 +495,7 @@ def test_interrupt_part_way_through_publishing_leaves_every_file_listed(tmp_path
     assert leftovers(out) == []  # nothing stranded in a hidden folder
     for name in present:
         assert (out / name).read_text() in ("old", "new")
-    monkeypatch.setattr(files, "_move_file", real_move)
+    monkeypatch.setattr(files.folders, "_move_file", real_move)
     build(out, new)  # the next run finishes the job
     assert sorted(os.listdir(out)) == sorted([MANIFEST, "notes.txt", *new]) and manifest(out) == sorted(new)
 
@@ -583,7 +574,7 @@ def test_signal_during_a_critical_section_waits_for_its_end():
     steps = []
     with pytest.raises(Terminated):
         with terminate_as_interrupt():
-            with files._critical():
+            with files.interrupts._critical():
                 os.kill(os.getpid(), signal.SIGTERM)
                 steps.append("renamed")  # still runs: the rename sequence is not cut in half
             steps.append("after")

@@ -267,14 +267,9 @@ def init_folder(dest: str | os.PathLike) -> Path:
     ValueError
         When ``dest`` exists and is not an empty folder, or its parent folder does not exist.
     """
-    target = Path(dest)
-    if str(dest) == "":
-        raise ValueError("priors init: give a folder name")
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise ValueError(f"priors init: {str(target)!r} exists and is not an empty folder; choose a new folder")
-    if not target.absolute().parent.is_dir():
-        raise ValueError(f"priors init: folder {str(target.absolute().parent)!r} does not exist")
-    target.mkdir(exist_ok=True)
-    for f in sorted(default_priors_path().glob("*.yaml")):
-        shutil.copyfile(f, target / f.name)
+    from ..files import new_folder
+
+    with new_folder(dest, what="priors init") as target:  # complete, or gone after an interrupt
+        for f in sorted(default_priors_path().glob("*.yaml")):
+            shutil.copyfile(f, target / f.name)
     return target

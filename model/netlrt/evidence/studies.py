@@ -137,18 +137,20 @@ def write_priors(priors: PriorSet, dest: str | os.PathLike, *, changed: Mapping[
     ValueError
         When ``dest`` exists and is not an empty folder (nothing is overwritten), or cannot be written.
     """
+    from ..files import new_folder
+
+    changed = dict(changed) if changed is not None else {k: p for k, p in priors.items() if p.updates}
+    with new_folder(dest, what="--out") as target:  # complete, or gone after an interrupt
+        _write_folder(priors, target, changed)
+    return target
+
+
+def _write_folder(priors: PriorSet, target: Path, changed: Mapping[str, Prior]) -> None:
     import yaml
 
     from ..files import atomic_write
     from .priors_files import read_yaml
 
-    target = Path(dest)
-    if str(dest) == "" or (target.exists() and (not target.is_dir() or any(target.iterdir()))):
-        raise ValueError(f"--out: {str(dest)!r} exists and is not an empty folder; choose a new folder")
-    if not target.absolute().parent.is_dir():
-        raise ValueError(f"--out: folder {str(target.absolute().parent)!r} does not exist")
-    changed = dict(changed) if changed is not None else {k: p for k, p in priors.items() if p.updates}
-    target.mkdir(exist_ok=True)
     for f in sorted(priors.path.glob("*.yaml")):
         text = f.read_text(encoding="utf-8")
         doc = read_yaml(f)
@@ -170,7 +172,6 @@ def write_priors(priors: PriorSet, dest: str | os.PathLike, *, changed: Mapping[
     for extra in ("README.md",):
         if (priors.path / extra).is_file():
             shutil.copyfile(priors.path / extra, target / extra)
-    return target
 
 
 def changed_prior(prior: Prior, change: Any, note: str) -> Prior:

@@ -113,7 +113,8 @@ def _notes(df: pd.DataFrame, n_draws: int) -> tuple[str, ...]:
     notes = []
     if (df["flag"] != "").any():
         notes.append(f"N = {n_draws} is too small for a stable ranking ({int((df['flag'] != '').sum())} flagged "
-                     f"rows); raise n_draws (e.g. to {4 * n_draws}) before reading the order")
+                     f"rows); raise n_draws (--sobol-draws of netlrt report), e.g. to {4 * n_draws}, before reading "
+                     "the order")
     small = int(((df["S1"] < 0) & (df["S1"] >= -df["S1_conf"])).sum())
     if small:
         notes.append(f"{small} parameters have S1 slightly below 0, within their intervals: sampling noise, read as 0")

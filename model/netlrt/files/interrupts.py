@@ -1,0 +1,175 @@
+"""Interrupts that clean up: SIGTERM and SIGHUP unwind the stack like Ctrl-C, a few file operations that must
+happen together hold a signal back until they are done, and ``main()`` turns each into one line and the status a
+shell expects."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    pass
+
+__all__ = ["EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "Terminated", "handle_interrupt",
+           "quiet_broken_pipe", "terminate_as_interrupt"]
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a C tool whose reader went away
+
+
+# ------------------------------------------------------------------------------------------ signals
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP received under `terminate_as_interrupt`: a ``KeyboardInterrupt``, so it unwinds as Ctrl-C.
+
+    Parameters
+    ----------
+    signum : int
+        The signal received.
+
+    Examples
+    --------
+    >>> import signal
+    >>> isinstance(Terminated(signal.SIGTERM), KeyboardInterrupt), Terminated(signal.SIGTERM).signum
+    (True, <Signals.SIGTERM: 15>)
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signal.Signals(signum)
+
+
+_depth = 0  # critical sections open: a signal arriving now is raised when they end
+_pending: int | None = None
+
+
+def _interrupt(signum: int) -> KeyboardInterrupt:
+    return KeyboardInterrupt() if signum == signal.SIGINT else Terminated(signum)
+
+
+def _on_signal(signum: int, frame: object) -> None:
+    global _pending
+    if _depth:
+        _pending = signum
+        return
+    raise _interrupt(signum)
+
+
+@contextmanager
+def _critical() -> Iterator[None]:
+    """Hold back signals (those `terminate_as_interrupt` handles) while a few renames or unlinks run together."""
+    global _depth, _pending
+    _depth += 1
+    try:
+        yield
+    finally:
+        _depth -= 1
+        if _depth == 0 and _pending is not None:
+            signum, _pending = _pending, None
+            raise _interrupt(signum)
+
+
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """Within the block SIGTERM and SIGHUP raise `Terminated`, so ``finally``/``with`` cleanups run as on Ctrl-C.
+
+    A signal (these or SIGINT) arriving while files are being renamed waits until they are consistent. Signals the
+    caller ignores or handles are left alone; outside the main thread this does nothing. The old handlers return.
+
+    Yields
+    ------
+    None
+
+    Examples
+    --------
+    >>> import os, signal
+    >>> try:
+    ...     with terminate_as_interrupt():
+    ...         os.kill(os.getpid(), signal.SIGTERM)
+    ... except KeyboardInterrupt as exc:
+    ...     status = handle_interrupt(exc, file=sys.stdout)
+    netlrt: stopped by SIGTERM
+    >>> status
+    143
+    """
+    defaults = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
+    if hasattr(signal, "SIGHUP"):
+        defaults[signal.SIGHUP] = signal.SIG_DFL
+    saved = {}
+    try:
+        for signum, default in defaults.items():
+            if signal.getsignal(signum) in (default, signal.SIG_DFL):
+                saved[signum] = signal.signal(signum, _on_signal)
+    except ValueError:  # not the main thread
+        pass
+    try:
+        yield
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
+
+
+def handle_interrupt(exc: KeyboardInterrupt, *, prog: str = "netlrt", file: IO[str] | None = None) -> int:
+    """Print the one-line message for Ctrl-C or `Terminated` and return the exit status (130, 143, 129 for SIGHUP).
+
+    Parameters
+    ----------
+    exc : KeyboardInterrupt
+        The interrupt caught in ``main()``.
+    prog : str
+        Program name starting the message.
+    file : text stream, optional
+        Where to print; standard error by default.
+
+    Returns
+    -------
+    int
+        ``128 + signal number``, as a shell reports a command stopped by that signal.
+
+    Examples
+    --------
+    >>> handle_interrupt(KeyboardInterrupt(), file=sys.stdout)
+    netlrt: stopped by Ctrl-C (SIGINT)
+    130
+    """
+    signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
+    name = "Ctrl-C (SIGINT)" if signum == signal.SIGINT else signal.Signals(signum).name
+    with suppress(OSError, ValueError):  # the terminal is gone (SIGHUP) or stderr closed: the status still tells
+        print(f"{prog}: stopped by {name}", file=sys.stderr if file is None else file, flush=True)
+    return 128 + signum
+
+
+def quiet_broken_pipe() -> int:
+    """Call when a ``BrokenPipeError`` reaches ``main()`` (``netlrt ... | head``): no traceback, no second error.
+
+    Points standard output at ``/dev/null`` (the recipe in the ``signal`` module's documentation, "Note on SIGPIPE"),
+    so later output and the interpreter's final flush do not raise again.
+
+    Returns
+    -------
+    int
+        `EXIT_BROKEN_PIPE` (141), the status a shell reports for a C tool whose reader went away.
+
+    Examples
+    --------
+    >>> # in main(): except BrokenPipeError: return quiet_broken_pipe()
+    >>> EXIT_BROKEN_PIPE
+    141
+    """
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):  # no real stdout (captured, closed): nothing will be flushed to it
+        return EXIT_BROKEN_PIPE
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+    return EXIT_BROKEN_PIPE
+
+

@@ -1,0 +1,238 @@
+"""Writing one file safely: the old content or the new, never half; links written through, devices written to,
+inputs never overwritten."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from typing import IO, TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    pass
+
+from .interrupts import _critical
+
+__all__ = ["atomic_write", "refuse_same_file"]
+
+_MAX_LINKS = 40  # the kernel's own limit on symlinks followed in one lookup
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+T = TypeVar("T")
+
+
+# ------------------------------------------------------------------------------------------ paths
+
+def _path(path: object, what: str) -> str:
+    if not isinstance(path, (str, os.PathLike)) or not isinstance(os.fspath(path), str):
+        raise ValueError(f"{what}: expected a path (str or os.PathLike), got {path!r}")
+    if os.fspath(path) == "":
+        raise ValueError(f"{what}: the path is empty; give a file or folder name")
+    return os.fspath(path)
+
+
+def _error(what: str, path: str, exc: OSError) -> ValueError:
+    return ValueError(f"{what}: cannot write {path!r}: {exc.strerror or exc}")
+
+
+def _kind(st: os.stat_result) -> str:
+    m = st.st_mode
+    return ("a folder" if stat.S_ISDIR(m) else "a block device" if stat.S_ISBLK(m) else "a socket" if stat.S_ISSOCK(m)
+            else "a symlink" if stat.S_ISLNK(m) else "a plain file" if stat.S_ISREG(m) else "a character device"
+            if stat.S_ISCHR(m) else "a named pipe" if stat.S_ISFIFO(m) else "a special file")
+
+
+def _is_fd_folder(folder: str) -> bool:
+    """Whether ``folder`` is a /proc/PID/fd folder, whose links are a process's open files (/dev/stdout leads there)."""
+    parts = os.path.realpath(folder).split("/")
+    return len(parts) in (4, 6) and parts[1] == "proc" and parts[-1] == "fd"
+
+
+def _follow(path: str, what: str) -> tuple[str, os.stat_result | None, bool]:
+    """The path the symlinks at ``path`` lead to, its lstat (None: absent) and whether it is an open file of a
+    process (written straight to: replacing /proc/self/fd/1 would take the output away from the shell's redirect)."""
+    p = path
+    for _ in range(_MAX_LINKS):
+        try:
+            st = os.lstat(p)
+        except FileNotFoundError:
+            return p, None, False
+        except OSError as exc:
+            raise _error(what, path, exc) from None
+        if not stat.S_ISLNK(st.st_mode):
+            return p, st, False
+        if _is_fd_folder(os.path.dirname(os.path.abspath(p))):
+            return p, st, True
+        p = os.path.join(os.path.dirname(p), os.readlink(p))
+    raise ValueError(f"{what}: {path!r} is a symlink loop (more than {_MAX_LINKS} links); point it at a file")
+
+
+def _parent(real: str, path: str, what: str) -> str:
+    folder = os.path.dirname(real) or "."
+    if not os.path.isdir(folder):
+        raise ValueError(f"{what}: folder {folder!r} does not exist (writing {path!r}); create it first")
+    return folder
+
+
+def _fresh(folder: str, prefix: str, suffix: str, make: Callable[[str], T]) -> tuple[str, T]:
+    """Make something under a new random name in ``folder``: ``make(name)`` must fail if the name exists."""
+    for _ in range(100):
+        name = os.path.join(folder, f"{prefix}{os.urandom(4).hex()}{suffix}")
+        try:
+            return name, make(name)
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", folder)
+
+
+def _fsync_folder(folder: str) -> None:
+    with suppress(OSError):  # makes the rename durable; where a file system cannot, there is nothing more to do
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+# ------------------------------------------------------------------------------------------ files
+
+@contextmanager
+def atomic_write(path: str | os.PathLike[str], *, what: str = "out", mode: str = "w",
+                 encoding: str = "utf-8") -> Iterator[IO[Any]]:
+    """Open ``path`` for writing so that it only ever holds a complete result.
+
+    A plain or absent file is written as a hidden ``.NAME.XXXXXXXX.tmp`` beside it, synced and renamed onto it when
+    the block ends; on an exception (Ctrl-C, SIGTERM under `terminate_as_interrupt`) the temporary file is removed
+    and the target is unchanged. An existing file keeps its permission bits; a new one gets ``0o666 & ~umask``. A
+    symlink is followed (the link stays); a character device or FIFO (``/dev/null``, ``/dev/stdout``, a named pipe)
+    is appended to directly.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write.
+    what : str
+        Names the argument in error messages, e.g. ``"--out"``.
+    mode : {"w", "wb"}
+        Text (newlines written as given, no translation) or bytes.
+    encoding : str
+        Text encoding.
+
+    Yields
+    ------
+    file object
+        Open for writing (``df.to_csv(f)``, ``f.write(text)``); the block must not close it.
+
+    Raises
+    ------
+    ValueError
+        Naming ``what``, the path and the reason: a folder, block device or socket; a missing folder; a name too
+        long; no permission; a symlink loop.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> d = Path(tempfile.mkdtemp())
+    >>> with atomic_write(d / "a.csv", what="--out") as f:
+    ...     _ = f.write("id,x\\n")
+    >>> (d / "a.csv").read_text(), sorted(p.name for p in d.iterdir())
+    ('id,x\\n', ['a.csv'])
+    """
+    import codecs
+
+    if mode not in ("w", "wb"):
+        raise ValueError(f"mode: {mode!r} not allowed; allowed: 'w' (text) or 'wb' (bytes)")
+    try:
+        codecs.lookup(encoding)
+    except (LookupError, TypeError):
+        raise ValueError(f"encoding: unknown encoding {encoding!r}; allowed: a Python codec name") from None
+    opts: dict[str, Any] = {"encoding": encoding, "newline": ""} if mode == "w" else {}
+    p = _path(path, what)
+    real, st, is_fd = _follow(p, what)
+    if is_fd or (st is not None and (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode))):
+        try:  # appending: a shell's `> file` behind /dev/stdout keeps what was printed before
+            f = open(p, mode.replace("w", "a"), **opts)
+        except OSError as exc:
+            raise _error(what, p, exc) from None
+        with f:
+            yield f
+        return
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise ValueError(f"{what}: {p!r} is {_kind(st)}; give a file name")
+    folder = _parent(real, p, what)
+    tmp: str | None = None
+    f = None
+    try:
+        with _critical():
+            try:  # os.open applies the umask, unlike mkstemp's fixed 0600
+                tmp, fd = _fresh(folder, f".{os.path.basename(real)[:60]}.", ".tmp",
+                                 lambda n: os.open(n, _NEW_FILE, 0o666))
+            except OSError as exc:
+                raise _error(what, p, exc) from None
+            f = os.fdopen(fd, mode, **opts)
+        yield f
+        with _critical():
+            try:
+                f.flush()
+                os.fsync(f.fileno())
+                if st is not None:
+                    os.fchmod(f.fileno(), stat.S_IMODE(st.st_mode))
+                f.close()
+                os.replace(tmp, real)
+            except OSError as exc:
+                raise _error(what, p, exc) from None
+            tmp = None
+            _fsync_folder(folder)
+    finally:
+        with _critical():
+            if f is not None:
+                with suppress(OSError):  # a second failed flush (disk still full) must not keep the unlink from running
+                    f.close()
+            if tmp is not None:
+                with suppress(FileNotFoundError):
+                    os.unlink(tmp)
+
+
+def refuse_same_file(output: str | os.PathLike[str], *inputs: str | os.PathLike[str] | None,
+                     what: str = "--out") -> None:
+    """Refuse an output path that is (or would replace) one of the inputs, through symlinks and hard links.
+
+    Parameters
+    ----------
+    output : str or os.PathLike
+        The path about to be written.
+    *inputs : str, os.PathLike or None
+        Paths read to make it; ``None`` (an input not given) is skipped.
+    what : str
+        Names the output argument in the message.
+
+    Raises
+    ------
+    ValueError
+        When ``output`` is one of ``inputs`` (`os.path.samefile` where both exist, else resolved paths are equal).
+
+    Examples
+    --------
+    >>> refuse_same_file("out.csv", "in.csv", None)
+    >>> refuse_same_file("data/../in.csv", "in.csv")
+    Traceback (most recent call last):
+    ...
+    ValueError: --out: 'data/../in.csv' is the input file 'in.csv'; writing it would destroy the input; choose \
+another output file
+    """
+    out = _path(output, what)
+    for src in inputs:
+        if src is None:
+            continue
+        inp = _path(src, "input")
+        try:
+            same = os.path.samefile(out, inp)
+        except OSError:  # one does not exist yet: compare where the paths lead
+            same = os.path.realpath(out) == os.path.realpath(inp)
+        if same:
+            raise ValueError(f"{what}: {out!r} is the input file {inp!r}; writing it would destroy the input; "
+                             "choose another output file")
+
+
