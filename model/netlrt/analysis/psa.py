@@ -226,35 +226,48 @@ class PSAResult:
         ids = self._ids(params)
         return evppi(self._u(), np.column_stack([self.draws[p].to_numpy() for p in ids]), seed=seed)
 
-    def evppi_ranking(self, *, seed: SeedLike = 0, se: bool = True) -> pd.DataFrame:
+    def evppi_ranking(self, *, seed: SeedLike = 0, se: bool | int = True) -> pd.DataFrame:
         """EVPPI of every uncertain parameter on its own, largest first.
 
         Parameters
         ----------
         seed
             Randomness of the standard errors.
-        se : bool, default True
-            ``False`` skips the standard errors (NaN), about half the cost: enough to screen for the parameters
-            most worth a study.
+        se : bool or int, default True
+            Standard errors for every parameter (``True``), none (``False``: a screen, about half the cost), or
+            the ``se`` largest only (the rest NaN): the standard error is most of the cost, and matters where the
+            EVPPI does.
 
         Returns
         -------
         DataFrame
             Columns ``parameter``, ``description``, ``evppi``, ``se``, ``share_of_evpi`` (EVPPI / EVPI, 0 when
             EVPI is 0); one row per uncertain parameter.
+
+        Examples
+        --------
+        >>> import netlrt
+        >>> psa = netlrt.load_model().psa(netlrt.cases.article_cases()["case3_y90"], 2000, seed=0)
+        >>> r = psa.evppi_ranking(se=3)
+        >>> int(r["se"].notna().sum()), bool(r["evppi"].is_monotonic_decreasing)
+        (3, True)
         """
         from .voi import evpi, evppi
 
+        if not isinstance(se, bool) and not (isinstance(se, (int, np.integer)) and se >= 0):
+            raise ValueError(f"se: {se!r} not allowed; allowed: True, False or a number of parameters >= 0")
         rng = as_generator(seed)
         u = self._u()
         total = float(evpi(u))
-        rows = []
-        for p in self.parameters:
-            e = evppi(u, self.draws[p].to_numpy(), seed=rng, se=se)
-            rows.append({"parameter": p, "description": self.descriptions.get(p, p), "evppi": float(e), "se": e.se,
-                         "share_of_evpi": float(e) / total if total > 0 else 0.0})
-        df = pd.DataFrame(rows, columns=["parameter", "description", "evppi", "se", "share_of_evpi"])
-        return df.sort_values("evppi", ascending=False, kind="stable").reset_index(drop=True)
+        x = {p: self.draws[p].to_numpy() for p in self.parameters}
+        values = {p: float(evppi(u, x[p], se=False)) for p in self.parameters}
+        order = sorted(self.parameters, key=lambda p: -values[p])
+        k = len(order) if se is True else 0 if se is False else int(se)
+        errors = {p: evppi(u, x[p], seed=rng).se for p in order[:k]}
+        df = pd.DataFrame([{"parameter": p, "description": self.descriptions.get(p, p), "evppi": values[p],
+                            "se": errors.get(p, float("nan")), "share_of_evpi": values[p] / total if total > 0 else 0.0}
+                           for p in order], columns=["parameter", "description", "evppi", "se", "share_of_evpi"])
+        return df.reset_index(drop=True)
 
     def evsi(self, design: Any, *, method: str = "regression", seed: SeedLike = 0) -> Estimate:
         """Expected value of sample information of a proposed study (see :func:`netlrt.analysis.evsi.evsi`).

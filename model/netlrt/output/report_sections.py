@@ -25,6 +25,7 @@ __all__ = ["PatientParts", "Settings", "TRIAL_SIZE", "cases_section", "model_sec
            "priors_section", "run_jobs", "sensitivity_section", "trials_parts", "trials_section"]
 
 TOP = 10  # rows of a ranking shown on the page; the CSV files hold them all
+SE_ROWS = 20  # EVPPI standard errors computed for the largest only (most of the ranking's cost)
 TRIAL_SIZE = 60  # patients per arm of the candidate studies compared by EVSI
 #: An illustrative population and cost for the expected net benefit of sampling (stated on the page).
 POPULATION = {"patients_per_year": 500, "horizon_years": 10, "discount_rate": 0.03}
@@ -169,12 +170,13 @@ def _sensitivity(page: Page, model: Model, pid: str, patient: Patient, settings:
                          "97.5%": eu["high"]}).rename_axis("modality").reset_index()
     page.figure(plot_prob_best(psa), f"{pid}_prob_best", f"{pid}: probability that each modality is best (PSA).")
     page.table(psa.to_df(), f"{pid}_psa", show=best, note="P(best) and expected QALYs with their 95% intervals.")
-    ranking = psa.evppi_ranking(seed=settings.seed)
+    ranking = psa.evppi_ranking(seed=settings.seed, se=SE_ROWS)
     timings["PSA and EVPPI"] = time.perf_counter() - t
     shown = ranking[ranking["evppi"] > 0].head(TOP)
     page.figure(plot_evppi(ranking, top=TOP), f"{pid}_evppi",
                 f"{pid}: the {len(shown)} parameters most worth learning (EVPPI).")
-    page.table(ranking, f"{pid}_evppi", show=shown, note=f"EVPPI (QALYs) of the {len(shown)} largest; the CSV has all.")
+    page.table(ranking, f"{pid}_evppi", show=shown, note=f"EVPPI (QALYs) of the {len(shown)} largest; the CSV has all "
+               f"{len(ranking)}, with standard errors for the {SE_ROWS} largest.")
     t = time.perf_counter()
     tornado = model.one_way(patient)
     timings["tornado"] = time.perf_counter() - t
