@@ -98,10 +98,16 @@ def test_study_rules_cover_k_minus_1_over_k_plus_1(pid):
         assert p.interval[1] == pytest.approx(ends[-1])
 
 
-@pytest.mark.parametrize("pid", [p.id for p in SHIPPED.values() if p.rule == "direction"])
-def test_direction_rule_puts_one_end_at_no_effect(pid):
+@pytest.mark.parametrize("pid", [p.id for p in SHIPPED.values() if p.rule in ("direction", "inferred_direction")])
+def test_direction_rules_put_one_end_at_no_effect(pid):
+    """A stated direction leaves 2.5% of the prior on the other side; one inferred from the article's words, 10%."""
+    from scipy.special import ndtr
+
     p = SHIPPED[pid]
-    assert 1.0 in p.interval and p.mass == 0.95 and p.quotes
+    assert 1.0 in p.interval and p.quotes and p.reasoning
+    below_one = float(ndtr(-p.params["mu"] / p.params["sigma"]))  # P(ratio < 1) of the log-normal
+    other_side = below_one if p.interval[0] == 1.0 else 1.0 - below_one
+    assert other_side == pytest.approx({"direction": 0.025, "inferred_direction": 0.1}[p.rule], rel=1e-6)
 
 
 def test_exchangeable_effects_are_the_same_prior_for_every_modality():

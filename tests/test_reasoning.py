@@ -21,7 +21,7 @@ STATED = {
     "biliary_injury": {"DEE-TACE"},         # "relatively higher rates of biliary complications"
     "renal_injury": {"TAE", "Y90"},         # "only limited arteriography"; Y90's mapping arteriogram
     "hepatic_failure": {"Y90"},             # "low levels of toxicity" (an inference, labelled)
-    "nontarget_injury": {"TAE", "Y90"},     # "more forgiving impact of nontarget microsphere embolization"
+    "nontarget_injury": {"TAE"},            # "more forgiving impact of nontarget microsphere embolization"
 }
 EXCHANGEABLE = ("objective_response", "symptom_control", "survival_3y")  # effects centred on no difference
 

@@ -127,6 +127,9 @@ class Bayes:
         ``(patient, modality)``: share of internal draws in which each modality is best.
     best : ndarray
         ``(patient,)``: index of the recommended modality (eligibility not applied).
+    replicate_terms : ndarray
+        ``(replicate, patient, modality, term)``: each replicate's expected terms, for the Monte Carlo error of
+        any difference of terms.
     """
 
     mean: Batch
@@ -134,6 +137,7 @@ class Bayes:
     gap_se: np.ndarray
     prob_best: np.ndarray
     best: np.ndarray
+    replicate_terms: np.ndarray
 
 
 class Evaluator:
@@ -265,8 +269,8 @@ class Evaluator:
             return Batch(np.empty(shape + (len(OUTCOMES),)), np.empty(shape + (len(TERMS),)), np.empty(shape))
         outcomes = np.stack([expect(*tables.arrays[o], ev)[:, :, 1] for o in OUTCOMES], axis=-1)
         terms = np.stack([expect(*tables.arrays[f"term:{t}"], ev)[:, :, 0] for t in TERM_NAMES], axis=-1)
-        sessions = expect(*tables.arrays["procedure_sessions"], ev) @ np.arange(1, len(NODE["procedure_sessions"].states)
-                                                                            + 1)
+        counts = np.arange(1, len(NODE["procedure_sessions"].states) + 1)
+        sessions = expect(*tables.arrays["procedure_sessions"], ev) @ counts
         terms = terms.reshape(shape + (len(TERMS),)) * mult[None, :, None, :]
         return Batch(outcomes.reshape(shape + (len(OUTCOMES),)), terms, sessions.reshape(shape))
 
@@ -276,7 +280,8 @@ class Evaluator:
         ``prob_best=False`` skips the per-draw evaluation (the probabilities come back as NaN), for cohorts.
         """
         mean = self.batch(patients, tables=self.predictive)
-        reps = self.batch(patients, tables=self.replicates).utility
+        replicate = self.batch(patients, tables=self.replicates)
+        reps = replicate.utility
         mc_se = reps.std(axis=0, ddof=1) / np.sqrt(INTERNAL_REPLICATES)
         u = mean.utility[0]
         best = policy.best_index(u)
@@ -291,4 +296,4 @@ class Evaluator:
             pb = np.stack([(winners == j).mean(axis=0) for j in range(len(MODALITIES))], axis=-1)
         else:
             pb = np.full(u.shape, np.nan)
-        return Bayes(mean, mc_se, gap_se, pb, best)
+        return Bayes(mean, mc_se, gap_se, pb, best, replicate.terms)

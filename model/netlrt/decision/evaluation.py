@@ -148,11 +148,13 @@ class Evaluation:
         return head + table.to_html(float_format=lambda x: f"{x:.3f}")
 
 
-def _terms_sentence(ev_terms: pd.DataFrame, a: str, b: str) -> str:
+def _terms_sentence(ev_terms: pd.DataFrame, a: str, b: str, se: pd.Series) -> str:
+    """The terms separating ``a`` from ``b`` beyond twice their Monte Carlo error (``se``, QALYs per term): a smaller
+    difference is noise of the internal sample, not a reason."""
     diff = (ev_terms.loc[a] - ev_terms.loc[b])
     top = diff.reindex(diff.abs().sort_values(ascending=False).index)[:4]
-    parts = [f"{TERM[t].label.lower()} {d * DAYS_PER_YEAR:+.1f}" for t, d in top.items() if abs(d) * DAYS_PER_YEAR
-             >= 0.05]
+    parts = [f"{TERM[t].label.lower()} {d * DAYS_PER_YEAR:+.1f}" for t, d in top.items()
+             if abs(d) >= max(0.05 / DAYS_PER_YEAR, 2 * se[t])]
     return f"What separates {a} from {b}, in quality-adjusted days: " + ("; ".join(parts) or "nothing measurable")
 
 
@@ -174,11 +176,16 @@ def build_evaluation(patient: Patient, bayes: Bayes, index: int, assessment: pol
         a, b = order[0], order[1]
         reasons.append(f"{a} has the most expected QALYs: {u.max():.3f} (next {b} {eu[b]:.3f}; gap {gap:.4f} QALY = "
                        f"{gap * DAYS_PER_YEAR:.1f} quality-adjusted days, Monte Carlo SE {gap_se:.4f})")
-        reasons.append(_terms_sentence(terms, a, b))
+        ia, ib = MODALITIES.index(a), MODALITIES.index(b)
+        reps = bayes.replicate_terms[:, index, ia] - bayes.replicate_terms[:, index, ib]
+        se = pd.Series(reps.std(axis=0, ddof=1) / np.sqrt(len(reps)), index=list(TERM_NAMES))
+        reasons.append(_terms_sentence(terms, a, b, se))
         if close:
-            reasons.append(f"close call: the gap is below one quality-adjusted week ({policy.CLOSE_CALL_QALY:.4f} "
-                           "QALY), as the article allows ('treatments may be interchangeable'); P(best) "
-                           + ", ".join(f"{m} {pb[m]:.2f}" for m in MODALITIES))
+            week = policy.CLOSE_CALL_QALY
+            why = (f"below one quality-adjusted week ({week:.4f} QALY)" if gap < week
+                   else "within two Monte Carlo standard errors")
+            reasons.append(f"close call: the gap is {why}, as the article allows ('treatments may be "
+                           "interchangeable'); P(best) " + ", ".join(f"{m} {pb[m]:.2f}" for m in MODALITIES))
     unknown = tuple(patient.unknown())
     warnings = list(assessment.warnings)
     if unknown:

@@ -10,7 +10,7 @@ Examples
 >>> cases = article_cases()
 >>> sorted(cases)
 ['case1_tae', 'case2_tace', 'case3_y90']
->>> cases["case3_y90"].functional, cases["case1_tae"].grade is None
+>>> cases["case1_tae"].functional, cases["case3_y90"].grade is None
 (False, True)
 """
 
@@ -52,15 +52,16 @@ class ArticleCase:
         return Patient(**{k: f.value for k, f in self.fields.items()})
 
 
-_NORMAL_LIVER = "normal liver function: bilirubin read as at most 3.0 mg/dL (the article's example of a marked abnormality)"
+_NORMAL_LIVER = ("normal liver function: bilirubin read as at most 3.0 mg/dL (the article's example of a marked "
+                 "abnormality)")
 
 CASES: tuple[ArticleCase, ...] = (
     ArticleCase(
         "case1_tae", "Case 1: TAE for metastatic NET (49-year-old man, small bowel carcinoid)", "TAE",
         {
             "distribution": CaseField("bilobar_multifocal", "stated",
-                                      "which demonstrated standard hepatic arterial anatomy and multifocal hypervascular "
-                                      "masses in both hepatic lobes", time="at the first embolization"),
+                                      "which demonstrated standard hepatic arterial anatomy and multifocal "
+                                      "hypervascular masses in both hepatic lobes", time="at the first embolization"),
             "ecog": CaseField(0, "stated", "At the time of consultation, the patient had maintained functional status "
                                            "(ECOG 0), normal liver function, and a chromogranin A level of 388 ng/mL."),
             "bilirubin_mg_dl": CaseField("at_most_3", "inferred",
@@ -77,7 +78,9 @@ CASES: tuple[ArticleCase, ...] = (
                                              "insufficiency. This was the basis for selection of TAE in the described "
                                              "case.",
                                              "the rationale says renal-sparing limited arteriography was the basis of "
-                                             "the choice; the case text itself reports no kidney function"),
+                                             "the choice ('This' may also mean the paragraph's practical benefits); "
+                                             "the case text itself reports no kidney function: the what-if shows the "
+                                             "case without it"),
         },
         {"grade": "not reported (a small bowel carcinoid, no Ki-67)",
          "burden": "not reported as a share of liver volume ('multifocal', 'stable hepatic tumor burden')",
@@ -91,16 +94,12 @@ CASES: tuple[ArticleCase, ...] = (
             "burden": CaseField("low", "inferred",
                                 "including an 8.0-cm enhancing segment 4 tumor and a 2.8-cm segment 8 tumor",
                                 "two tumours of 8.0 and 2.8 cm, about 280 mL as spheres: under 25% of an adult liver "
-                                "of 1.5 L or more", time="at diagnosis, before referral"),
+                                "of 1.5 L or more (a typical volume, not from the article); 'including' may hide "
+                                "smaller lesions", time="at diagnosis, before referral"),
             "distribution": CaseField("bilobar_oligo", "stated",
                                       "TACE was prescribed due to intent for segmental treatment of a small right "
                                       "hepatic lobe tumor and larger left hepatic lobe tumor localized to hepatic "
                                       "segment 4."),
-            "extrahepatic": CaseField("limited", "inferred",
-                                      "Endoscopic ultrasound (EUS)-guided biopsy of the pancreatic mass confirmed "
-                                      "primary pancreatic NET.",
-                                      "the pancreatic primary was in place (not resected): disease outside the liver, "
-                                      "read as limited"),
             "ecog": CaseField(0, "stated", "In clinic, the patient had normal functional status (ECOG 0) and preserved "
                                            "liver function."),
             "bilirubin_mg_dl": CaseField("at_most_3", "inferred",
@@ -109,6 +108,8 @@ CASES: tuple[ArticleCase, ...] = (
         },
         {"grade": "not reported",
          "biliary": "not reported; no pancreatic surgery is described",
+         "extrahepatic": "not reported: the pancreatic primary was in place (not resected), but the text reports no "
+                         "extrahepatic metastasis at referral",
          "functional": "not stated: she presented with fatigue and diarrhea, which the text does not attribute to "
                        "hormones (chromogranin A was normal)",
          "renal_insufficiency": "not reported",
@@ -117,23 +118,15 @@ CASES: tuple[ArticleCase, ...] = (
     ArticleCase(
         "case3_y90", "Case 3: Y90 RE for metastatic NET (61-year-old woman, large cell NET)", "Y90",
         {
-            "ki67": CaseField(10.0, "stated", "the tumor demonstrated a Ki-67 proliferation index of 10%",
-                              "sets grade G2 (Ki-67 3-20%); the text also calls the tumour a 'large cell NET', a "
-                              "morphology usually graded higher", time="at the resection of the primary"),
             "distribution": CaseField("bilobar_multifocal", "stated",
                                       "demonstrated multifocal bilobar hypervascular hepatic masses consistent with "
                                       "metastatic NET"),
-            "biliary": CaseField("intact", "stated", "Notably, no biliary intervention or reconstruction was necessary."),
+            "biliary": CaseField("intact", "stated",
+                                 "Notably, no biliary intervention or reconstruction was necessary."),
             "ecog": CaseField(0, "stated", "she was healthy appearing with no diminishment in her level of activity "
                                            "(ECOG 0)."),
             "bilirubin_mg_dl": CaseField("at_most_3", "inferred", "Liver function tests were within normal limits.",
                                          _NORMAL_LIVER),
-            "functional": CaseField(False, "inferred",
-                                    "She described two to three episodes of loose stools per week, but otherwise no "
-                                    "episodes of flushing, hypertension, or shortness of breath attributable to "
-                                    "carcinoid syndrome.",
-                                    "no symptoms attributed to carcinoid syndrome; the loose stools are not attributed "
-                                    "to it"),
             "lung_shunt_fraction": CaseField(13.0, "stated",
                                              "nuclear medicine scan lung shunt fraction was calculated at 13%",
                                              time="at Y90 planning, after the choice"),
@@ -141,8 +134,15 @@ CASES: tuple[ArticleCase, ...] = (
                                     "RE was selected, in part by patient preference to minimize postembolization "
                                     "syndrome."),
         },
-        {"burden": "not reported as a share of liver volume ('multifocal bilobar')",
+        {"grade": "not given: the tumour 'demonstrated a Ki-67 proliferation index of 10%' (G2 by the WHO cut-offs, a "
+                   "convention outside the article) but is called a 'large cell NET', a morphology usually graded "
+                   "higher",
+         "ki67": "10% in the resected primary (see grade): not used, as the two descriptions disagree",
+         "burden": "not reported as a share of liver volume ('multifocal bilobar')",
          "extrahepatic": "not reported at referral (the primary was resected R0)",
+         "functional": "not stated: 'two to three episodes of loose stools per week, but otherwise no episodes of "
+                       "flushing, hypertension, or shortness of breath attributable to carcinoid syndrome'; whether "
+                       "the loose stools are hormonal is not said (they stopped after Y90)",
          "renal_insufficiency": "not reported"},
     ),
 )

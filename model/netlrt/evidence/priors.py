@@ -31,7 +31,7 @@ import numpy as np
 
 from ..seeding import SeedLike, as_generator
 from . import fitting
-from .roles import DEFAULT_MASS, FIT_TOLERANCE, ROLES, RULES, UNITS, study_mass
+from .roles import DEFAULT_MASS, FIT_TOLERANCE, INFERRED_MASS, ROLES, RULES, UNITS, study_mass
 
 __all__ = ["Prior", "PriorSet", "parse_prior", "stream"]
 
@@ -198,7 +198,8 @@ def parse_prior(fname: str, area: str, index: int, e: Any, *, refit: bool = Fals
         raise ValueError(f"{where}: source is 'article' but the quote is missing")
     if source == "assumption" and not e.get("reasoning"):
         raise ValueError(f"{where}: source is 'assumption' but 'reasoning' is missing (say why)")
-    if rule in ("direction", "study_maximum", "case_report") and not (quotes and e.get("reasoning")):
+    needs_quote = ("direction", "inferred_direction", "study_maximum", "case_report")
+    if rule in needs_quote and not (quotes and e.get("reasoning")):
         raise ValueError(f"{where}: rule {rule!r} needs the article's quote and the reasoning for what it assumes")
 
     interval, mass = None, DEFAULT_MASS
@@ -287,8 +288,11 @@ def _check_rule(where: str, p: Prior) -> None:
         raise ValueError(f"{where}: rule 'study_range' needs the two quoted_values of the range")
     if p.rule == "study_maximum" and len(p.quoted_values) != 1:
         raise ValueError(f"{where}: rule 'study_maximum' needs the one quoted value 'up to x'")
-    if p.rule == "direction" and not any(math.isclose(x, 1.0) for x in ends):
-        raise ValueError(f"{where}: rule 'direction' needs one end of the interval at 1 (no effect), got {ends}")
+    if p.rule in ("direction", "inferred_direction") and not any(math.isclose(x, 1.0) for x in ends):
+        raise ValueError(f"{where}: rule {p.rule!r} needs one end of the interval at 1 (no effect), got {ends}")
+    if p.rule == "inferred_direction" and not math.isclose(p.mass, INFERRED_MASS):
+        raise ValueError(f"{where}: rule 'inferred_direction' encodes an {INFERRED_MASS:.0%} interval; set mass: "
+                         f"{INFERRED_MASS}")
     if p.rule == "exchangeable" and not math.isclose(ends[0] * ends[1], 1.0, rel_tol=1e-9):
         raise ValueError(f"{where}: rule 'exchangeable' needs an interval centred on no effect (low * high = 1)")
 

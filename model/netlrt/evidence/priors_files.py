@@ -221,7 +221,8 @@ def refit_folder(path: str | os.PathLike) -> list[str]:
 
     folder = _folder(path)
     if folder.resolve() == default_priors_path().resolve():
-        raise ValueError("priors refit: the shipped priors are read-only; copy them first with `netlrt priors init DIR`")
+        raise ValueError("priors refit: the shipped priors are read-only; copy them first with "
+                         "`netlrt priors init DIR`")
     done = []
     for f in _files(folder):
         doc = read_yaml(f)

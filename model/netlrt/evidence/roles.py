@@ -14,9 +14,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_MASS", "FIT_TOLERANCE", "ROLES", "RULES", "Role", "UNITS", "study_mass"]
+__all__ = ["DEFAULT_MASS", "FIT_TOLERANCE", "INFERRED_MASS", "ROLES", "RULES", "Role", "UNITS", "study_mass"]
 
 DEFAULT_MASS = 0.95
+#: Mass of the interval of a direction inferred (not stated): a tenth of the prior stays on the other side.
+INFERRED_MASS = 0.8
 #: Largest relative error allowed between a distribution's quantiles and its stated interval.
 FIT_TOLERANCE = 0.01
 
@@ -65,6 +67,8 @@ RULES: dict[str, tuple[str, str]] = {
                       "whose smallest end is assumed"),
     "case_report": ("article", "a number from one of the article's cases, the centre of an assumed spread"),
     "direction": ("assumption", "a stated direction without a size: a 95% interval with one end at no effect"),
+    "inferred_direction": ("assumption", "a direction inferred from the article's words, not stated: an 80% interval "
+                           "with one end at no effect (a tenth of the mass on the other side)"),
     "exchangeable": ("assumption", "no comparative statement: an effect centred on no difference"),
     "assumption": ("assumption", "no number in the article: a deliberately wide interval with its reasoning"),
     "fixed": ("either", "a point value: a threshold, a convention or a logical certainty"),

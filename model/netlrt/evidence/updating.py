@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from .study_table import ROLES, Z95, StudyRow, check_kind, parse_studies
+from .study_table import ROLES, StudyRow, check_kind, parse_studies
 
 __all__ = ["DEFAULT_TAU_SCALE", "METHODS", "UpdateResult", "update", "update_all"]
 

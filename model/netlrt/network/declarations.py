@@ -119,7 +119,9 @@ NODES: tuple[Node, ...] = (
     Node("contrast_load", "intermediate", "Arteriography (and contrast) a course needs", ("limited", "standard",
          "extended"), ("modality",), Deterministic(_contrast, "TAE: limited; Y90: extended (mapping arteriogram); "
                                                    "cTACE, DEE-TACE: standard"),
-         {"modality": Why("article", QUOTES["tae_renal"])}),
+         {"modality": _assumed("TAE's limited arteriography is stated (quoted); Y90's extra contrast is an inference "
+                               "from its separate mapping arteriogram ('need for a second interventional procedure "
+                               "consisting of a mapping or planning arteriogram').", "tae_renal")}),
     Node("treatment_sessions", "intermediate", "Treatment sessions of the initial course", ("one", "two"),
          ("distribution",), Logistic("staged_unilobar", overrides={"distribution": _BILOBAR}),
          {"distribution": _assumed("Bilobar disease is treated one lobe at a time, as in all three of the "
@@ -191,8 +193,7 @@ NODES: tuple[Node, ...] = (
           "bilirubin_mg_dl": _article("bilirubin")}),
     Node("nontarget_injury", "outcome", "Injury from non-target embolization (e.g. gastric ulcer, cholecystitis)",
          NO_YES, ("modality",),
-         Logistic("nontarget_injury_base", effects={"modality": {"TAE": "or_nontarget_tae",
-                                                                 "Y90": "or_nontarget_y90"}}),
+         Logistic("nontarget_injury_base", effects={"modality": {"TAE": "or_nontarget_tae"}}),
          {"modality": _article("nontarget")}),
     Node("death_30d", "outcome", "Death within 30 days of a procedure", NO_YES, ("burden", "bilirubin_mg_dl"),
          Logistic("death_30d_base", effects={"burden": {"high": "or_death_high_burden"},

@@ -56,7 +56,8 @@ def build_network(tables: Tables, population: Mapping[str, Mapping[str, float]])
         if not node.parents:
             shares = population.get(node.name)
             values = np.full(card, 1.0 / card) if shares is None else np.array([shares[s] for s in node.states])
-            cpds.append(pg.TabularCPD(node.name, card, values.reshape(card, 1), state_names={node.name: names[node.name]}))
+            cpds.append(pg.TabularCPD(node.name, card, values.reshape(card, 1),
+                                      state_names={node.name: names[node.name]}))
             continue
         table = np.asarray(tables.cpds[node.name][0])
         cpds.append(pg.TabularCPD(

@@ -171,7 +171,8 @@ h3 .id { font: 13px monospace; color: #777; margin-left: 8px; }
 nav a { margin-right: 14px; }
 .scroll { overflow-x: auto; max-width: 100%; }
 table.data { border-collapse: collapse; font-size: 13px; margin: 8px 0; }
-table.data th, table.data td { border-bottom: 1px solid #e3e3e3; padding: 3px 8px; text-align: left; vertical-align: top; }
+table.data th, table.data td { border-bottom: 1px solid #e3e3e3; padding: 3px 8px; text-align: left;
+                               vertical-align: top; }
 table.data th { background: #f5f5f5; }
 table.data td { max-width: 38em; }
 figure { margin: 12px 0; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
@@ -192,9 +193,11 @@ def _html(page: Page, model: Model, settings: Any) -> str:
 <body>
 <h1>netlrt report</h1>
 <p class="disclaimer">{html.escape(DISCLAIMER)}</p>
-<p class="meta">netlrt {__version__} &middot; generated {stamp} &middot; priors: {html.escape(_priors_label(model.priors.path))}
+<p class="meta">netlrt {__version__} &middot; generated {stamp} &middot;
+priors: {html.escape(_priors_label(model.priors.path))}
 &middot; seed {settings.seed} &middot; {settings.n_draws:,} PSA draws &middot; Sobol N = {settings.sobol_draws}
-&middot; QALYs over {model.priors['horizon_years'].mean:g} years, discounted {100 * model.priors['discount_rate'].mean:g}% a year</p>
+&middot; QALYs over {model.priors['horizon_years'].mean:g} years,
+discounted {100 * model.priors['discount_rate'].mean:g}% a year</p>
 <nav><a href="#model">Model</a><a href="#priors">Priors</a><a href="#patients">Patients</a>
 <a href="#sensitivity">Sensitivity</a><a href="#trials">Studies worth doing</a></nav>
 {"".join(page.parts)}

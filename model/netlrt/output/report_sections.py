@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import os
-import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from .page import Page
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from ..decision.evaluation import Evaluation
     from ..evidence.patient import Patient
@@ -63,10 +61,10 @@ def model_section(page: Page, model: Model) -> None:
     from ..plot import plot_network
 
     page.html('<h2 id="model">The model</h2><p>A Bayesian network: the patient findings and the chosen modality set '
-              "the probability of each outcome; the outcomes' quality-adjusted life-years (QALYs) are summed over named "
-              "terms, averaged over the uncertainty of every parameter, and the modality with the most expected QALYs "
-              "is recommended. Solid edges are stated in the article, dashed ones are assumptions or inferences "
-              "(their reasoning is in the table). The methods are in <code>docs/model.md</code>.</p>")
+              "the probability of each outcome; the outcomes' quality-adjusted life-years (QALYs) are summed over "
+              "named terms, averaged over the uncertainty of every parameter, and the modality with the most expected "
+              "QALYs is recommended. Solid edges are stated in the article, dashed ones are assumptions or "
+              "inferences (their reasoning is in the table). The methods are in <code>docs/model.md</code>.</p>")
     page.figure(plot_network(), "network", "The network's structure.")
     page.html("<details><summary>Edges and their justification</summary>")
     page.table(edges_df(), "edges")
@@ -221,9 +219,10 @@ def trials_parts(model: Model, pid: str, patient: Patient, settings: Settings) -
             break
     table = pd.DataFrame(rows).sort_values("evsi", ascending=False, kind="stable").reset_index(drop=True)
     page.html(f'<h3 id="trials-{html.escape(pid)}">{html.escape(pid)}</h3><p>Candidate studies of {TRIAL_SIZE} '
-              f"patients (per arm for a comparison), each measuring one of the {CANDIDATES} parameters with the largest "
-              "EVPPI (among those with a default study design), by the expected value of sample information per "
-              "patient (regression on the PSA sample; EVSI cannot exceed the EVPPI of what a study measures).</p>")
+              f"patients (per arm for a comparison), each measuring one of the {CANDIDATES} parameters with the "
+              "largest EVPPI (among those with a default study design), by the expected value of sample "
+              "information per patient (regression on the PSA sample; EVSI cannot exceed the EVPPI of what a "
+              "study measures).</p>")
     page.table(table, f"{pid}_evsi")
     if table.empty:
         return page
