@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
     from ..decision.core import Evaluator
 
-__all__ = ["CohortResult", "PATIENTS_PER_CALL", "SUMMARY_COLUMNS", "cohort_summary", "evaluate_cohort",
+__all__ = ["CohortResult", "PATIENTS_PER_CALL", "SUMMARY_COLUMNS", "evaluate_cohort",
            "run_cohort", "write_cohort_csv"]
 
 #: Patients evaluated per call of the core: bounds memory (8 replicate draws x patients x modalities x terms).
@@ -207,21 +207,6 @@ def evaluate_cohort(evaluator: Evaluator, df: pd.DataFrame, *, skip_invalid: boo
     (False, 4)
     """
     return run_cohort(evaluator, df, skip_invalid=skip_invalid).table
-
-
-def cohort_summary(evaluator: Evaluator, df: pd.DataFrame, *, skip_invalid: bool = False) -> pd.DataFrame:
-    """One row per patient: recommendation, eligibility, close call, reasons, warnings (see :func:`run_cohort`).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from netlrt.decision.core import Evaluator
-    >>> from netlrt.evidence.priors_files import load_priors
-    >>> s = cohort_summary(Evaluator(load_priors()), pd.DataFrame({"patient_id": ["p1"], "ecog": [3]}))
-    >>> s.loc[0, "recommended"] is None, s.loc[0, "reasons"][:10]
-    (True, 'ineligible')
-    """
-    return run_cohort(evaluator, df, skip_invalid=skip_invalid).summary
 
 
 def write_cohort_csv(result: CohortResult, path: str | os.PathLike[str], *, table: str = "long",

@@ -140,7 +140,7 @@ def _prepare(utilities: Any, draws: Any, designs: list[StudyDesign]) -> tuple[np
 
 
 def evsi(utilities: Any, draws: Any, design: StudyDesign, *, method: str = "regression",
-         seed: SeedLike = None) -> Estimate:
+         seed: SeedLike = 0) -> Estimate:
     """EVSI per patient of ``design`` (QALYs), by the regression method (module notes).
 
     Parameters
@@ -240,7 +240,7 @@ def _check_sizes(sizes: Any) -> tuple[int, ...]:
 
 
 def evsi_curve(utilities: Any, draws: Any, design_for_n: Callable[[int], StudyDesign], sizes: Sequence[int], *,
-               method: str = "regression", seed: SeedLike = None) -> EVSICurve:
+               method: str = "regression", seed: SeedLike = 0) -> EVSICurve:
     """EVSI per patient of ``design_for_n(n)`` for each ``n`` in ``sizes``.
 
     Every size's data are simulated from the same random numbers (common random numbers), so the curve

@@ -346,6 +346,11 @@ class StudyDesign:
         object.__setattr__(self, "measurements", tuple(items))
 
     @property
+    def arms(self) -> int:
+        """Arms of the study: 2 when it compares (a :class:`TwoArmRatio`), else 1 (its cost counts every arm)."""
+        return 2 if any(isinstance(m, TwoArmRatio) for m in self.measurements) else 1
+
+    @property
     def parameters(self) -> tuple[str, ...]:
         """Ids of every parameter the simulated data depend on, in order of first use."""
         return tuple(dict.fromkeys(p for m in self.measurements for p in m.parameters))
@@ -390,7 +395,7 @@ class StudyDesign:
             m.check(out)
         return out
 
-    def simulate(self, draws: Any, *, seed: SeedLike = None) -> np.ndarray:
+    def simulate(self, draws: Any, *, seed: SeedLike = 0) -> np.ndarray:
         """One dataset per draw, reduced to its summary statistics.
 
         Parameters

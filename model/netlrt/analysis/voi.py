@@ -120,7 +120,7 @@ def evpi(utilities: np.ndarray) -> Estimate:
     return Estimate(max(float(regret.mean()), 0.0), float(regret.std(ddof=1) / np.sqrt(len(regret))))
 
 
-def evppi(utilities: np.ndarray, X: np.ndarray, *, n_basis: int | None = None, seed: SeedLike = None,
+def evppi(utilities: np.ndarray, X: np.ndarray, *, n_basis: int | None = None, seed: SeedLike = 0,
           se: bool = True) -> Estimate:
     """Expected value of partial perfect information on the parameters in ``X``, by regression.
 

@@ -26,6 +26,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -33,6 +34,7 @@ import numpy as np
 
 from ..evidence.patient import Patient
 from ..evidence.priors import PriorSet, stream
+from ..evidence.roles import ROLES
 from ..evidence.vocabulary import MODALITIES
 from ..network.declarations import NODE, NODES, OUTCOMES, ROOTS
 from ..network.engine import DEFAULT_CHUNK, RootEvidence, expect
@@ -204,12 +206,13 @@ class Evaluator:
     def evidence(self, patients: Sequence[Patient]) -> RootEvidence:
         """Root evidence rows for every (patient, modality) pair, modality varying fastest."""
         index = {}
+        known = [p.evidence() for p in patients]  # once per patient, not once per root
         for root in ROOTS:
             if root == "modality":
                 index[root] = np.tile(np.arange(len(MODALITIES)), len(patients))
                 continue
             states = STATES[root]
-            per_patient = [states.index(s) if (s := p.evidence().get(root)) is not None else -1 for p in patients]
+            per_patient = [states.index(s) if (s := e.get(root)) is not None else -1 for e in known]
             index[root] = np.repeat(np.asarray(per_patient, dtype=np.intp), len(MODALITIES))
         shares = {r: np.array([self.priors.population[r][s] for s in STATES[r]]) for r in ROOTS if r != "modality"}
         return RootEvidence(index, shares)
@@ -240,9 +243,7 @@ class Evaluator:
         mult = np.stack([self.multipliers(p.preference) for p in patients]) if patients else np.ones((0, len(TERMS)))
         if tables is not None:
             return self._run(tables, ev, mult, len(patients))
-        if values is None:
-            values = self.priors.means()
-        arrays = {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in values.items()}
+        arrays = self._values(values)
         n = max(len(a) for a in arrays.values())
         fixed, ev = self._shared(ev)
         parts = []
@@ -252,6 +253,28 @@ class Evaluator:
         if len(parts) == 1:
             return parts[0]
         return Batch(*(np.concatenate([getattr(b, f) for b in parts]) for f in ("outcomes", "terms", "sessions")))
+
+    def _values(self, values: Mapping[str, Any] | None) -> dict[str, np.ndarray]:
+        """Draws of every parameter: the given ones (checked), the others at their prior means."""
+        out = {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in self.priors.means().items()}
+        if values is None:
+            return out
+        unknown = [k for k in values if k not in out]
+        if unknown:
+            raise ValueError(f"values: unknown parameter {unknown[0]!r}; allowed: the ids of the model's priors")
+        lengths = set()
+        for k, v in values.items():
+            a = np.atleast_1d(np.asarray(v, dtype=float))
+            role = next(r for r in ROLES.values() if r.unit == self.priors[k].unit)
+            inside = a.ndim == 1 and a.size and role.contains(float(a.min())) and role.contains(float(a.max()))
+            if not inside or not np.isfinite(a).all():
+                raise ValueError(f"values: {k!r} must be a 1-D array of finite numbers in the range of its unit; "
+                                 f"allowed: {role.describe()}")
+            out[k] = a
+            lengths.add(len(a))
+        if len(lengths - {1}) > 1:
+            raise ValueError(f"values: arrays of different lengths {sorted(lengths)}; allowed: one number of draws")
+        return out
 
     @staticmethod
     def _shared(ev: RootEvidence) -> tuple[dict[str, str], RootEvidence]:

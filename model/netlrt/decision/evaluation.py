@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..evidence.patient import Patient
-from ..evidence.vocabulary import MODALITIES
+from ..evidence.vocabulary import MODALITIES, normalize_modality
 from ..network.declarations import OUTCOME_LABELS, OUTCOMES
 from . import policy
 from .core import TERM_NAMES, Bayes, Evaluator
@@ -95,8 +95,8 @@ class Evaluation:
             Columns ``term``, ``label``, ``<a>``, ``<b>``, ``difference`` (a minus b, QALYs) and ``days``
             (the difference in quality-adjusted days).
         """
-        a = a or self.ranking[0]
-        b = b or self.ranking[1]
+        a = self.ranking[0] if a is None else normalize_modality(a)
+        b = self.ranking[1] if b is None else normalize_modality(b)
         t = self.utility_terms
         diff = t.loc[a] - t.loc[b]
         df = pd.DataFrame({"term": t.columns, "label": [TERM[c].label for c in t.columns], a: t.loc[a].to_numpy(),

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..evidence.patient import Patient
+from ..evidence.patient_spec import BILIRUBIN_LIMIT
 from ..evidence.priors import PriorSet
 
 __all__ = ["Assessment", "CLOSE_CALL_QALY", "assess", "best_index", "is_close"]
@@ -26,8 +27,6 @@ __all__ = ["Assessment", "CLOSE_CALL_QALY", "assess", "best_index", "is_close"]
 #: gap smaller than a week rests on those judgements, which the article itself calls interchangeable.
 CLOSE_CALL_QALY = 7 / 365.25
 
-#: Bilirubin (mg/dL) above which the article says LRT 'may be precluded'; the node bilirubin_mg_dl splits here.
-BILIRUBIN_WARN = 3.0
 
 
 @dataclass(frozen=True)
@@ -71,9 +70,9 @@ def assess(patient: Patient, priors: PriorSet) -> Assessment:
                        f"with maintained functional status (ECOG <= {ecog_max:g})")
     bili = patient.bilirubin_mg_dl
     if bili is None:
-        warnings.append(f"bilirubin not recorded: above {BILIRUBIN_WARN:g} mg/dL 'may preclude LRT'; the model "
+        warnings.append(f"bilirubin not recorded: above {BILIRUBIN_LIMIT:g} mg/dL 'may preclude LRT'; the model "
                         "averages over the population's liver function")
-    elif bili == "above_3" or (not isinstance(bili, str) and bili > BILIRUBIN_WARN):
+    elif bili == "above_3" or (not isinstance(bili, str) and bili > BILIRUBIN_LIMIT):
         shown = "above 3" if isinstance(bili, str) else f"{bili:g}"
         warnings.append(f"bilirubin {shown} mg/dL: a marked abnormality that 'may preclude LRT'; counted as a "
                         "strong risk of decompensation and death within 30 days, for every modality")

@@ -125,11 +125,13 @@ class Patient:
     def replace(self, **changes: Any) -> Patient:
         """A copy with some fields changed, validated like a new patient.
 
-        Changing ``grade`` drops ``ki67``, so the two cannot disagree.
+        Changing ``grade`` drops ``ki67``, and changing ``ki67`` resets ``grade`` from it, so the two cannot disagree.
         """
         d = self.to_dict()
         if "grade" in changes and "ki67" not in changes:
             d["ki67"] = None
+        if "ki67" in changes and "grade" not in changes:
+            d["grade"] = None  # the new ki67 sets it
         d.update(changes)
         return Patient(**d)
 

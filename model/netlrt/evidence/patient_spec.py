@@ -27,10 +27,13 @@ from typing import Any
 
 from .vocabulary import BILIARY, BILIRUBIN, BURDENS, DISTRIBUTIONS, EXTRAHEPATIC, GRADES, NO_YES
 
-__all__ = ["FIELD", "FIELDS", "Field", "FINDING_NODES", "ID_COLUMN", "MAX_MULTIPLIER", "grade_from_ki67"]
+__all__ = ["BILIRUBIN_LIMIT", "FIELD", "FIELDS", "FINDING_NODES", "Field", "ID_COLUMN", "MAX_MULTIPLIER",
+           "grade_from_ki67"]
 
 #: The column (CSV) or key (YAML) that names a patient, everywhere.
 ID_COLUMN = "patient_id"
+#: Bilirubin (mg/dL) above which the article says LRT 'may be precluded': the node bilirubin_mg_dl splits here.
+BILIRUBIN_LIMIT = 3.0
 #: Largest preference multiplier accepted: beyond it a single term would swamp every QALY of survival.
 MAX_MULTIPLIER = 1000.0
 _TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
@@ -201,7 +204,7 @@ FIELDS: tuple[Field, ...] = (
           to_node=lambda v: _yes_no(int(v))),
     Field("bilirubin_mg_dl", "number", "serum bilirubin, mg/dL (> 3.0 'may preclude LRT': a warning and a risk "
           "factor)", BILIRUBIN, low=0, high=50, node="bilirubin_mg_dl", node_states=BILIRUBIN,
-          to_node=lambda v: BILIRUBIN[int(v > 3.0)]),
+          to_node=lambda v: BILIRUBIN[int(v > BILIRUBIN_LIMIT)]),
     Field("ecog", "int", "ECOG performance status; > 2 makes the patient ineligible", low=0, high=4),
     Field("lung_shunt_fraction", "number", "lung shunt fraction, percent (Y90 planning)", low=0, high=100),
     Field("preference", "preference", "utility profile (none, avoid_pes, fewest_procedures, ...) or custom "

@@ -360,7 +360,7 @@ class PriorSet(Mapping[str, Prior]):
             out[k] = quantile(self[k].distribution, self[k].params, u[:, j])
         return out
 
-    def sample(self, n_draws: int, seed: SeedLike = None) -> dict[str, np.ndarray]:
+    def sample(self, n_draws: int, seed: SeedLike = 0) -> dict[str, np.ndarray]:
         """``n_draws`` values of every parameter from its prior.
 
         Each parameter draws from its own stream, seeded by ``seed`` and its id (:func:`stream`), so models that

@@ -9,10 +9,7 @@ import stat
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    pass
 
 from .interrupts import _critical
 from .writing import _error, _follow, _fresh, _fsync_folder, _kind, _parent, _path, atomic_write

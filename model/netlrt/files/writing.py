@@ -8,10 +8,8 @@ import os
 import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import IO, Any, TypeVar
 
-if TYPE_CHECKING:
-    pass
 
 from .interrupts import _critical
 

@@ -131,6 +131,11 @@ def build_report(model: Model, out_dir: str | os.PathLike = DEFAULT_OUT, *,
     started = time.perf_counter()
     n_draws = positive_int("n_draws", n_draws, minimum=100)
     sobol_draws = positive_int("sobol_draws", sobol_draws, minimum=8)
+    if sobol_draws & (sobol_draws - 1):
+        raise ValueError(f"sobol_draws: {sobol_draws} is not a power of two; allowed: e.g. 512, 1024, 2048")
+    dpi = positive_int("dpi", dpi, minimum=30, maximum=1200)
+    if workers is not None:
+        workers = positive_int("workers", workers)
     if figure_format not in ("png", "svg", "pdf"):
         raise ValueError(f"figure_format: {figure_format!r}; allowed: png, svg, pdf")
     given = dict(article_cases() if patients is None else patients)

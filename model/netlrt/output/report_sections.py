@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..decision.utility import DAYS_PER_YEAR
 from .page import Page
 
 if TYPE_CHECKING:
@@ -214,7 +215,7 @@ def trials_parts(model: Model, pid: str, patient: Patient, settings: Settings) -
             continue
         e = psa.evsi(design, seed=settings.seed)
         rows.append({"parameter": pid_param, "study": design.name, "evsi": float(e), "se": e.se,
-                     "days": float(e) * 365.25})
+                     "days": float(e) * DAYS_PER_YEAR})
         if len(rows) == CANDIDATES:
             break
     table = pd.DataFrame(rows).sort_values("evsi", ascending=False, kind="stable").reset_index(drop=True)
@@ -231,7 +232,7 @@ def trials_parts(model: Model, pid: str, patient: Patient, settings: Settings) -
                        seed=settings.seed)
     scale = PopulationScale(**POPULATION)
     result = enbs(curve, population=scale, cost_per_patient=COST_PER_PATIENT_QALY,
-                  arms=2 if "odds ratio" == model.priors[top].unit else 1)
+                  arms=default_design(model.priors, {top: TRIAL_SIZE}).arms)
     page.html(f"<p>Expected net benefit of sampling for a study of <code>{html.escape(top)}</code> in an illustrative "
               f"population of {POPULATION['patients_per_year']} patients a year for {POPULATION['horizon_years']} "
               f"years (discounted {POPULATION['discount_rate']:.0%}), each study patient costing "
@@ -276,7 +277,7 @@ def run_jobs(model: Model, patients: Mapping[str, Patient], settings: Settings, 
     if not settings.studies:
         trial = None
     jobs = [("patient", pid) for pid in patients] + ([("trials", trial)] if trial else []) + [("static", None)]
-    n = min(len(jobs), os.cpu_count() or 1) if workers is None else max(1, int(workers))
+    n = min(len(jobs), os.cpu_count() or 1) if workers is None else workers
     _JOB.update(model=model, patients=dict(patients), settings=settings)
     try:
         if n > 1 and "fork" in multiprocessing.get_all_start_methods():
@@ -319,7 +320,7 @@ def cases_section(page: Page, model: Model, patients: Mapping[str, Patient], par
         ev = parts[pid].evaluation
         _merge(page, parts[pid].case)
         rows.append({"patient": pid, "article's choice": choice.get(pid, ""), "recommended": ev.recommended or "none",
-                     "close call": ev.close_call, "gap (days)": ev.gap * 365.25,
+                     "close call": ev.close_call, "gap (days)": ev.gap * DAYS_PER_YEAR,
                      **{f"QALYs {m}": ev.expected_utility[m] for m in ev.expected_utility.index},
                      **{f"P(best) {m}": ev.prob_best[m] for m in ev.prob_best.index}})
     page.html("<h3>Summary</h3>")
