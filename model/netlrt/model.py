@@ -30,6 +30,7 @@ from .seeding import SeedLike
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .analysis.compare import CompareResult
     from .analysis.psa import PSAResult
     from .analysis.sensitivity import OneWayResult, SobolResult, ThresholdResult, TwoWayResult, WhatIfResult
 
@@ -101,6 +102,20 @@ class Model:
     def psa(self, patient: Patient, n_draws: int = 10_000, seed: SeedLike = 0, *, progress: bool = False) -> PSAResult:
         """Probabilistic sensitivity analysis over every uncertain prior (see :func:`netlrt.analysis.psa.run_psa`).
 
+        Parameters
+        ----------
+        patient : Patient
+        n_draws : int, default 10000
+            Parameter draws.
+        seed : int, numpy Generator or None, default 0
+            The same int repeats exactly; ``None`` draws fresh entropy.
+        progress : bool, default False
+            A text progress bar for long runs.
+
+        Returns
+        -------
+        PSAResult
+
         Examples
         --------
         >>> import netlrt
@@ -113,34 +128,102 @@ class Model:
         return run_psa(self.evaluator, patient, n_draws, seed, progress=progress)
 
     def one_way(self, patient: Patient, *, metric: Any = "margin", n_grid: int = 21) -> OneWayResult:
-        """One-way (tornado) analysis over every uncertain parameter (see :mod:`netlrt.analysis.sensitivity`)."""
+        """One-way (tornado) analysis: each uncertain parameter over its 95% range, the others at their prior means.
+
+        Parameters
+        ----------
+        patient : Patient
+            An eligible patient.
+        metric : str or tuple, default "margin"
+            ``"margin"`` (the base-case recommendation's QALYs minus the best alternative's), ``"gap"``,
+            ``("utility", modality)`` or ``("outcome", modality, outcome)``.
+        n_grid : int, default 21
+            Grid points over each range; switch points come from the exact threshold search.
+
+        Returns
+        -------
+        OneWayResult
+        """
         from .analysis.sensitivity import one_way
 
         return one_way.run(self.evaluator, patient, metric=metric, n_grid=n_grid)
 
     def two_way(self, patient: Patient, x: str, y: str, *, n_grid: int = 25, n: int | None = None) -> TwoWayResult:
-        """Best modality on an ``n_grid x n_grid`` grid of two parameters (``n`` is a deprecated alias)."""
+        """Best modality on an ``n_grid x n_grid`` grid of two parameters' 95% ranges, the others at their means.
+
+        Parameters
+        ----------
+        patient : Patient
+        x, y : str
+            Parameter ids.
+        n_grid : int, default 25
+        n : int, optional
+            Deprecated alias of ``n_grid``.
+
+        Returns
+        -------
+        TwoWayResult
+        """
         from .analysis.sensitivity import two_way
 
         n_grid = _renamed("n", "n_grid", n) if n is not None else n_grid
         return two_way.run(self.evaluator, patient, x, y, n_grid=n_grid)
 
     def threshold(self, patient: Patient, param: str, *, n_grid: int = 201) -> ThresholdResult:
-        """Values of ``param`` at which the recommendation changes (see :mod:`netlrt.analysis.sensitivity`)."""
+        """Values of ``param`` at which the recommendation changes, the others at their prior means.
+
+        Parameters
+        ----------
+        patient : Patient
+        param : str
+            An uncertain parameter's id.
+        n_grid : int, default 201
+            The bracketing grid over the parameter's 0.1-99.9% range (each change then found by brentq).
+
+        Returns
+        -------
+        ThresholdResult
+        """
         from .analysis.sensitivity import threshold
 
         return threshold.run(self.evaluator, patient, param, n_grid=n_grid)
 
     def sobol(self, patient: Patient, n_draws: int = 1024, seed: SeedLike = 0, *, metric: Any = "margin",
               second_order: bool = False, n: int | None = None) -> SobolResult:
-        """First-order and total Sobol indices via SALib (``n`` is a deprecated alias of ``n_draws``)."""
+        """First-order and total Sobol indices of the recommendation's margin over every uncertain prior (SALib).
+
+        Parameters
+        ----------
+        patient : Patient
+        n_draws : int, default 1024
+            SALib's base sample size (a power of two); the model is evaluated ``n_draws * (D + 2)`` times.
+        seed : int, numpy Generator or None, default 0
+        metric : str or tuple, default "margin"
+            As for :meth:`one_way`.
+        second_order : bool, default False
+        n : int, optional
+            Deprecated alias of ``n_draws``.
+
+        Returns
+        -------
+        SobolResult
+        """
         from .analysis.sensitivity import sobol
 
         n_draws = _renamed("n", "n_draws", n) if n is not None else n_draws
         return sobol.run(self.evaluator, patient, n_draws=n_draws, seed=seed, metric=metric, second_order=second_order)
 
     def whatif(self, patient: Patient) -> WhatIfResult:
-        """Outcomes and recommendation as each finding moves through its states (unknown included)."""
+        """Outcomes and recommendation as each finding moves through its states (unknown included), all else fixed.
+
+        Parameters
+        ----------
+        patient : Patient
+
+        Returns
+        -------
+        WhatIfResult
+        """
         from .analysis.sensitivity import whatif
 
         return whatif.run(self.evaluator, patient)
@@ -173,13 +256,42 @@ class Model:
         return Model(self.priors.replace({k: changed_prior(self.priors[k], v, note) for k, v in changes.items()}))
 
     def update(self, studies: Any, *, method: str = "fixed", tau_scale: float | None = None) -> Model:
-        """A new model whose priors are updated by a table of study results (see :mod:`netlrt.evidence.studies`)."""
+        """A new model whose priors are updated by a table of study results (see :mod:`netlrt.evidence.studies`).
+
+        Parameters
+        ----------
+        studies : DataFrame, list of dict or path of a CSV file
+            One row per result: ``parameter``, ``citation``, optional ``population``, and ``events``/``patients``
+            (a probability) or ``estimate``/``lower``/``upper`` (a 95% interval; a ratio or a time).
+        method : {'fixed', 'random'}
+            Conjugate update, or a random-effects predictive for a new setting.
+        tau_scale : float, optional
+            Half-normal scale of the between-study SD (random effects).
+
+        Returns
+        -------
+        Model
+            Each updated prior keeps its provenance and lists the studies in ``updates``.
+        """
         from .evidence.studies import update_priors
 
         return Model(update_priors(self.priors, studies, method=method, tau_scale=tau_scale))
 
     def export(self, path: str | os.PathLike, format: str | None = None) -> Path:
-        """Write :attr:`network` with its provenance as BIF, XMLBIF, XDSL or NET (see :mod:`netlrt.output.export`)."""
+        """Write :attr:`network` with its provenance as BIF, XMLBIF, XDSL or NET (see :mod:`netlrt.output.export`).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file; its extension gives the format (``.bif``, ``.xml``/``.xmlbif``/``.bifxml``, ``.xdsl``,
+            ``.net``).
+        format : str, optional
+            Must agree with the extension.
+
+        Returns
+        -------
+        Path
+        """
         from .output.export import export
 
         return export(self.network, self.priors, path, format)
@@ -203,8 +315,24 @@ def load_model(priors: str | os.PathLike | None = None) -> Model:
     return Model(load_priors(priors))
 
 
-def compare(models: Mapping[str, Model], patient: Patient, *, n_draws: int = 10_000, seed: SeedLike = 0) -> Any:
-    """Side-by-side decisions of several models for one patient (see :func:`netlrt.analysis.compare.compare`)."""
+def compare(models: Mapping[str, Model], patient: Patient, *, n_draws: int = 10_000,
+            seed: SeedLike = 0) -> CompareResult:
+    """Side-by-side decisions of several models for one patient (see :func:`netlrt.analysis.compare.compare`).
+
+    Parameters
+    ----------
+    models : mapping
+        Name -> Model (e.g. the shipped priors and a sceptic's).
+    patient : Patient
+    n_draws : int, default 10000
+        PSA draws per model (the same seed for each, so shared priors share their draws).
+    seed : int, numpy Generator or None, default 0
+
+    Returns
+    -------
+    CompareResult
+        Bayes decisions, P(best) and EVPI per model.
+    """
     from .analysis.compare import compare as run
 
     return run({k: m.evaluator for k, m in models.items()}, patient, n_draws=n_draws, seed=seed)

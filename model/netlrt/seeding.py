@@ -1,8 +1,12 @@
-"""The one place randomness enters netlrt."""
+"""The one place randomness enters netlrt: seeds to generators, and a parameter's own random stream."""
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
+
+__all__ = ["SeedLike", "as_generator", "stream"]
 
 SeedLike = int | np.random.Generator | None
 
@@ -24,3 +28,14 @@ def as_generator(seed: SeedLike) -> np.random.Generator:
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0:
         return np.random.default_rng(int(seed))
     raise ValueError(f"seed: expected a non-negative int, a numpy Generator or None, got {seed!r}")
+
+
+def stream(pid: str) -> int:
+    """A parameter's random stream number: a stable hash of its id (the same in every run and process).
+
+    Examples
+    --------
+    >>> stream("response_base") == stream("response_base") != stream("or_pes_y90")
+    True
+    """
+    return zlib.crc32(pid.encode("utf-8"))

@@ -26,19 +26,20 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
 from ..evidence.patient import Patient
-from ..evidence.priors import PriorSet, stream
+from ..evidence.priors import PriorSet
 from ..evidence.roles import ROLES
 from ..evidence.vocabulary import MODALITIES
 from ..network.declarations import NODE, NODES, OUTCOMES, ROOTS
 from ..network.engine import DEFAULT_CHUNK, RootEvidence, expect
 from ..network.tables import STATES, Tables, build_tables
+from ..seeding import stream
 from . import policy
 from .utility import TERM, TERMS, term_tables
 

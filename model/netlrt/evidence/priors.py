@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,11 +28,11 @@ from typing import Any
 
 import numpy as np
 
-from ..seeding import SeedLike, as_generator
+from ..seeding import SeedLike, as_generator, stream
 from . import fitting
 from .roles import DEFAULT_MASS, FIT_TOLERANCE, INFERRED_MASS, ROLES, RULES, UNITS, study_mass
 
-__all__ = ["Prior", "PriorSet", "parse_prior", "stream"]
+__all__ = ["Prior", "PriorSet", "parse_prior"]
 
 _REQUIRED = ("id", "description", "unit", "distribution", "rule", "source", "params")
 _OPTIONAL = ("interval", "mass", "reading", "quote", "refs", "quoted_values", "quote_scale", "reasoning",
@@ -117,17 +116,6 @@ class Prior:
         entry.update({k: v for k, v in optional.items() if v not in (None, "", [])})
         entry["params"] = dict(self.params)
         return entry
-
-
-def stream(pid: str) -> int:
-    """A parameter's random stream number: a stable hash of its id (the same in every run and process).
-
-    Examples
-    --------
-    >>> stream("response_base") == stream("response_base") != stream("or_pes_y90")
-    True
-    """
-    return zlib.crc32(pid.encode("utf-8"))
 
 
 def _number(x: Any) -> bool:
