@@ -303,8 +303,19 @@ class Evaluator:
 
         ``prob_best=False`` skips the per-draw evaluation (the probabilities come back as NaN), for cohorts.
         """
-        mean = self.batch(patients, tables=self.predictive)
-        replicate = self.batch(patients, tables=self.replicates)
+        if prob_best and len(patients):
+            # One pass over the internal draws gives everything: the results are linear in the tables, so their
+            # means over all draws and over each replicate are those of the predictive and replicate tables.
+            draws = self.batch(patients, tables=self.internal)
+            mean = Batch(*(a.mean(axis=0, keepdims=True) for a in (draws.outcomes, draws.terms, draws.sessions)))
+            replicate = Batch(*(a.reshape((INTERNAL_REPLICATES, -1) + a.shape[1:]).mean(axis=1)
+                                for a in (draws.outcomes, draws.terms, draws.sessions)))
+            winners = policy.best_index(draws.utility)
+            pb = np.stack([(winners == j).mean(axis=0) for j in range(len(MODALITIES))], axis=-1)
+        else:
+            mean = self.batch(patients, tables=self.predictive)
+            replicate = self.batch(patients, tables=self.replicates)
+            pb = np.full(mean.utility[0].shape, np.nan)
         reps = replicate.utility
         mc_se = reps.std(axis=0, ddof=1) / np.sqrt(INTERNAL_REPLICATES)
         u = mean.utility[0]
@@ -314,10 +325,4 @@ class Evaluator:
         gaps = reps[:, rows, order[:, 0]] - reps[:, rows, order[:, 1]] if len(patients) and u.shape[1] > 1 \
             else np.zeros((INTERNAL_REPLICATES, len(patients)))
         gap_se = gaps.std(axis=0, ddof=1) / np.sqrt(INTERNAL_REPLICATES)
-        if prob_best and len(patients):
-            draws = self.batch(patients, tables=self.internal).utility
-            winners = policy.best_index(draws)
-            pb = np.stack([(winners == j).mean(axis=0) for j in range(len(MODALITIES))], axis=-1)
-        else:
-            pb = np.full(u.shape, np.nan)
         return Bayes(mean, mc_se, gap_se, pb, best, replicate.terms)

@@ -69,18 +69,21 @@ def expect(table: np.ndarray, roots: tuple[str, ...], evidence: RootEvidence) ->
     ndarray
         ``(n, k, s)``.
     """
-    x, varying, summed = table, [], []
+    varying, summed, pick = [], [], [slice(None), slice(None)]
     # A root every row sees alike (the same state, or unknown everywhere: one patient's rows differ only in
     # the modality) is dealt with once for all rows, before the row axis exists; that is most of the work.
-    for axis in reversed(range(len(roots))):
-        idx = np.asarray(evidence.index[roots[axis]])
+    # The known ones are picked together by basic indexing, a view rather than a copy.
+    for root in roots:
+        idx = np.asarray(evidence.index[root])
         if len(idx) and (idx == idx[0]).all():
             if idx[0] >= 0:
-                x = np.take(x, idx[0], axis=2 + axis)
-            else:
-                summed.insert(0, roots[axis])
+                pick.append(int(idx[0]))
+                continue
+            summed.append(root)
         else:
-            varying.insert(0, roots[axis])
+            varying.append(root)
+        pick.append(slice(None))
+    x = table[tuple(pick)]
     if summed:  # one matrix product with the outer product of their shares
         left = [r for r in roots if r in varying or r in summed]
         axes = [2 + left.index(r) for r in summed]
