@@ -1,4 +1,6 @@
-"""Wall time of the main job, ``netlrt report`` on the default priors (run by hand: ``python benchmarks/bench_report.py``).
+"""Wall time of the main job, ``netlrt report`` on the default priors.
+
+Run by hand: ``python benchmarks/bench_report.py``.
 
 The report is built twice into a temporary folder: the first run pays for imports and the model's internal
 sample, the second is the warm time. Each part's time is summed over the worker processes, so the parts add up

@@ -75,7 +75,7 @@ def csv_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 def _is_text(dtype: Any) -> bool:
     import pandas as pd
 
-    return dtype == object or isinstance(dtype, (pd.StringDtype, pd.CategoricalDtype))
+    return pd.api.types.is_object_dtype(dtype) or isinstance(dtype, (pd.StringDtype, pd.CategoricalDtype))
 
 
 def _safe_labels(index: pd.Index) -> pd.Index:
