@@ -91,6 +91,26 @@ def test_basis_and_ranks_are_scipys():
     assert all(np.array_equal(a, b) for a, b in zip(voi._design(scaled, 8), voi.bspline_basis(scaled, 8)))
 
 
+def test_untied_parameter_shares_the_sorted_grid_smoother_and_gets_the_general_fit():
+    """One parameter without ties is fitted on its sorted draws with a shared smoother: the same EVPPI,
+    size choice and residuals (in sorted order) as the smoother built on its own rank scale."""
+    rng = np.random.default_rng(3)
+    n = 2000
+    x = rng.gamma(2.0, size=n)
+    u = np.column_stack([np.zeros(n), np.sin(3 * x) + rng.standard_normal(n), 0.2 * x + rng.standard_normal(n)])
+    fast = voi._fit(u, x)
+    assert voi._untied_order(x) is not None and fast.smoother is voi._grid_smoother(n, fast.smoother.size)
+    ref = int(np.argmax(u.mean(axis=0)))
+    delta = np.delete(u - u[:, [ref]], ref, axis=1)
+    general = voi._Smoother([(voi.ranks(x) - 0.5) / n], fast.smoother.size)
+    fitted = general.design @ general.coef(delta)
+    order = np.argsort(x)
+    assert_allclose(fast.fitted, fitted[order], rtol=1e-12, atol=1e-14)
+    assert_allclose(fast.value, float(voi._evppi_from_fitted(fitted)), rtol=1e-12)
+    tied = np.round(x, 1)  # ties: the general path
+    assert voi._untied_order(tied) is None and voi._fit(u, tied).smoother is not voi._grid_smoother(n, 4)
+
+
 def _nested_evppi(ev, patient, param: str, n_outer: int, n_inner: int, seed: int) -> tuple[float, float]:
     """EVPPI by nested Monte Carlo: outer values of ``param``, inner draws of everything else.
 

@@ -252,18 +252,21 @@ class PSAResult:
         >>> int(r["se"].notna().sum()), bool(r["evppi"].is_monotonic_decreasing)
         (3, True)
         """
-        from .voi import evpi, evppi
+        from .voi import _check_utilities, _fit, _standard_error, evpi
 
         if not isinstance(se, bool) and not (isinstance(se, (int, np.integer)) and se >= 0):
             raise ValueError(f"se: {se!r} not allowed; allowed: True, False or a number of parameters >= 0")
         rng = as_generator(seed)
-        u = self._u()
+        u = _check_utilities(self._u())
         total = float(evpi(u))
         x = {p: self.draws[p].to_numpy() for p in self.parameters}
-        values = {p: float(evppi(u, x[p], se=False)) for p in self.parameters}
+        values, sizes = {}, {}
+        for p in self.parameters:  # a fit holds a few MB: keep its value and the size GCV chose, not the fit
+            fit = _fit(u, x[p])
+            values[p], sizes[p] = fit.value, fit.smoother.size
         order = sorted(self.parameters, key=lambda p: -values[p])
         k = len(order) if se is True else 0 if se is False else int(se)
-        errors = {p: evppi(u, x[p], seed=rng).se for p in order[:k]}
+        errors = {p: _standard_error(_fit(u, x[p], sizes[p]), rng) for p in order[:k]}  # refit at that size
         df = pd.DataFrame([{"parameter": p, "description": self.descriptions.get(p, p), "evppi": values[p],
                             "se": errors.get(p, float("nan")), "share_of_evpi": values[p] / total if total > 0 else 0.0}
                            for p in order], columns=["parameter", "description", "evppi", "se", "share_of_evpi"])

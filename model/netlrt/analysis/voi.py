@@ -44,6 +44,7 @@ Med Decis Making. 2014;34(3):311-326.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -152,7 +153,25 @@ def evppi(utilities: np.ndarray, X: np.ndarray, *, n_basis: int | None = None, s
     >>> round(float(evppi(u, x[:, 0], seed=0)), 1)   # closed form: phi(0) = 0.399
     0.4
     """
-    u = _check_utilities(utilities)
+    rng = as_generator(seed)
+    fit = _fit(_check_utilities(utilities), X, n_basis)
+    return Estimate(fit.value, _standard_error(fit, rng) if se else float("nan"))
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """An EVPPI regression: the chosen smoother, its coefficients, fitted values and residuals (rows in the
+    smoother's order of the draws), and the EVPPI."""
+
+    value: float
+    smoother: _Smoother
+    coef: np.ndarray
+    fitted: np.ndarray
+    resid: np.ndarray
+
+
+def _fit(u: np.ndarray, X: np.ndarray, n_basis: int | None = None) -> _Fit:
+    """:func:`evppi`'s regression and estimate, without the standard error (``u`` already checked)."""
     x = np.asarray(X, dtype=float)
     x = x[:, None] if x.ndim == 1 else x
     n = len(u)
@@ -162,17 +181,23 @@ def evppi(utilities: np.ndarray, X: np.ndarray, *, n_basis: int | None = None, s
         raise ValueError("X: contains NaN or infinite values; allowed: finite numbers")
     if n_basis is not None and (not isinstance(n_basis, (int, np.integer)) or n_basis < _DEGREE + 1):
         raise ValueError(f"n_basis: {n_basis!r}; allowed: an integer >= {_DEGREE + 1} or None")
-    rng = as_generator(seed)
 
     # Regress utility differences against the option best on average: the smoother is linear, so the
     # estimate is unchanged, and cross-validation then targets what the decision depends on.
     ref = int(np.argmax(u.mean(axis=0)))
     delta = np.delete(u - u[:, [ref]], ref, axis=1)
-    scaled = [(ranks(col) - 0.5) / n for col in x.T]  # ties share a rank, so a constant column gives 0
+    # One parameter without ties is, on the rank scale, the grid (k + 0.5) / n in the order of its values:
+    # with the draws sorted by it, every such parameter shares one smoother per size. The EVPPI (a mean over
+    # draws) and its standard error do not depend on the draws' order.
+    order = _untied_order(x[:, 0]) if x.shape[1] == 1 and n <= _GRID_CACHE_MAX else None
+    if order is None:
+        scaled = [(ranks(col) - 0.5) / n for col in x.T]  # ties share a rank, so a constant column gives 0
+    else:
+        delta = delta[order]
     sizes = [n_basis] if n_basis is not None else _candidates(n, x.shape[1])
     best = None
     for size in sizes:
-        smoother = _Smoother(scaled, size)
+        smoother = _Smoother(scaled, size) if order is None else _grid_smoother(n, size)
         coef = smoother.coef(delta)
         fitted = smoother.design @ coef
         gcv = n * float(((delta - fitted) ** 2).sum()) / max(n - smoother.trace, 1.0) ** 2
@@ -182,11 +207,10 @@ def evppi(utilities: np.ndarray, X: np.ndarray, *, n_basis: int | None = None, s
 
     # Exact arithmetic keeps the value inside [0, EVPI] (module notes); min/max only absorb rounding.
     value = min(max(float(_evppi_from_fitted(fitted)), 0.0), float(evpi(u)))
-    return Estimate(value, _standard_error(smoother, coef, fitted, delta - fitted, rng) if se else float("nan"))
+    return _Fit(value, smoother, coef, fitted, delta - fitted)
 
 
-def _standard_error(smoother: _Smoother, coef: np.ndarray, fitted: np.ndarray, resid: np.ndarray,
-                    rng: np.random.Generator) -> float:
+def _standard_error(fit: _Fit, rng: np.random.Generator) -> float:
     """SD of the EVPPI over coefficient vectors drawn from their sampling distribution (Strong et al. 2014).
 
     The coefficients are ``c = M delta`` with ``M = diag(1/colsum B) B^T``; their joint covariance over
@@ -195,6 +219,7 @@ def _standard_error(smoother: _Smoother, coef: np.ndarray, fitted: np.ndarray, r
     """
     from scipy import sparse
 
+    smoother, coef, fitted, resid = fit.smoother, fit.coef, fit.fitted, fit.resid
     n, m = resid.shape
     k = coef.shape[0]
     q = smoother.cols.shape[1] * m
@@ -235,7 +260,8 @@ def _candidates(n: int, p: int) -> list[int]:
 
 
 class _Smoother:
-    """The B-spline local average ``S = B diag(1/colsum B) B^T`` on rank-scaled parameters."""
+    """The B-spline local average ``S = B diag(1/colsum B) B^T`` on rank-scaled parameters (``size`` basis
+    functions per parameter)."""
 
     def __init__(self, scaled: list[np.ndarray], size: int):
         from scipy import sparse
@@ -247,6 +273,7 @@ class _Smoother:
             values = (values[:, :, None] * v[:, None, :]).reshape(n, -1)
             cols = (cols[:, :, None] * size + c[:, None, :]).reshape(n, -1)
             width *= size
+        self.size = size
         self.values, self.cols = values, cols
         q = values.shape[1]  # non-zero functions per draw: (degree + 1) ** p
         self.design = sparse.csr_array((values.ravel(), cols.ravel(), np.arange(0, n * q + 1, q)), shape=(n, width))
@@ -329,9 +356,9 @@ def _design(u: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     PSA sample: the grid's basis is computed once per ``(n, size)`` and its rows put in the sample's order.
     """
     n = len(u)
-    k = u * n + 0.5
-    index = np.rint(k).astype(np.intp) - 1
-    if n > _GRID_CACHE_MAX or not np.array_equal(index + 1.0, k):
+    index = np.rint(u * n - 0.5).astype(np.intp)
+    # Exact test: the grid points are computed as (index + 0.5) / n, the same arithmetic as the scaling.
+    if n > _GRID_CACHE_MAX or not np.array_equal((index + 0.5) / n, u):
         return bspline_basis(u, size)  # ties (average ranks between grid points), or too large to keep
     values, cols = _grid_basis(n, size)
     return values[index], cols[index]
@@ -343,3 +370,15 @@ _GRID_CACHE_MAX = 200_000  # larger samples are not cached (a basis is 64 bytes 
 @lru_cache(maxsize=16)
 def _grid_basis(n: int, size: int) -> tuple[np.ndarray, np.ndarray]:
     return bspline_basis((np.arange(n) + 0.5) / n, size)
+
+
+@lru_cache(maxsize=len(BASIS_SIZES))
+def _grid_smoother(n: int, size: int) -> _Smoother:
+    """The smoother of one untied parameter with its ``n`` draws sorted (shared, read-only)."""
+    return _Smoother([(np.arange(n) + 0.5) / n], size)
+
+
+def _untied_order(x: np.ndarray) -> np.ndarray | None:
+    """The order that sorts ``x``, or ``None`` when values repeat (their ranks are then not the grid)."""
+    order = np.argsort(x, kind="stable")
+    return order if bool((np.diff(x[order]) > 0).all()) else None
