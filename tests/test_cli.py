@@ -75,6 +75,7 @@ def test_every_help_text_renders(argv, capsys):
         main([*argv, "--help"])
     out = capsys.readouterr().out
     assert stop.value.code == 0 and out.startswith("usage: netlrt")
+    assert "%%" not in out  # descriptions are not %-formatted: an escaped percent would show doubled
     if argv and argv[0] in ("evaluate", "analyse"):
         assert all(f.flag in out for f in FIELDS)  # one flag per patient field, generated from the spec
 

@@ -32,7 +32,7 @@ _PARAMS = {"threshold": 1, "two-way": 2}
 def add_parser(sub: Any) -> None:
     """Register ``netlrt analyse``."""
     p = sub.add_parser("analyse", help="one sensitivity analysis as CSV and a figure",
-                       description="; ".join(f"{k}: {v}" for k, v in ANALYSES.items()).replace("%", "%%"))
+                       description="; ".join(f"{k}: {v}" for k, v in ANALYSES.items()))
     p.add_argument("analysis", choices=tuple(ANALYSES))
     add_patient_arguments(p)
     p.add_argument("--param", action="append", default=[], metavar="ID",
