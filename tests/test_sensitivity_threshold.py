@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from netlrt.analysis.sensitivity import AT_MEANS, DecisionProblem, Parameter, model_problem, threshold
 
@@ -87,3 +89,39 @@ def test_run_checks_its_arguments(model, cases):
         threshold.run(ev, "case1_tae", ev.priors.uncertain[0])
     res = threshold.run(ev, cases["case1_tae"], ev.priors.uncertain[0], n_grid=5)
     assert AT_MEANS in res._repr_html_()
+
+
+def _run(gen):
+    """Drive a batched root search the way the lockstep loop does, one point at a time."""
+    x = next(gen)
+    while True:
+        try:
+            x = gen.send(np.array([_F(x)]))
+        except StopIteration as done:
+            return done.value
+
+
+_F = None
+
+
+@given(coef=st.lists(st.floats(-5, 5, allow_nan=False), min_size=4, max_size=4), a=st.floats(-3, -0.01),
+       b=st.floats(0.01, 3))
+@settings(max_examples=300, deadline=None)
+def test_batched_brent_steps_are_scipys_to_the_bit(coef, a, b):
+    # The one-way analysis steps every root search together; each must be scipy's brentq exactly.
+    global _F
+    from scipy import optimize
+
+    def f(x):
+        return ((coef[0] * x + coef[1]) * x + coef[2]) * x + coef[3]
+
+    _F = f
+
+    def outcome(solve):
+        try:
+            return solve()
+        except (ValueError, RuntimeError) as err:  # no sign change; no convergence in 100 steps
+            return type(err)
+
+    want = outcome(lambda: optimize.brentq(f, a, b, xtol=1e-13, rtol=1e-13))
+    assert outcome(lambda: _run(threshold._brentq(lambda u: float(u[0]), a, b, 1e-13, 1e-13))) == want

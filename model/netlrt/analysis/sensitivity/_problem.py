@@ -169,9 +169,16 @@ class Metric:
     option: int | None = None
     outcome: int | None = None
 
-    def __call__(self, problem: DecisionProblem, X: np.ndarray, U: np.ndarray) -> np.ndarray:
+    def __call__(self, problem: DecisionProblem, X: np.ndarray, U: np.ndarray | None = None) -> np.ndarray:
+        """The metric per row of ``X``; ``U`` (``problem.f(X)``) when the caller has it, else computed if needed.
+
+        An outcome metric reads ``problem.outcomes`` and never ``U``, so a caller that needs only the metric
+        leaves ``U`` out rather than evaluate the model twice.
+        """
         if self.kind == "outcome":
             return problem.outcomes(X)[:, self.option, self.outcome]
+        if U is None:
+            U = problem.f(X)
         if self.kind == "utility":
             return U[:, self.option]
         if self.kind == "gap":

@@ -136,13 +136,14 @@ def analyze(problem: DecisionProblem, *, metric: Any = "margin", n_grid: int = D
     best = problem.best(U[:head])
     base_best = best[0]
     opts = problem.options
-    rows, curves = [], []
-    for j, (p, grid) in enumerate(zip(problem.params, grids)):
+    # Every parameter's switch search at once: one model evaluation per root-finding step, not per value.
+    switches = threshold.search_many(problem, [(j, g, U[head + j * threshold_grid:head + (j + 1) * threshold_grid])
+                                               for j, g in enumerate(supports)])
+    rows = []
+    for j, p in enumerate(problem.params):
         sl = slice(1 + j * n_grid, 1 + (j + 1) * n_grid)
         v, b = values[sl], best[sl]
-        t0 = head + j * threshold_grid
-        found = [f for f in threshold.search(problem, j, supports[j], U[t0:t0 + threshold_grid])
-                 if p.low <= f[0] <= p.high]
+        found = [f for f in switches[j] if p.low <= f[0] <= p.high]
         rows.append({
             "parameter": p.id, "label": p.label, "unit": p.unit, "base": p.base, "low": p.low, "high": p.high,
             "metric_at_low": v[0], "metric_at_high": v[-1], "metric_min": v.min(), "metric_max": v.max(),
@@ -151,10 +152,11 @@ def analyze(problem: DecisionProblem, *, metric: Any = "margin", n_grid: int = D
             "switch_values": tuple(t for t, _, _ in found), "switch_from": tuple(opts[a] for _, a, _ in found),
             "switch_to": tuple(opts[c] for _, _, c in found),
         })
-        curves.append(pd.DataFrame({"parameter": p.id, "value": grid, "metric": v, "best": b}))
+    curves = pd.DataFrame({"parameter": np.repeat(problem.ids, n_grid), "value": np.concatenate(grids),
+                           "metric": values[1:], "best": best[1:]})
     table = pd.DataFrame(rows, columns=COLUMNS).sort_values("swing", ascending=False, kind="stable")
     return OneWayResult(m.label, m.unit, float(values[0]), base_best, table.reset_index(drop=True),
-                        pd.concat(curves, ignore_index=True), problem.notes)
+                        curves, problem.notes)
 
 
 def run(evaluator: Evaluator, patient: Patient, *, metric: Any = "margin", n_grid: int = DEFAULT_GRID) -> OneWayResult:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from ...decision.core import Evaluator
     from ...evidence.patient import Patient
 
-__all__ = ["saltelli_design", "COLUMNS", "SobolResult", "TOP_RANKED", "analyze", "run"]
+__all__ = ["saltelli_layout", "COLUMNS", "SobolResult", "TOP_RANKED", "analyze", "run"]
 
 #: Uniforms are kept this far inside (0, 1) so that no inverse CDF returns 0 or infinity.
 EDGE = 1e-12
@@ -122,23 +122,34 @@ def _notes(df: pd.DataFrame, n_draws: int) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=8)
-def saltelli_design(n_params: int, n_draws: int, second_order: bool, seed: int) -> np.ndarray:
-    """The Saltelli design SALib's ``sample.sobol.sample`` makes, built with array operations (SALib fills it row by
-    row in Python, seconds for ~70 parameters). Rows per base point: A, AB_1..AB_D, (BA_1..BA_D,) B, where A and B
-    are the two halves of a scrambled Sobol sequence in 2D dimensions and AB_j is A with column j from B. The same
-    layout SALib's ``analyze.sobol.analyze`` reads. Cached (read-only): every patient of a report shares it.
+def _base(n_params: int, n_draws: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The Saltelli base matrices A and B (uniforms): the two halves of a scrambled Sobol sequence in 2D dimensions.
 
-    Examples
-    --------
-    >>> u = saltelli_design(3, 8, False, 0)
-    >>> u.shape, bool((u[1::5, 0] == u[4::5, 0]).all())   # AB_1 takes column 0 from B
-    ((40, 3), True)
+    Cached (read-only): every patient of a report shares them.
     """
     from scipy.stats import qmc
 
-    d = n_params
-    base = qmc.Sobol(d=2 * d, scramble=True, seed=seed).random(n_draws)
-    a, b = base[:, :d], base[:, d:]
+    base = qmc.Sobol(d=2 * n_params, scramble=True, seed=seed).random(n_draws)
+    base.setflags(write=False)
+    return base[:, :n_params], base[:, n_params:]
+
+
+def saltelli_layout(a: np.ndarray, b: np.ndarray, second_order: bool) -> np.ndarray:
+    """The Saltelli design's rows from its base matrices ``a`` and ``b`` (``(N, D)`` each), in the layout of
+    SALib's ``sample.sobol.sample``, built with array operations (SALib fills it row by row in Python, seconds
+    for ~70 parameters).
+
+    Rows per base point: A, AB_1..AB_D, (BA_1..BA_D,) B, where AB_j is A with column j from B; the layout
+    SALib's ``analyze.sobol.analyze`` reads. Every row only moves values between ``a`` and ``b``, so the layout
+    commutes with any column-wise transform: :func:`analyze` lays out the parameter values of ``a`` and ``b``
+    (2N rows through the inverse CDFs instead of ``N (D + 2)``).
+
+    Examples
+    --------
+    >>> saltelli_layout(np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]]), False).tolist()
+    [[1.0, 2.0], [3.0, 2.0], [1.0, 4.0], [3.0, 4.0]]
+    """
+    d = a.shape[1]
     blocks = [a[:, None, :]]
     ab = np.repeat(a[:, None, :], d, axis=1)
     ab[:, np.arange(d), np.arange(d)] = b
@@ -148,9 +159,18 @@ def saltelli_design(n_params: int, n_draws: int, second_order: bool, seed: int) 
         ba[:, np.arange(d), np.arange(d)] = a
         blocks.append(ba)
     blocks.append(b[:, None, :])
-    out = np.concatenate(blocks, axis=1).reshape(-1, d)
-    out.setflags(write=False)
-    return out
+    return np.concatenate(blocks, axis=1).reshape(-1, d)
+
+
+def _design_values(problem: DecisionProblem, n_draws: int, second_order: bool, seed: int) -> np.ndarray:
+    """Parameter values of the Saltelli design: :func:`saltelli_layout` of the base matrices' values.
+
+    Equal to ``problem.from_unit`` of the design's uniforms (clipped to ``[EDGE, 1 - EDGE]``), since each
+    inverse CDF acts value by value, at ``2 / (D + 2)`` of the cost.
+    """
+    a, b = _base(len(problem.params), n_draws, seed)
+    values = problem.from_unit(np.clip(np.vstack([a, b]), EDGE, 1 - EDGE))
+    return saltelli_layout(values[:n_draws], values[n_draws:], second_order)
 
 
 def analyze(problem: DecisionProblem, *, n_draws: int = 1024, seed: SeedLike = 0, metric: Any = "margin",
@@ -196,9 +216,8 @@ def analyze(problem: DecisionProblem, *, n_draws: int = 1024, seed: SeedLike = 0
     int_seed = int(as_generator(seed).integers(2**31 - 1))
     salib_problem = {"num_vars": len(problem.params), "names": problem.ids,
                      "bounds": [[0.0, 1.0]] * len(problem.params)}
-    u = saltelli_design(len(problem.params), n_draws, second_order, int_seed)
-    X = problem.from_unit(np.clip(u, EDGE, 1 - EDGE))
-    y = m(problem, X, problem.f(X))
+    X = _design_values(problem, n_draws, second_order, int_seed)
+    y = m(problem, X)
     if np.ptp(y) == 0:  # a constant output has no variance to apportion; SALib would divide by zero
         nan = np.full(len(problem.params), np.nan)
         si = {"S1": nan, "S1_conf": nan, "ST": nan, "ST_conf": nan, "S2": np.full((len(nan),) * 2, np.nan)}

@@ -3,10 +3,11 @@
 The search runs over the parameter's support, taken as its 0.1th to 99.9th percentiles (``ppf`` of
 :data:`SUPPORT_TAIL` and ``1 - SUPPORT_TAIL``): wider than the one-way range, yet finite for the
 log-normal odds and hazard ratios, whose true support is unbounded. A grid brackets every change of the
-best option; inside each bracket :func:`scipy.optimize.brentq` finds where the option that is best on the
-left stops beating the best of the others (a continuous function of the parameter), and the search carries
-on from there, so a third option that wins only inside one grid cell is found too. A change that happens
-and reverts inside one grid cell is missed; ``n_grid`` sets the resolution.
+best option; inside each bracket Brent's method (:func:`scipy.optimize.brentq`'s steps) finds where the option
+that is best on the left stops beating the best of the others (a continuous function of the parameter), and the
+search carries on from there, so a third option that wins only inside one grid cell is found too. A change that
+happens and reverts inside one grid cell is missed; ``n_grid`` sets the resolution. The root searches of all
+cells (and, in the one-way analysis, of all parameters) step together, one model evaluation per step.
 
 The one-way analysis takes its switch points from this search (:func:`search`), so a tornado and a
 threshold analysis never disagree. Thresholds are rounded to :data:`DIGITS` significant digits: the search
@@ -16,7 +17,10 @@ is reported as ``0.5``) and nothing else.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -30,7 +34,7 @@ if TYPE_CHECKING:
     from ...evidence.patient import Patient
 
 __all__ = ["COLUMNS", "DEFAULT_GRID", "DIGITS", "SUPPORT_TAIL", "ThresholdResult", "analyze", "run", "search",
-           "support"]
+           "search_many", "support"]
 
 #: Probability left out in each tail of the prior when searching for thresholds.
 SUPPORT_TAIL = 0.001
@@ -38,6 +42,11 @@ DEFAULT_GRID = 201
 #: Significant digits of a reported threshold.
 DIGITS = 10
 _XTOL = 1e-13  # brentq's tolerance, relative to the support's width
+_RTOL = 1e-13
+_MAXITER = 100  # scipy.optimize.brentq's default
+
+#: A change of the best option: (threshold, option before, option after).
+Switch = tuple[float, int, int]
 
 COLUMNS = ["parameter", "label", "unit", "support_low", "support_high", "base", "threshold", "best_below",
            "best_above"]
@@ -114,7 +123,165 @@ def support(p: Parameter) -> tuple[float, float]:
     return lo, hi
 
 
-def search(problem: DecisionProblem, j: int, grid: np.ndarray, U: np.ndarray) -> list[tuple[float, int, int]]:
+def _brentq(value: Callable[[np.ndarray], float], a: float, b: float, xtol: float,
+            rtol: float) -> Generator[float, np.ndarray, float]:
+    """:func:`scipy.optimize.brentq` as a generator: yields each point to evaluate, is sent back what was evaluated
+    there (``value`` makes it the function's value), and returns the root.
+
+    A model evaluation costs about as much for one row as for a few dozen, so :func:`search_many` runs every root
+    search at once, one evaluation per step; scipy's brentq calls its function one point at a time and cannot.
+    The steps are scipy's (``Zeros/brentq.c`` of scipy 1.17, with its default ``maxiter`` and its errors),
+    operation for operation: given the same function values, the root is the same to the bit.
+
+    Examples
+    --------
+    >>> from scipy import optimize
+    >>> def run(gen):
+    ...     x = next(gen)
+    ...     while True:
+    ...         try:
+    ...             x = gen.send(np.array([np.cos(x) - x]))
+    ...         except StopIteration as done:
+    ...             return done.value
+    >>> run(_brentq(lambda u: float(u[0]), 0.0, 1.0, 1e-13, 1e-13)) == optimize.brentq(
+    ...     lambda x: np.cos(x) - x, 0.0, 1.0, xtol=1e-13, rtol=1e-13)
+    True
+    """
+    def at(x: float) -> Generator[float, np.ndarray, float]:
+        fx = value((yield x))
+        if np.isnan(fx):
+            raise ValueError(f"The function value at x={x} is NaN; solver cannot continue.")
+        return fx
+
+    xpre, xcur, xblk, fblk, spre, scur = a, b, 0.0, 0.0, 0.0, 0.0
+    fpre = yield from at(xpre)
+    fcur = yield from at(xcur)
+    if fpre == 0:
+        return xpre
+    if fcur == 0:
+        return xcur
+    if math.copysign(1, fpre) == math.copysign(1, fcur):
+        raise ValueError("f(a) and f(b) must have different signs")
+    for _ in range(_MAXITER):
+        if fpre != 0 and fcur != 0 and math.copysign(1, fpre) != math.copysign(1, fcur):
+            xblk, fblk = xpre, fpre
+            spre = scur = xcur - xpre
+        if abs(fblk) < abs(fcur):
+            xpre, xcur, xblk = xcur, xblk, xcur
+            fpre, fcur, fblk = fcur, fblk, fcur
+        delta = (xtol + rtol * abs(xcur)) / 2
+        sbis = (xblk - xcur) / 2
+        if fcur == 0 or abs(sbis) < delta:
+            return xcur
+        if abs(spre) > delta and abs(fcur) < abs(fpre):
+            if xpre == xblk:  # interpolate
+                stry = _div(-fcur * (xcur - xpre), fcur - fpre)
+            else:  # extrapolate
+                dpre = _div(fpre - fcur, xpre - xcur)
+                dblk = _div(fblk - fcur, xblk - xcur)
+                stry = _div(-fcur * (fblk * dblk - fpre * dpre), dblk * dpre * (fblk - fpre))
+            bound = 3 * abs(sbis) - delta
+            if 2 * abs(stry) < (abs(spre) if abs(spre) < bound else bound):  # a good short step
+                spre, scur = scur, stry
+            else:
+                spre = scur = sbis
+        else:
+            spre = scur = sbis
+        xpre, fpre = xcur, fcur
+        xcur += scur if abs(scur) > delta else (delta if sbis > 0 else -delta)
+        fcur = yield from at(xcur)
+    raise RuntimeError(f"Failed to converge after {_MAXITER} iterations.")
+
+
+def _div(n: float, d: float) -> float:
+    """``n / d`` as C computes it (IEEE 754): a zero divisor gives an infinity or NaN, not an exception."""
+    if d != 0:
+        return n / d
+    return math.nan if n == 0 or math.isnan(n) else math.copysign(math.inf, n) * math.copysign(1.0, d)
+
+
+def _lead(u: np.ndarray, k: int) -> float:
+    """Option k's utility minus the best of the others: >= 0 while k is best, crosses 0 where it stops."""
+    return float(u[k] - np.delete(u, k).max())
+
+
+def _cell(a: float, b: float, k: int, right: int, xtol: float) -> Generator[float, np.ndarray, list[Switch]]:
+    """Every change of the best option inside one grid cell, from ``k`` (best at ``a``) to ``right`` (at ``b``).
+
+    A generator as :func:`_brentq`, sent the options' utilities at each point it yields. It walks through
+    every option that wins inside the cell: a root of ``k``'s lead, then the option best just past it.
+    """
+    found: list[Switch] = []
+    while k != right:
+        t = yield from _brentq(partial(_lead, k=k), a, b, xtol, _RTOL)
+        after = int(policy.best_index((yield min(t + 10 * xtol, b))))
+        if after == k:  # a tie touching zero without a change: nothing more in this cell
+            break
+        found.append((float(f"{t:.{DIGITS}g}"), k, after))
+        a, k = min(t + 10 * xtol, b), after
+    return found
+
+
+def _lockstep(problem: DecisionProblem, walks: Sequence[tuple[int, Generator[float, np.ndarray, list[Switch]]]]
+              ) -> list[list[Switch]]:
+    """Run ``(column, generator)`` walks together: each round evaluates every point asked for in one batch.
+
+    A generator yields a value of its column (the other parameters at base) and is sent that row's utilities.
+    """
+    results: list[list[Switch]] = [[] for _ in walks]
+    asked: dict[int, float] = {}
+
+    def advance(i: int, sent: np.ndarray | None) -> None:
+        try:
+            asked[i] = walks[i][1].send(sent)
+        except StopIteration as done:
+            results[i] = done.value
+
+    for i in range(len(walks)):
+        advance(i, None)
+    while asked:
+        points = list(asked.items())
+        asked.clear()
+        U = problem.f(np.vstack([problem.vary([walks[i][0]], np.array([x])) for i, x in points]))
+        for (i, _), u in zip(points, U):
+            advance(i, u)
+    return results
+
+
+def search_many(problem: DecisionProblem, searches: Sequence[tuple[int, np.ndarray, np.ndarray]]
+                ) -> list[list[Switch]]:
+    """:func:`search` for several parameters, every root search of every grid cell stepping together.
+
+    Each step of the root searches is one evaluation of the model for all of them (a few batch calls in all,
+    instead of one per function value). A row evaluated among others can differ from the row alone by rounding
+    (about 1e-15: the model iterates until the whole batch converges), which moves a root by far less than the
+    :data:`DIGITS` reported.
+
+    Parameters
+    ----------
+    problem : DecisionProblem
+    searches : sequence of (j, grid, U)
+        As :func:`search`'s arguments.
+
+    Returns
+    -------
+    list
+        :func:`search`'s result for each search, in order.
+    """
+    walks, owner = [], []
+    for n, (j, grid, U) in enumerate(searches):
+        best = policy.best_index(U)
+        xtol = _XTOL * max(float(grid[-1] - grid[0]), 1e-300)
+        for i in np.flatnonzero(best[1:] != best[:-1]):
+            walks.append((j, _cell(float(grid[i]), float(grid[i + 1]), int(best[i]), int(best[i + 1]), xtol)))
+            owner.append(n)
+    found: list[list[Switch]] = [[] for _ in searches]
+    for n, cell in zip(owner, _lockstep(problem, walks)):
+        found[n].extend(cell)
+    return found
+
+
+def search(problem: DecisionProblem, j: int, grid: np.ndarray, U: np.ndarray) -> list[Switch]:
     """Every change of the best option as parameter ``j`` moves over ``grid``, the others at base.
 
     Parameters
@@ -132,30 +299,7 @@ def search(problem: DecisionProblem, j: int, grid: np.ndarray, U: np.ndarray) ->
     list of (threshold, option before, option after)
         Increasing thresholds (rounded to :data:`DIGITS` significant digits), with option indices.
     """
-    from scipy import optimize  # imported when a search runs: scipy.optimize is slow to import
-
-    best = policy.best_index(U)
-    xtol = _XTOL * max(float(grid[-1] - grid[0]), 1e-300)
-
-    def utilities(x: float) -> np.ndarray:
-        return problem.f(problem.vary([j], np.array([x])))[0]
-
-    def lead(x: float, k: int) -> float:
-        # Option k's utility minus the best of the others: >= 0 while k is best, crosses 0 where it stops.
-        u = utilities(x)
-        return float(u[k] - np.delete(u, k).max())
-
-    found: list[tuple[float, int, int]] = []
-    for i in np.flatnonzero(best[1:] != best[:-1]):
-        a, b, k, right = float(grid[i]), float(grid[i + 1]), int(best[i]), int(best[i + 1])
-        while k != right:  # walk through every option that wins inside this cell
-            t = optimize.brentq(lead, a, b, args=(k,), xtol=xtol, rtol=1e-13)
-            after = int(policy.best_index(utilities(min(t + 10 * xtol, b))))
-            if after == k:  # a tie touching zero without a change: nothing more in this cell
-                break
-            found.append((float(f"{t:.{DIGITS}g}"), k, after))
-            a, k = min(t + 10 * xtol, b), after
-    return found
+    return search_many(problem, [(j, grid, U)])[0]
 
 
 def analyze(problem: DecisionProblem, param: str, *, n_grid: int = DEFAULT_GRID) -> ThresholdResult:
