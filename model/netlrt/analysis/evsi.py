@@ -52,7 +52,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache, reduce
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -117,85 +116,23 @@ def _estimate(u: np.ndarray, theta: np.ndarray, summaries: list[np.ndarray], met
     # The cap is the guarantee for "regression"; for "two_stage" min/max only absorb rounding.
     values = [min(max(_value(f), 0.0), evppi) for f, _ in fits]
     # Bootstrap: each replicate is the draws it takes, weighted by how often, refitted at the sizes chosen above.
-    groups = [_distinct(t) for t in summaries]
-    groups_theta = _distinct(theta)
+    from .resample_fit import distinct, refit, resample_value
+
+    groups = [distinct(t) for t in summaries]
+    groups_theta = distinct(theta)
     reps = np.empty((voi.SE_REPLICATES, len(summaries) + 1))
     for b in range(voi.SE_REPLICATES):
         rows = rng.integers(0, n, n)
         times = np.bincount(rows, minlength=n)
         taken = np.flatnonzero(times)
         times = times[taken].astype(float)
-        hb = _refit(delta[taken], groups_theta, rows, taken, times, size_theta)
-        reps[b, -1] = _resample_value(hb, times, n)
+        hb = refit(delta[taken], groups_theta, rows, taken, times, size_theta)
+        reps[b, -1] = resample_value(hb, times, n)
         response = hb if method == "two_stage" else delta[taken]
         for j, (g, (_, size)) in enumerate(zip(groups, fits)):
-            reps[b, j] = min(_resample_value(_refit(response, g, rows, taken, times, size), times, n), reps[b, -1])
+            reps[b, j] = min(resample_value(refit(response, g, rows, taken, times, size), times, n), reps[b, -1])
     se = reps.std(axis=0, ddof=1)
     return [(v, float(s)) for v, s in zip(values, se)], (evppi, float(se[-1]))
-
-
-def _distinct(x: np.ndarray) -> list[np.ndarray]:
-    """For each column of ``x``, each draw's index among the column's sorted distinct values: what the ranks
-    of any resample of the draws are counted from (:func:`_refit`)."""
-    return [np.unique(c, return_inverse=True)[1].reshape(-1) for c in x.T]
-
-
-def _refit(y: np.ndarray, groups: list[np.ndarray], rows: np.ndarray, taken: np.ndarray, times: np.ndarray,
-           size: int) -> np.ndarray:
-    """:func:`_fit` at basis size ``size`` on the resample ``rows`` of the draws, as fitted values at the draws
-    ``taken`` (ascending), each standing for its ``times`` copies (floats); ``y`` is the response at ``taken``.
-
-    The same smoother as refitting ``y[rows]`` on ``x[rows]`` (the copies of a draw share its fitted value),
-    but a draw's basis row is computed once and weighted instead of repeated, and the resample's average
-    ranks are counted from ``groups`` (:func:`_distinct`) instead of sorted: several times faster, and equal
-    up to the order of floating-point sums (the basis values are the same bits).
-    """
-    from scipy import sparse
-
-    n, k = len(rows), len(taken)
-    bases = []
-    for g in groups:
-        count = np.bincount(g[rows])  # copies of each distinct value in the resample
-        twice = 2 * np.cumsum(count) - count  # 2 (average rank - 0.5): the rank scale (rank - 0.5) / n, times 2n
-        bases.append(_resample_basis(twice[g[taken]], n, size))
-    values, cols = bases[0]
-    for v, c in bases[1:]:  # tensor product over the columns, as voi._Smoother
-        values = (values[:, :, None] * v[:, None, :]).reshape(k, -1)
-        cols = (cols[:, :, None] * size + c[:, None, :]).reshape(k, -1)
-    q = values.shape[1]
-    design = sparse.csr_array((values.ravel(), cols.ravel(), np.arange(0, k * q + 1, q)),
-                              shape=(k, size ** len(groups)))
-    sums = design.T @ (times[:, None] * np.column_stack([np.ones(k), y]))  # the weights' and responses' sums
-    inv = np.divide(1.0, sums[:, 0], out=np.zeros(len(sums)), where=sums[:, 0] > 0)
-    return design @ (inv[:, None] * sums[:, 1:])
-
-
-def _resample_value(fitted: np.ndarray, times: np.ndarray, n: int) -> float:
-    """:func:`_value` of a resample of ``n`` rows given as fitted values at its draws and their copies (the
-    maxima over options as a chain of element-wise maxima: much faster than ``max(axis=1)`` on few columns)."""
-    best = reduce(np.maximum, fitted.T, 0.0)  # max(0, best option) in each draw
-    return float(times @ best / n - max(float((times @ fitted).max()) / n, 0.0))
-
-
-_TABLE_MAX = 50_000  # draws up to which a resample's basis is looked up in a table (6.4 MB per size at most)
-
-
-def _resample_basis(twice: np.ndarray, n: int, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """The B-splines at the rank-scaled values ``(twice / 2) / n``, the arithmetic of ``(rank - 0.5) / n``.
-
-    Average ranks are halves, so a resample of ``n`` draws has at most ``2n + 1`` such values: up to
-    :data:`_TABLE_MAX` draws they are computed once per ``(n, size)`` and looked up.
-    """
-    if n > _TABLE_MAX:
-        return _voi().bspline_basis(twice / 2 / n, size)
-    values, cols = _half_rank_basis(n, size)
-    return values.take(twice, axis=0), cols.take(twice, axis=0)  # take: several times faster than values[twice]
-
-
-@lru_cache(maxsize=8)  # every basis size a call may refit at (voi.BASIS_SIZES)
-def _half_rank_basis(n: int, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """The basis at every rank-scaled value a resample of ``n`` draws can have, ``(j / 2) / n`` for ``j = 0..2n``."""
-    return _voi().bspline_basis(np.arange(2 * n + 1) / 2 / n, size)
 
 
 def _check_method(method: Any) -> str:
