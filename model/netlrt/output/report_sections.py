@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ..evidence.patient import Patient
     from ..model import Model
 
-__all__ = ["PatientParts", "Settings", "TRIAL_SIZE", "cases_section", "model_section", "patient_parts",
+__all__ = ["PatientParts", "Settings", "TRIAL_SIZE", "cases_section", "local_parts", "model_section", "patient_parts",
            "priors_section", "run_jobs", "sensitivity_section", "trials_parts", "trials_section"]
 
 TOP = 10  # rows of a ranking shown on the page; the CSV files hold them all
@@ -98,7 +98,8 @@ def priors_section(page: Page, model: Model) -> None:
 # ------------------------------------------------------------------------------------------------ patients
 
 def patient_parts(model: Model, pid: str, patient: Patient, settings: Settings) -> PatientParts:
-    """Everything one patient puts on the page (runs in a worker process when there are several cores)."""
+    """One patient's case section and the first half of its sensitivity section (PSA, EVPPI); the second half
+    is :func:`local_parts`, a job of its own (either runs in a worker process when there are several cores)."""
     timings: dict[str, float] = {}
     t = time.perf_counter()
     ev = model.evaluate(patient)
@@ -107,7 +108,10 @@ def patient_parts(model: Model, pid: str, patient: Patient, settings: Settings) 
     timings["cases"] = time.perf_counter() - t
     sens = Page(settings.figure_format, settings.dpi)
     if ev.eligible:
-        _sensitivity(sens, model, pid, patient, settings, timings)
+        sens.html(f'<h3 id="sens-{html.escape(pid)}">{html.escape(pid)}</h3>')
+        t = time.perf_counter()
+        _psa(sens, model, pid, patient, settings)
+        timings["PSA and EVPPI"] = time.perf_counter() - t
     else:
         sens.html(f"<h3>{html.escape(pid)}</h3><p>Ineligible for transarterial therapy: no sensitivity analysis.</p>")
     return PatientParts(pid, ev, case, sens, timings)
@@ -148,15 +152,11 @@ def _case(page: Page, model: Model, pid: str, patient: Patient, ev: Evaluation, 
                         "in quality-adjusted days).")
 
 
-def _sensitivity(page: Page, model: Model, pid: str, patient: Patient, settings: Settings,
-                 timings: dict[str, float]) -> None:
+def _psa(page: Page, model: Model, pid: str, patient: Patient, settings: Settings) -> None:
     import pandas as pd
 
-    from ..decision.utility import DAYS_PER_YEAR
-    from ..plot import plot_evppi, plot_prob_best, plot_sobol, plot_tornado
+    from ..plot import plot_evppi, plot_prob_best
 
-    page.html(f'<h3 id="sens-{html.escape(pid)}">{html.escape(pid)}</h3>')
-    t = time.perf_counter()
     psa = model.psa(patient, settings.n_draws, seed=settings.seed)
     evpi = psa.evpi()
     page.html(f"<p><b>Probabilistic sensitivity analysis</b>: {psa.n_draws:,} draws of every uncertain prior. "
@@ -170,29 +170,37 @@ def _sensitivity(page: Page, model: Model, pid: str, patient: Patient, settings:
     page.figure(plot_prob_best(psa), f"{pid}_prob_best", f"{pid}: probability that each modality is best (PSA).")
     page.table(psa.to_df(), f"{pid}_psa", show=best, note="P(best) and expected QALYs with their 95% intervals.")
     ranking = psa.evppi_ranking(seed=settings.seed, se=SE_ROWS)
-    timings["PSA and EVPPI"] = time.perf_counter() - t
     shown = ranking[ranking["evppi"] > 0].head(TOP)
     page.figure(plot_evppi(ranking, top=TOP), f"{pid}_evppi",
                 f"{pid}: the {len(shown)} parameters most worth learning (EVPPI).")
     page.table(ranking, f"{pid}_evppi", show=shown, note=f"EVPPI (QALYs) of the {len(shown)} largest; the CSV has all "
                f"{len(ranking)}, with standard errors for the {SE_ROWS} largest.")
+
+
+def local_parts(model: Model, pid: str, patient: Patient, settings: Settings) -> tuple[Page, dict[str, float]]:
+    """The second half of an eligible patient's sensitivity section: the tornado and the Sobol indices."""
+    from ..plot import plot_sobol, plot_tornado
+
+    page = Page(settings.figure_format, settings.dpi)
+    timings = {}
     t = time.perf_counter()
     tornado = model.one_way(patient)
-    timings["tornado"] = time.perf_counter() - t
     page.figure(plot_tornado(tornado), f"{pid}_tornado", f"{pid}: one-way sensitivity of {tornado.metric}, each "
                 "parameter over its 95% range with the others at their prior means; switch points exact.")
     df = tornado.to_df()
     cols = [c for c in ("parameter", "low", "high", "metric_at_low", "metric_at_high", "switch_values", "switch_to")
             if c in df]
     page.table(df, f"{pid}_one_way", show=df[cols].head(TOP), note=f"The {TOP} widest swings; the CSV has every one.")
+    timings["tornado"] = time.perf_counter() - t
     t = time.perf_counter()
     sobol = model.sobol(patient, n_draws=settings.sobol_draws, seed=settings.seed)
-    timings["Sobol"] = time.perf_counter() - t
     page.figure(plot_sobol(sobol), f"{pid}_sobol", f"{pid}: Sobol indices of the recommendation's margin with "
                 f"95% confidence intervals, N = {settings.sobol_draws}.")
     df = sobol.to_df()
     notes = " ".join(getattr(sobol, "notes", ()) or ())
     page.table(df, f"{pid}_sobol", show=df.head(TOP), note=f"The {TOP} largest total indices. {notes}")
+    timings["Sobol"] = time.perf_counter() - t
+    return page, timings
 
 
 def trials_parts(model: Model, pid: str, patient: Patient, settings: Settings) -> Page:
@@ -246,6 +254,8 @@ def trials_parts(model: Model, pid: str, patient: Patient, settings: Settings) -
 # ------------------------------------------------------------------------------------------------ assembly
 
 _JOB: dict[str, Any] = {}
+#: Rough CPU seconds of each kind of job, so the longest start first and the workers finish together.
+_COST = {"local": 3.0, "static": 2.2, "patient": 2.0, "trials": 1.7}
 
 
 def _job(kind: str, pid: str | None) -> Any:
@@ -258,17 +268,30 @@ def _job(kind: str, pid: str | None) -> Any:
             step(page, model)
             timings[name] = time.perf_counter() - t
         return page, timings
+    patient = _JOB["patients"][pid]
     if kind == "trials":
         t = time.perf_counter()
-        return trials_parts(model, pid, _JOB["patients"][pid], settings), {"studies": time.perf_counter() - t}
-    return patient_parts(model, pid, _JOB["patients"][pid], settings)
+        return trials_parts(model, pid, patient, settings), {"studies": time.perf_counter() - t}
+    if kind == "local":
+        return local_parts(model, pid, patient, settings)
+    return patient_parts(model, pid, patient, settings)
+
+
+def _warm_imports() -> None:
+    """Import what the jobs use (matplotlib, SALib and the scipy.stats it loads, the analyses) once in this
+    process, so that forked workers inherit them instead of each paying ~1.5 s for the imports in every report."""
+    import matplotlib.pyplot  # noqa: F401
+    import SALib.analyze.sobol  # noqa: F401
+
+    from .. import plot  # noqa: F401
+    from ..analysis import designs, evsi, population_scale  # noqa: F401
+    from ..analysis.sensitivity import one_way, sobol  # noqa: F401
 
 
 def run_jobs(model: Model, patients: Mapping[str, Patient], settings: Settings, workers: int | None,
              timings: dict[str, float]) -> tuple[Page, dict[str, PatientParts], Page | None]:
     """The model and priors sections, every patient's parts and the studies section, as independent jobs: in
-    worker processes (fork) when there are several cores, largest first, so the wall time is about the
-    slowest job's."""
+    worker processes (fork) when there are several cores, longest first, so that the workers finish together."""
     import multiprocessing
 
     ev = {pid: model.evaluate(p) for pid, p in patients.items()}  # also builds the internal sample, inherited
@@ -276,30 +299,37 @@ def run_jobs(model: Model, patients: Mapping[str, Patient], settings: Settings, 
         next((pid for pid, e in ev.items() if e.eligible), None)
     if not settings.studies:
         trial = None
-    jobs = [("patient", pid) for pid in patients] + ([("trials", trial)] if trial else []) + [("static", None)]
+    jobs = ([("patient", pid) for pid in patients] + [("local", pid) for pid in patients if ev[pid].eligible]
+            + ([("trials", trial)] if trial else []) + [("static", None)])
+    jobs.sort(key=lambda job: -_COST[job[0]])  # stable: patients keep their order within a kind
     n = min(len(jobs), os.cpu_count() or 1) if workers is None else workers
     _JOB.update(model=model, patients=dict(patients), settings=settings)
     try:
         if n > 1 and "fork" in multiprocessing.get_all_start_methods():
             from concurrent.futures import ProcessPoolExecutor
 
+            _warm_imports()
             with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork")) as pool:
                 results = list(pool.map(_job, *zip(*jobs)))
         else:
             results = [_job(kind, pid) for kind, pid in jobs]
     finally:
         _JOB.clear()
-    parts, static, trials = {}, None, None
+    parts, local, static, trials = {}, {}, None, None
     for (kind, pid), result in zip(jobs, results):
         if kind == "patient":
             parts[pid], extra = result, result.timings
+        elif kind == "local":
+            local[pid], extra = result
         elif kind == "trials":
             trials, extra = result
         else:
             static, extra = result
         for k, v in extra.items():
             timings[k] = timings.get(k, 0.0) + v
-    return static, parts, trials
+    for pid, page in local.items():
+        _merge(parts[pid].sensitivity, page)
+    return static, {pid: parts[pid] for pid in patients}, trials
 
 
 def _merge(page: Page, part: Page) -> None:
