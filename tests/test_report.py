@@ -267,3 +267,27 @@ def test_a_failing_build_keeps_the_earlier_report_and_leaves_nothing(tmp_path, m
     assert sorted(os.listdir(tmp_path)) == ["old"]  # the new folder was removed again
     assert sorted(os.listdir(old)) == [MANIFEST, "index.html"]  # no hidden build folder
     assert (old / "index.html").read_text() == "previous report"
+
+
+def test_worker_processes_write_the_same_report_as_one_process(tmp_path):
+    """The jobs (case and PSA, tornado and Sobol, studies, static sections) run in any order on any number of
+    workers and come back to the same files; an ineligible patient gets no tornado or Sobol job."""
+    from netlrt.evidence.cases import article_cases
+    from netlrt.output.report import build_report
+
+    if os.cpu_count() == 1:
+        pytest.skip("one core: the report never forks")
+    model = netlrt.load_model()
+    patients = {"case3_y90": article_cases()["case3_y90"], "frail": netlrt.Patient(ecog=4, grade="G2")}
+    built = {}
+    for workers in (1, 2):
+        report = build_report(model, tmp_path / f"w{workers}", patients=patients, n_draws=200, sobol_draws=32,
+                              progress=False, workers=workers)
+        files = listing(report.path)
+        files["index.html"] = re.sub(rb"generated [^&]*&middot;", b"", files["index.html"])
+        built[workers] = files
+        assert report.timings["Sobol"] > 0 and "frail_sobol.csv" not in files
+    assert built[1].keys() == built[2].keys()
+    assert [k for k in built[1] if built[1][k] != built[2][k]] == []
+    page = built[2]["index.html"].decode()
+    assert page.index('id="sens-case3_y90"') < page.index("case3_y90_tornado.png") < page.index("case3_y90_sobol.png")

@@ -1,6 +1,7 @@
-"""The sections of ``netlrt report``. Each patient's sections are computed by :func:`patient_parts`, in a
-worker process when there are several cores (the model is inherited by fork, the parts come back as HTML text
-and file bytes), so the report's wall time is about that of its slowest patient."""
+"""The sections of ``netlrt report``. Each patient's sections are computed by :func:`patient_parts` (case,
+PSA, EVPPI) and :func:`local_parts` (tornado, Sobol), each in a worker process when there are several cores
+(the model is inherited by fork, the parts come back as HTML text and file bytes), so the report's wall time
+is about its CPU time divided by the cores."""
 
 from __future__ import annotations
 
