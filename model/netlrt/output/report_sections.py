@@ -16,7 +16,9 @@ from ..decision.utility import DAYS_PER_YEAR
 from .page import Page
 
 if TYPE_CHECKING:
+    import pandas as pd
 
+    from ..analysis.psa import PSAResult
     from ..decision.evaluation import Evaluation
     from ..evidence.patient import Patient
     from ..model import Model
@@ -47,13 +49,15 @@ class Settings:
 
 @dataclass
 class PatientParts:
-    """What one patient contributes: its case and sensitivity sections, its evaluation, and timings."""
+    """What one patient contributes: its case and sensitivity sections, its evaluation, timings, and for the
+    patient whose candidate studies are valued, the studies section."""
 
     pid: str
     evaluation: Evaluation
     case: Page
     sensitivity: Page
     timings: dict[str, float] = field(default_factory=dict)
+    trials: Page | None = None
 
 
 # ------------------------------------------------------------------------------------------- model, priors
@@ -98,12 +102,14 @@ def priors_section(page: Page, model: Model) -> None:
 
 # ------------------------------------------------------------------------------------------------ patients
 
-def patient_parts(model: Model, pid: str, patient: Patient, settings: Settings) -> PatientParts:
-    """One patient's case section and the first half of its sensitivity section (PSA, EVPPI); the second half
-    is :func:`local_parts`, a job of its own (either runs in a worker process when there are several cores)."""
+def patient_parts(model: Model, pid: str, patient: Patient, ev: Evaluation, settings: Settings, *,
+                  trials: bool = False) -> PatientParts:
+    """One patient's case section and the first half of its sensitivity section (PSA, EVPPI), given its
+    evaluation ``ev``; with ``trials`` (an eligible patient), also its candidate studies, from the same PSA and
+    EVPPI ranking. The second half of the sensitivity section is :func:`local_parts`, a job of its own (either
+    runs in a worker process when there are several cores)."""
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    ev = model.evaluate(patient)
     case = Page(settings.figure_format, settings.dpi)
     _case(case, model, pid, patient, ev, settings)
     timings["cases"] = time.perf_counter() - t
@@ -111,8 +117,13 @@ def patient_parts(model: Model, pid: str, patient: Patient, settings: Settings) 
     if ev.eligible:
         sens.html(f'<h3 id="sens-{html.escape(pid)}">{html.escape(pid)}</h3>')
         t = time.perf_counter()
-        _psa(sens, model, pid, patient, settings)
+        psa, ranking = _psa(sens, model, pid, patient, settings)
         timings["PSA and EVPPI"] = time.perf_counter() - t
+        if trials:
+            t = time.perf_counter()
+            studies = trials_parts(model, pid, settings, psa, ranking)
+            timings["studies"] = time.perf_counter() - t
+            return PatientParts(pid, ev, case, sens, timings, studies)
     else:
         sens.html(f"<h3>{html.escape(pid)}</h3><p>Ineligible for transarterial therapy: no sensitivity analysis.</p>")
     return PatientParts(pid, ev, case, sens, timings)
@@ -153,7 +164,7 @@ def _case(page: Page, model: Model, pid: str, patient: Patient, ev: Evaluation, 
                         "in quality-adjusted days).")
 
 
-def _psa(page: Page, model: Model, pid: str, patient: Patient, settings: Settings) -> None:
+def _psa(page: Page, model: Model, pid: str, patient: Patient, settings: Settings) -> tuple[PSAResult, pd.DataFrame]:
     import pandas as pd
 
     from ..plot import plot_evppi, plot_prob_best
@@ -176,6 +187,7 @@ def _psa(page: Page, model: Model, pid: str, patient: Patient, settings: Setting
                 f"{pid}: the {len(shown)} parameters most worth learning (EVPPI).")
     page.table(ranking, f"{pid}_evppi", show=shown, note=f"EVPPI (QALYs) of the {len(shown)} largest; the CSV has all "
                f"{len(ranking)}, with standard errors for the {SE_ROWS} largest.")
+    return psa, ranking
 
 
 def local_parts(model: Model, pid: str, patient: Patient, settings: Settings) -> tuple[Page, dict[str, float]]:
@@ -204,8 +216,9 @@ def local_parts(model: Model, pid: str, patient: Patient, settings: Settings) ->
     return page, timings
 
 
-def trials_parts(model: Model, pid: str, patient: Patient, settings: Settings) -> Page:
-    """Candidate studies for one patient by EVSI, and the best size of the most valuable (a job of its own)."""
+def trials_parts(model: Model, pid: str, settings: Settings, psa: PSAResult, ranking: pd.DataFrame) -> Page:
+    """Candidate studies for one patient by EVSI, and the best size of the most valuable, from the patient's PSA
+    and its EVPPI ranking."""
     import pandas as pd
 
     from ..analysis.designs import default_design
@@ -214,8 +227,6 @@ def trials_parts(model: Model, pid: str, patient: Patient, settings: Settings) -
     from ..plot import plot_enbs
 
     page = Page(settings.figure_format, settings.dpi)
-    psa = model.psa(patient, settings.n_draws, seed=settings.seed)
-    ranking = psa.evppi_ranking(seed=settings.seed, se=False)  # a screen: the sensitivity section has the SEs
     rows = []
     for pid_param in ranking["parameter"]:
         try:
@@ -255,8 +266,9 @@ def trials_parts(model: Model, pid: str, patient: Patient, settings: Settings) -
 # ------------------------------------------------------------------------------------------------ assembly
 
 _JOB: dict[str, Any] = {}
-#: Rough CPU seconds of each kind of job, so the longest start first and the workers finish together.
-_COST = {"local": 3.0, "static": 2.2, "patient": 2.0, "trials": 1.7}
+#: Rough CPU seconds of each kind of job, so the longest start first and the workers finish together ("trials":
+#: a patient's job that also values its candidate studies, from the same PSA and EVPPI ranking).
+_COST = {"trials": 3.1, "local": 3.0, "static": 2.2, "patient": 2.0}
 
 
 def _job(kind: str, pid: str | None) -> Any:
@@ -270,12 +282,9 @@ def _job(kind: str, pid: str | None) -> Any:
             timings[name] = time.perf_counter() - t
         return page, timings
     patient = _JOB["patients"][pid]
-    if kind == "trials":
-        t = time.perf_counter()
-        return trials_parts(model, pid, patient, settings), {"studies": time.perf_counter() - t}
     if kind == "local":
         return local_parts(model, pid, patient, settings)
-    return patient_parts(model, pid, patient, settings)
+    return patient_parts(model, pid, patient, _JOB["evaluations"][pid], settings, trials=kind == "trials")
 
 
 def _warm_imports() -> None:
@@ -291,8 +300,9 @@ def _warm_imports() -> None:
 
 def run_jobs(model: Model, patients: Mapping[str, Patient], settings: Settings, workers: int | None,
              timings: dict[str, float]) -> tuple[Page, dict[str, PatientParts], Page | None]:
-    """The model and priors sections, every patient's parts and the studies section, as independent jobs: in
-    worker processes (fork) when there are several cores, longest first, so that the workers finish together."""
+    """The model and priors sections, every patient's parts and the studies section (in the job of the patient
+    it is for), as independent jobs: in worker processes (fork) when there are several cores, longest first, so
+    that the workers finish together."""
     import multiprocessing
 
     ev = {pid: model.evaluate(p) for pid, p in patients.items()}  # also builds the internal sample, inherited
@@ -300,11 +310,11 @@ def run_jobs(model: Model, patients: Mapping[str, Patient], settings: Settings, 
         next((pid for pid, e in ev.items() if e.eligible), None)
     if not settings.studies:
         trial = None
-    jobs = ([("patient", pid) for pid in patients] + [("local", pid) for pid in patients if ev[pid].eligible]
-            + ([("trials", trial)] if trial else []) + [("static", None)])
+    jobs = ([("trials" if pid == trial else "patient", pid) for pid in patients]
+            + [("local", pid) for pid in patients if ev[pid].eligible] + [("static", None)])
     jobs.sort(key=lambda job: -_COST[job[0]])  # stable: patients keep their order within a kind
     n = min(len(jobs), os.cpu_count() or 1) if workers is None else workers
-    _JOB.update(model=model, patients=dict(patients), settings=settings)
+    _JOB.update(model=model, patients=dict(patients), evaluations=ev, settings=settings)
     try:
         if n > 1 and "fork" in multiprocessing.get_all_start_methods():
             from concurrent.futures import ProcessPoolExecutor
@@ -318,12 +328,11 @@ def run_jobs(model: Model, patients: Mapping[str, Patient], settings: Settings, 
         _JOB.clear()
     parts, local, static, trials = {}, {}, None, None
     for (kind, pid), result in zip(jobs, results):
-        if kind == "patient":
+        if kind in ("patient", "trials"):
             parts[pid], extra = result, result.timings
+            trials = result.trials or trials
         elif kind == "local":
             local[pid], extra = result
-        elif kind == "trials":
-            trials, extra = result
         else:
             static, extra = result
         for k, v in extra.items():
