@@ -16,10 +16,11 @@ import math
 import numbers
 from typing import Any
 
-__all__ = ["finite_number", "positive_int"]
+__all__ = ["finite_number", "is_bool", "positive_int"]
 
 
-def _is_bool(x: Any) -> bool:
+def is_bool(x: Any) -> bool:
+    """A Python or NumPy bool (``numpy.bool_``; numpy itself need not be imported to ask)."""
     return isinstance(x, bool) or (type(x).__module__ == "numpy" and type(x).__name__ in ("bool", "bool_"))
 
 
@@ -28,7 +29,7 @@ def positive_int(name: str, value: Any, *, minimum: int = 1, maximum: int | None
 
     A bool is not an integer here, and neither is a float such as ``2.0``.
     """
-    ok = isinstance(value, numbers.Integral) and not _is_bool(value)
+    ok = isinstance(value, numbers.Integral) and not is_bool(value)
     if not ok or value < minimum or (maximum is not None and value > maximum):
         what = "a positive integer" if minimum == 1 and maximum is None else \
             f"an integer >= {minimum}" + (f" and <= {maximum:,}" if maximum is not None else "")
@@ -51,7 +52,7 @@ def finite_number(name: str, value: Any, *, low: float = -math.inf, high: float 
            "a finite number")
     if isinstance(value, str):
         raise ValueError(f"{name}: {value!r} is text, not a number; allowed: {rng}")
-    if _is_bool(value) or not isinstance(value, numbers.Real):
+    if is_bool(value) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name}: {value!r} ({type(value).__name__}) is not allowed; allowed: {rng}")
     x = float(value)
     if not math.isfinite(x) or not low <= x <= high:

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..checks import is_bool
 from .patient import Patient
 from .patient_spec import FIELD, ID_COLUMN
 
@@ -107,7 +108,7 @@ def _id(value: Any) -> str | None:
         return None
     if isinstance(value, str):
         return value.strip() or None
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and type(value).__name__ != "bool_":
+    if isinstance(value, numbers.Integral) and not is_bool(value):
         return str(int(value))
     raise ValueError(f"{ID_COLUMN}: {value!r} ({type(value).__name__}) cannot be a patient id; allowed: text or "
                      "an integer")
@@ -355,14 +356,9 @@ def read_patient_rows(path: str | os.PathLike[str], *, check: Check | None = Non
         raise ValueError(f"{source}: unknown file type {p.suffix!r}; allowed: .yaml, .yml, .csv")
     if suffix == ".csv":
         return _csv_rows(_text(p, source), source, check)
-    from .priors_files import read_yaml  # refuses repeated keys and keys that are not text
+    from .priors_files import parse_yaml  # refuses repeated keys and keys that are not text
 
-    _text(p, source)  # unreadable, a folder, not UTF-8: said here, in this module's words
-    try:
-        doc = read_yaml(p, what="patients file")
-    except ValueError as exc:
-        raise ValueError(str(exc).replace(f"patients file: {str(p)!r}", source, 1)) from None
-    return _yaml_rows(doc, p, source, check)
+    return _yaml_rows(parse_yaml(_text(p, source), source), p, source, check)
 
 
 def read_patients(path: str | os.PathLike[str], *, check: Check | None = None,

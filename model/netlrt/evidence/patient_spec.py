@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..checks import is_bool
 from .vocabulary import BILIARY, BILIRUBIN, BURDENS, DISTRIBUTIONS, EXTRAHEPATIC, GRADES, NO_YES
 
 __all__ = ["BILIRUBIN_LIMIT", "FIELD", "FIELDS", "FINDING_NODES", "Field", "ID_COLUMN", "MAX_MULTIPLIER",
@@ -52,11 +53,6 @@ def grade_from_ki67(ki67: float) -> str:
     if ki67 < 3:
         return "G1"
     return "G2" if ki67 <= 20 else "G3"
-
-
-def _is_bool(x: Any) -> bool:
-    """A Python or NumPy bool (``numpy.bool_``; numpy itself need not be imported to ask)."""
-    return isinstance(x, bool) or (type(x).__module__ == "numpy" and type(x).__name__ in ("bool", "bool_"))
 
 
 @dataclass(frozen=True)
@@ -117,7 +113,7 @@ class Field:
                 raise ValueError(f"{self.name}: unknown value {value!r}; allowed: {self.allowed()}")
             return value
         if self.kind == "bool":
-            if not _is_bool(value):
+            if not is_bool(value):
                 raise ValueError(f"{bad} is not a bool; allowed: {self.allowed()}")
             return bool(value)
         if self.kind == "preference":
@@ -127,10 +123,10 @@ class Field:
                 return value
             raise ValueError(f"{bad} is text, not a number; allowed: {self.allowed()}")
         if self.kind == "int":
-            if _is_bool(value) or not isinstance(value, numbers.Integral):
+            if is_bool(value) or not isinstance(value, numbers.Integral):
                 raise ValueError(f"{bad} ({type(value).__name__}) is not an integer; allowed: {self.allowed()}")
             value = int(value)
-        elif _is_bool(value) or not isinstance(value, numbers.Real):
+        elif is_bool(value) or not isinstance(value, numbers.Real):
             raise ValueError(f"{bad} ({type(value).__name__}) is not a number; allowed: {self.allowed()}")
         else:
             value = float(value)
@@ -178,7 +174,7 @@ def _preference(value: Any) -> str | dict[str, float]:
         for k, w in value.items():
             if not isinstance(k, str):
                 raise ValueError(f"preference: term {k!r} is not a name; allowed: utility term names")
-            if _is_bool(w) or not isinstance(w, numbers.Real) or not (math.isfinite(w) and 0 <= w <= MAX_MULTIPLIER):
+            if is_bool(w) or not isinstance(w, numbers.Real) or not (math.isfinite(w) and 0 <= w <= MAX_MULTIPLIER):
                 raise ValueError(f"preference: multiplier for {k!r} is {w!r}; allowed: a number 0-{MAX_MULTIPLIER:g}")
             out[k] = float(w)
         return out

@@ -32,7 +32,7 @@ from ..seeding import SeedLike, as_generator, stream
 from . import fitting
 from .roles import DEFAULT_MASS, FIT_TOLERANCE, INFERRED_MASS, ROLES, RULES, UNITS, study_mass
 
-__all__ = ["Prior", "PriorSet", "parse_prior"]
+__all__ = ["Prior", "PriorSet", "parse_prior", "squash"]
 
 _REQUIRED = ("id", "description", "unit", "distribution", "rule", "source", "params")
 _OPTIONAL = ("interval", "mass", "reading", "quote", "refs", "quoted_values", "quote_scale", "reasoning",
@@ -122,7 +122,8 @@ def _number(x: Any) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_)) and math.isfinite(x)
 
 
-def _text(x: Any) -> str:
+def squash(x: Any) -> str:
+    """``x`` as text on one line: runs of whitespace (YAML's folded line breaks) become one space."""
     return " ".join(str(x).split())
 
 
@@ -199,17 +200,17 @@ def parse_prior(fname: str, area: str, index: int, e: Any, *, refit: bool = Fals
         if not interval[0] < interval[1]:
             raise ValueError(f"{where}: interval low {interval[0]} must be below high {interval[1]}")
         mass = _mass(where, rule, e, len(refs))
-        if not _text(e.get("reading", "")):
+        if not squash(e.get("reading", "")):
             raise ValueError(f"{where}: missing field 'reading' (how the interval was read from the evidence)")
     elif "interval" in e or "mass" in e:
         raise ValueError(f"{where}: a fixed value has no interval or mass; give params: {{value: ...}}")
     params = _params(where, dist, e, interval, mass, refit)
     prior = Prior(
-        id=pid, description=_text(e["description"]), unit=unit, distribution=dist, params=params, source=source,
-        rule=rule, interval=interval, mass=mass, reading=_text(e.get("reading", "")),
-        quotes=tuple(_text(q) for q in quotes), refs=tuple(refs), quoted_values=tuple(float(v) for v in qv),
-        quote_scale=float(scale), reasoning=_text(e.get("reasoning", "")), modified=_text(e.get("modified", "")),
-        updates=tuple(_text(u) for u in updates), area=str(area), file=fname)
+        id=pid, description=squash(e["description"]), unit=unit, distribution=dist, params=params, source=source,
+        rule=rule, interval=interval, mass=mass, reading=squash(e.get("reading", "")),
+        quotes=tuple(squash(q) for q in quotes), refs=tuple(refs), quoted_values=tuple(float(v) for v in qv),
+        quote_scale=float(scale), reasoning=squash(e.get("reasoning", "")), modified=squash(e.get("modified", "")),
+        updates=tuple(squash(u) for u in updates), area=str(area), file=fname)
     _check_rule(where, prior)
     return prior
 

@@ -27,9 +27,10 @@ from typing import Any
 import yaml
 
 from .patient_spec import FINDING_NODES
-from .priors import PriorSet, parse_prior
+from .priors import PriorSet, parse_prior, squash
 
-__all__ = ["default_priors_path", "init_folder", "load_priors", "read_yaml", "refit_folder"]
+__all__ = ["apply_edits", "default_priors_path", "init_folder", "load_priors", "parameter_nodes", "parse_yaml",
+           "read_text", "read_yaml", "refit_folder"]
 
 
 def default_priors_path() -> Path:
@@ -56,21 +57,43 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
         return super().construct_mapping(node, deep=deep)
 
 
-def read_yaml(path: Path, what: str = "priors") -> Any:
-    """Parse one YAML file safely; ``ValueError`` naming the file for anything unreadable or invalid."""
+def read_text(path: Path, what: str = "priors") -> str:
+    """A file's UTF-8 text; ``ValueError`` naming the file when it cannot be read or is not UTF-8."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ValueError(f"{what}: {str(path)!r} is not UTF-8 text") from None
     except OSError as exc:
         raise ValueError(f"{what}: cannot read {str(path)!r}: {exc.strerror or exc}") from None
+
+
+def parse_yaml(text: str, label: str) -> Any:
+    """Parse YAML text safely, refusing repeated keys and keys that are not text; ``ValueError`` starting with
+    ``label`` (how messages name the file) for invalid YAML."""
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ValueError(f"{what}: {str(path)!r} is not valid YAML{where}: {' '.join(str(problem).split())}") from None
+        raise ValueError(f"{label} is not valid YAML{where}: {squash(problem)}") from None
+
+
+def read_yaml(path: Path, what: str = "priors") -> Any:
+    """Parse one YAML file safely; ``ValueError`` naming the file for anything unreadable or invalid."""
+    return parse_yaml(read_text(path, what), f"{what}: {str(path)!r}")
+
+
+def parameter_nodes(text: str) -> list[Any]:
+    """The YAML nodes of the ``parameters`` list's entries in ``text`` (where each entry's bytes are)."""
+    return next(v for k, v in yaml.compose(text, Loader=yaml.SafeLoader).value if k.value == "parameters").value
+
+
+def apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """``text`` with each ``(start, end, new)`` span replaced (spans of the original text, not overlapping)."""
+    for start, end, new in sorted(edits, reverse=True):
+        text = text[:start] + new + text[end:]
+    return text
 
 
 def _folder(path: Any) -> Path:
@@ -176,8 +199,8 @@ def _population(fname: str, doc: Any) -> tuple[dict[str, dict[str, float]], dict
             raise ValueError(f"{where}: shares sum to {sum(s.values()):g}; allowed: shares summing to 1")
         shares[node] = {state: float(s[state]) for state in FINDING_NODES[node]}
         quote = entry.get("quote")
-        notes[node] = " ".join(str(entry["reasoning"]).split()) + (f" Quoted: \u201c{' '.join(quote.split())}\u201d"
-                                                                   if isinstance(quote, str) else "")
+        notes[node] = squash(entry["reasoning"]) + (f" Quoted: \u201c{squash(quote)}\u201d" if isinstance(quote, str)
+                                                    else "")
     return shares, notes
 
 
@@ -196,8 +219,8 @@ def _profiles(fname: str, doc: Any) -> dict[str, dict[str, Any]]:
                                                                                 and 0 <= x <= MAX_MULTIPLIER):
                 raise ValueError(f"{where}: multiplier of {term!r} is {x!r}; allowed: a number 0-{MAX_MULTIPLIER:g}")
         out[str(name)] = {"multipliers": {str(k): float(v) for k, v in prof["multipliers"].items()},
-                          "description": " ".join(str(prof.get("description", "")).split()),
-                          "reasoning": " ".join(str(prof["reasoning"]).split())}
+                          "description": squash(prof.get("description", "")),
+                          "reasoning": squash(prof["reasoning"])}
     return out
 
 
@@ -225,14 +248,12 @@ def refit_folder(path: str | os.PathLike) -> list[str]:
                          "`netlrt priors init DIR`")
     done = []
     for f in _files(folder):
-        doc = read_yaml(f)
+        text = read_text(f)
+        doc = parse_yaml(text, f"priors: {str(f)!r}")
         if not isinstance(doc, dict) or not isinstance(doc.get("parameters"), list):
             continue
-        text = f.read_text(encoding="utf-8")
         edits = []
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        items = next(v for k, v in root.value if k.value == "parameters").value
-        for i, (entry, node) in enumerate(zip(doc["parameters"], items)):
+        for i, (entry, node) in enumerate(zip(doc["parameters"], parameter_nodes(text))):
             try:
                 parse_prior(f.name, "", i, entry)
                 continue
@@ -252,10 +273,8 @@ def refit_folder(path: str | os.PathLike) -> list[str]:
                 edits.append((pos, pos, line if text[pos - 1:pos] == "\n" else "\n" + line))
             done.append(fitted.id)
         if edits:
-            for start, end, new in sorted(edits, reverse=True):
-                text = text[:start] + new + text[end:]
             with atomic_write(f, what="priors") as out:
-                out.write(text)
+                out.write(apply_edits(text, edits))
     load_priors(folder)
     return done
 

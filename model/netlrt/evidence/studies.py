@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from . import study_table, updating
-from .priors import Prior, PriorSet, parse_prior
+from .priors import Prior, PriorSet, parse_prior, squash
 from .roles import RULES
 
 __all__ = ["UNIT_ROLES", "changed_prior", "plan_update", "study_roles", "update_priors", "write_priors"]
@@ -44,8 +44,7 @@ def study_roles(priors: PriorSet) -> dict[str, str]:
     return {k: UNIT_ROLES[p.unit] for k, p in priors.items() if p.unit in UNIT_ROLES and not p.is_fixed}
 
 
-def _rows(priors: PriorSet, studies: Any) -> tuple[study_table.StudyRow, ...]:
-    roles = study_roles(priors)
+def _rows(roles: Mapping[str, str], studies: Any) -> tuple[study_table.StudyRow, ...]:
     if isinstance(studies, (str, os.PathLike)):
         return study_table.read_studies_csv(studies, roles)
     if isinstance(studies, tuple) and studies and all(isinstance(r, study_table.StudyRow) for r in studies):
@@ -76,8 +75,9 @@ def plan_update(priors: PriorSet, studies: Any, *, method: str = "fixed",
     dict
         Prior id -> :class:`netlrt.evidence.updating.UpdateResult`.
     """
-    rows = _rows(priors, studies)
-    specs = {k: (priors[k].distribution, priors[k].params, role) for k, role in study_roles(priors).items()}
+    roles = study_roles(priors)
+    rows = _rows(roles, studies)
+    specs = {k: (priors[k].distribution, priors[k].params, role) for k, role in roles.items()}
     tau = updating.DEFAULT_TAU_SCALE if tau_scale is None else tau_scale
     return updating.update_all(specs, rows, method=method, tau_scale=tau)
 
@@ -149,15 +149,14 @@ def _write_folder(priors: PriorSet, target: Path, changed: Mapping[str, Prior]) 
     import yaml
 
     from ..files import atomic_write
-    from .priors_files import read_yaml
+    from .priors_files import apply_edits, parameter_nodes, parse_yaml, read_text
 
     for f in sorted(priors.path.glob("*.yaml")):
-        text = f.read_text(encoding="utf-8")
-        doc = read_yaml(f)
+        text = read_text(f)
+        doc = parse_yaml(text, f"priors: {str(f)!r}")
         if isinstance(doc, dict) and isinstance(doc.get("parameters"), list):
-            items = next(v for k, v in yaml.compose(text, Loader=yaml.SafeLoader).value if k.value == "parameters")
             edits = []
-            for entry, node in zip(doc["parameters"], items.value):
+            for entry, node in zip(doc["parameters"], parameter_nodes(text)):
                 if isinstance(entry, dict) and entry.get("id") in changed:
                     start = text.rfind("\n", 0, node.start_mark.index) + 1
                     indent = " " * (node.start_mark.column - 2)
@@ -165,8 +164,7 @@ def _write_folder(priors: PriorSet, target: Path, changed: Mapping[str, Prior]) 
                                      allow_unicode=True)
                     new = "".join(indent + line if line.strip() else line for line in dump.splitlines(True))
                     edits.append((start, node.end_mark.index, new))
-            for start, end, new in sorted(edits, reverse=True):
-                text = text[:start] + new + text[end:]
+            text = apply_edits(text, edits)
         with atomic_write(target / f.name, what="--out") as out:
             out.write(text)
     for extra in ("README.md",):
@@ -184,7 +182,7 @@ def changed_prior(prior: Prior, change: Any, note: str) -> Prior:
     if not isinstance(note, str) or not note.strip():
         raise ValueError(f"{where}: note must say why it was changed (it is kept as the prior's provenance)")
     entry = prior.to_entry()
-    entry["modified"] = "; ".join(x for x in (prior.modified,  " ".join(note.split())) if x)
+    entry["modified"] = "; ".join(x for x in (prior.modified, squash(note)) if x)
     if isinstance(change, (int, float)) and not isinstance(change, bool) and math.isfinite(change):
         for key in ("interval", "mass", "studies"):
             entry.pop(key, None)
