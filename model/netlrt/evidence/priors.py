@@ -69,6 +69,11 @@ class Prior:
         return self.distribution == "fixed"
 
     @property
+    def ends(self) -> list[float]:
+        """What a role's range must hold: the fixed value, or both ends of the interval."""
+        return [self.params["value"]] if self.is_fixed else list(self.interval)
+
+    @property
     def quote(self) -> str:
         """The supporting sentences of the article, joined (empty when there are none)."""
         return " [...] ".join(self.quotes)
@@ -258,7 +263,7 @@ def _params(where: str, dist: str, e: dict, interval: tuple[float, float] | None
 
 def _check_rule(where: str, p: Prior) -> None:
     """The checks each reading rule makes possible (``docs/model.md``, 'Reading rules')."""
-    ends = [p.params["value"]] if p.is_fixed else list(p.interval)
+    ends = p.ends
     if p.rule == "posterior" and not p.updates:
         raise ValueError(f"{where}: rule 'posterior' needs the citations of the studies that updated it ('updates')")
     if p.source == "article" and not p.modified and not p.updates:
@@ -392,7 +397,7 @@ class PriorSet(Mapping[str, Prior]):
             if p.unit != role.unit or p.distribution not in role.families:
                 raise ValueError(f"{where}: {user} uses it as a {role_name.replace('_', ' ')}, but it is a "
                                  f"{p.distribution} in unit {p.unit!r}; allowed: {role.describe()}")
-            values = [p.params["value"]] if p.is_fixed else list(p.interval)
+            values = p.ends
             if not all(role.contains(x) for x in values):
                 raise ValueError(f"{where}: {values} is outside the range of its role ({role_name.replace('_', ' ')} "
                                  f"for {user}); allowed: {role.describe()}")

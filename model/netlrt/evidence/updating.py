@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from .fitting import FAMILIES
 from .study_table import ROLES, StudyRow, check_kind, parse_studies
 
 __all__ = ["DEFAULT_TAU_SCALE", "METHODS", "UpdateResult", "update", "update_all"]
@@ -178,7 +179,7 @@ def _check_prior(family: str, params: Mapping[str, Any], role: str, pid: str) ->
     if family != ROLES[role]:
         why = "cannot be updated by studies" if family == "fixed" else f"(a {role})"
         raise ValueError(f"family: {family!r} for {pid!r} {why}; allowed: {ROLES[role]}")
-    names = ("a", "b") if family == "beta" else ("mu", "sigma")
+    names = FAMILIES[family]
     if family == "lognormal" and params.get("loc", 0.0) != 0:
         raise ValueError(f"params: loc={params['loc']!r} for {pid!r}: a shifted lognormal (X = loc + exp(N)) "
                          "cannot be updated with ratio or time data; allowed: loc absent or 0")
