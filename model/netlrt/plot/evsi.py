@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.ticker import NullFormatter
 
 from ._style import axes_or_new
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     from ..analysis.evsi import ENBSResult, EVSICurve
 
 __all__ = ["plot_enbs", "plot_evsi_curve"]
@@ -20,6 +20,8 @@ _BAND = 2.0  # the shaded band is +-2 standard errors, about a 95% interval
 
 def _size_axis(ax: Axes, n: np.ndarray) -> None:
     """Sample sizes usually grow geometrically: a log axis then, labelled with plain numbers (50, not 5x10^1)."""
+    from matplotlib.ticker import NullFormatter
+
     if len(n) > 1 and n.max() / n.min() >= 20:
         ax.set_xscale("log")
         ax.set_xticks(n, [f"{int(v):d}" for v in n])  # the sizes computed, as plain numbers
