@@ -20,10 +20,12 @@ _FLAGS = {"path": "--out", "format": "--format"}
 
 def add_parser(sub: Any) -> None:
     """Register ``netlrt export``."""
+    from ..output.export import FORMATS
+
     p = sub.add_parser("export", help="write the network (predictive CPDs, with provenance) for other BN tools")
     p.add_argument("--out", metavar="FILE", required=True,
                    help="output file; its extension gives the format (.bif, .xml/.xmlbif/.bifxml, .xdsl, .net)")
-    p.add_argument("--format", choices=("bif", "xmlbif", "xdsl", "net"), help="must agree with the extension")
+    p.add_argument("--format", choices=FORMATS, help="must agree with the extension")
     add_priors_argument(p)
 
 

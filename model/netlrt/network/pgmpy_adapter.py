@@ -17,7 +17,7 @@ import numpy as np
 from .declarations import NODES
 from .tables import Tables
 
-__all__ = ["FORMATS", "build_network", "property_text", "query_yes", "read_network", "reader", "write_network",
+__all__ = ["build_network", "property_text", "query_yes", "read_network", "reader", "write_network",
            "writer"]
 
 
@@ -80,10 +80,6 @@ def query_yes(network: Any, variables: list[str], evidence: Mapping[str, str]) -
     return out
 
 
-#: Export formats pgmpy can write and read back, by file suffix.
-FORMATS: tuple[str, ...] = ("bif", "xmlbif", "xdsl", "net")
-
-
 def writer(fmt: str) -> Any:
     """pgmpy's writer class for an export format (bif, xmlbif, xdsl, net)."""
     rw = _pgmpy().readwrite
@@ -106,14 +102,13 @@ def property_text(text: str) -> str:
     return " ".join(str(text).split()).translate(table)
 
 
-def write_network(network: Any, path: str, fmt: str, properties: Mapping[str, Mapping[str, str]],
-                  positions: Mapping[str, tuple[float, float]] | None = None) -> None:
+def write_network(network: Any, path: str, fmt: str, properties: Mapping[str, Mapping[str, str]]) -> None:
     """Write ``network`` to ``path`` with pgmpy's writer, attaching text properties to every node.
 
     Each format carries the properties as far as it can: BIF ``property`` lines, XMLBIF ``<PROPERTY>``
     elements (one each; pgmpy's writer would keep only the last), Hugin NET node attributes as quoted
-    strings, and GeNIe XDSL node ``<comment>`` text in the ``genie`` extension, where ``positions``
-    (x, y in [0, 1]) replace pgmpy's random placement so the file is the same on every run.
+    strings, and GeNIe XDSL node ``<comment>`` text in the ``genie`` extension (whose random placement
+    :mod:`netlrt.output.export` replaces with the layered layout).
     """
     net = network.copy()
     net.name = network.name or "netlrt"
@@ -140,10 +135,6 @@ def write_network(network: Any, path: str, fmt: str, properties: Mapping[str, Ma
             if node in properties:
                 comment = etree.SubElement(elem, "comment")
                 comment.text = "\n".join(f"{k}: {property_text(v)}" for k, v in properties[node].items())
-            if positions is not None and node in positions:
-                x, y = positions[node]
-                left, top = int(40 + 1100 * x), int(40 + 500 * (1 - y))
-                elem.find("position").text = f"{left} {top} {left + 110} {top + 40}"
     w.write(path)
 
 

@@ -196,7 +196,7 @@ def export(network: Any, priors: PriorSet, path: str | os.PathLike[str], format:
     # folder first, so the user's file is written only once, atomically, as UTF-8.
     with tempfile.TemporaryDirectory(prefix="netlrt-export-") as tmp:
         rendered = os.path.join(tmp, f"network.{fmt}")
-        write_network(network, rendered, fmt, props, layered_positions())
+        write_network(network, rendered, fmt, props)
         text = Path(rendered).read_text(encoding="utf-8")
     if fmt == "xdsl":
         text = _genie(text, layered_positions())
