@@ -101,12 +101,13 @@ def _evaluate(evaluator: Evaluator, ids: Sequence[str], patients: Sequence[Patie
 
     n, k = len(patients), len(MODALITIES)
     outcomes, eu, sessions = np.empty((n, k, len(OUTCOMES))), np.empty((n, k)), np.empty((n, k))
-    mc_se, gap_se, best = np.empty((n, k)), np.empty(n), np.empty(n, dtype=np.intp)
+    mc_se, gap, gap_se = np.empty((n, k)), np.empty(n), np.empty(n)
+    best, runner = np.empty(n, dtype=np.intp), np.empty(n, dtype=np.intp)
     for start in range(0, n, PATIENTS_PER_CALL):
         sl = slice(start, start + PATIENTS_PER_CALL)
         b = evaluator.bayes(patients[sl], prob_best=False)
         outcomes[sl], eu[sl], sessions[sl] = b.mean.outcomes[0], b.mean.utility[0], b.mean.sessions[0]
-        mc_se[sl], gap_se[sl], best[sl] = b.mc_se, b.gap_se, b.best
+        mc_se[sl], gap[sl], gap_se[sl], best[sl], runner[sl] = b.mc_se, b.gap, b.gap_se, b.best, b.runner_up
     assessments = [policy.assess(p, evaluator.priors) for p in patients]
     eligible = np.array([a.eligible for a in assessments], dtype=bool)
     recommended = (best[:, None] == np.arange(k)) & eligible[:, None]
@@ -121,12 +122,7 @@ def _evaluate(evaluator: Evaluator, ids: Sequence[str], patients: Sequence[Patie
     table["recommended"] = recommended.ravel()
     table["eligible"] = np.repeat(eligible, k)
 
-    rows = np.arange(n)
-    top = eu[rows, best]
-    others = eu.copy()
-    others[rows, best] = -np.inf
-    runner = policy.best_index(others)  # the best of the rest, ties as everywhere
-    gap = top - others[rows, runner]
+    top = eu[np.arange(n), best]
     summary = pd.DataFrame({
         ID_COLUMN: list(ids), "eligible": eligible,
         "recommended": pd.Series([MODALITIES[b] if e else None for b, e in zip(best, eligible)], dtype=object),

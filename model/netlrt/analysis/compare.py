@@ -156,8 +156,7 @@ def compare(models: Mapping[str, Evaluator], patient: Patient, n_draws: int = 10
         psa = run_psa(ev, patient, n_draws, int_seed)
         u = bayes.mean.utility[0, 0]
         best = int(bayes.best[0])
-        gap = float(u[best] - np.delete(u, best).max())
-        close[name] = policy.is_close(gap, float(bayes.gap_se[0]))
+        close[name] = policy.is_close(float(bayes.gap[0]), float(bayes.gap_se[0]))
         frames.append(pd.DataFrame({
             "model": name, "modality": list(MODALITIES), "expected_utility": u, "mc_se": bayes.mc_se[0],
             "psa_mean": psa.utilities.mean().to_numpy(), "prob_best": psa.prob_best().to_numpy(),

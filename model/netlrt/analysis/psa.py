@@ -325,8 +325,7 @@ class PSAResult:
 
 
 def _prob_best(u: np.ndarray) -> pd.Series:
-    counts = np.bincount(policy.best_index(u), minlength=len(MODALITIES))
-    return pd.Series(counts / len(u), index=pd.Index(MODALITIES, name="modality"), name="prob_best")
+    return pd.Series(policy.share_best(u), index=pd.Index(MODALITIES, name="modality"), name="prob_best")
 
 
 def run_psa(evaluator: Evaluator, patient: Patient, n_draws: int = 10_000, seed: SeedLike = 0, *,

@@ -124,12 +124,16 @@ class Bayes:
         The draw-averaged batch (one draw): predictive outcomes, expected terms and QALYs.
     mc_se : ndarray
         ``(patient, modality)``: Monte Carlo standard error of the expected QALYs.
+    gap : ndarray
+        ``(patient,)``: expected QALYs of the best modality minus the runner-up's.
     gap_se : ndarray
         ``(patient,)``: Monte Carlo standard error of the gap between the best two modalities.
     prob_best : ndarray
         ``(patient, modality)``: share of internal draws in which each modality is best.
     best : ndarray
         ``(patient,)``: index of the recommended modality (eligibility not applied).
+    runner_up : ndarray
+        ``(patient,)``: index of the best of the others (ties to the first, as for ``best``).
     replicate_terms : ndarray
         ``(replicate, patient, modality, term)``: each replicate's expected terms, for the Monte Carlo error of
         any difference of terms.
@@ -137,9 +141,11 @@ class Bayes:
 
     mean: Batch
     mc_se: np.ndarray
+    gap: np.ndarray
     gap_se: np.ndarray
     prob_best: np.ndarray
     best: np.ndarray
+    runner_up: np.ndarray
     replicate_terms: np.ndarray
 
 
@@ -237,11 +243,7 @@ class Evaluator:
         -------
         Batch
         """
-        for p in patients:
-            if not isinstance(p, Patient):
-                raise ValueError(f"patient: expected a netlrt.Patient, got {type(p).__name__}")
-        ev = self.evidence(patients)
-        mult = np.stack([self.multipliers(p.preference) for p in patients]) if patients else np.ones((0, len(TERMS)))
+        ev, mult = self._prepare(patients)
         if tables is not None:
             return self._run(tables, ev, mult, len(patients))
         arrays = self._values(values)
@@ -254,6 +256,15 @@ class Evaluator:
         if len(parts) == 1:
             return parts[0]
         return Batch(*(np.concatenate([getattr(b, f) for b in parts]) for f in ("outcomes", "terms", "sessions")))
+
+    def _prepare(self, patients: Sequence[Patient]) -> tuple[RootEvidence, np.ndarray]:
+        """The patients checked, their evidence and their preference multipliers ``(patient, term)``."""
+        for p in patients:
+            if not isinstance(p, Patient):
+                raise ValueError(f"patient: expected a netlrt.Patient, got {type(p).__name__}")
+        ev = self.evidence(patients)
+        mult = np.stack([self.multipliers(p.preference) for p in patients]) if patients else np.ones((0, len(TERMS)))
+        return ev, mult
 
     def _values(self, values: Mapping[str, Any] | None) -> dict[str, np.ndarray]:
         """Draws of every parameter: the given ones (checked), the others at their prior means."""
@@ -310,11 +321,11 @@ class Evaluator:
             mean = Batch(*(a.mean(axis=0, keepdims=True) for a in (draws.outcomes, draws.terms, draws.sessions)))
             replicate = Batch(*(a.reshape((INTERNAL_REPLICATES, -1) + a.shape[1:]).mean(axis=1)
                                 for a in (draws.outcomes, draws.terms, draws.sessions)))
-            winners = policy.best_index(draws.utility)
-            pb = np.stack([(winners == j).mean(axis=0) for j in range(len(MODALITIES))], axis=-1)
+            pb = policy.share_best(draws.utility)
         else:
-            mean = self.batch(patients, tables=self.predictive)
-            replicate = self.batch(patients, tables=self.replicates)
+            ev, mult = self._prepare(patients)
+            mean = self._run(self.predictive, ev, mult, len(patients))
+            replicate = self._run(self.replicates, ev, mult, len(patients))
             pb = np.full(mean.utility[0].shape, np.nan)
         reps = replicate.utility
         mc_se = reps.std(axis=0, ddof=1) / np.sqrt(INTERNAL_REPLICATES)
@@ -322,7 +333,9 @@ class Evaluator:
         best = policy.best_index(u)
         order = np.argsort(-u, axis=-1, kind="stable")
         rows = np.arange(len(patients))
-        gaps = reps[:, rows, order[:, 0]] - reps[:, rows, order[:, 1]] if len(patients) and u.shape[1] > 1 \
+        runner_up = order[:, 1] if u.shape[1] > 1 else order[:, 0]
+        gap = u[rows, order[:, 0]] - u[rows, runner_up]
+        gaps = reps[:, rows, order[:, 0]] - reps[:, rows, runner_up] if len(patients) and u.shape[1] > 1 \
             else np.zeros((INTERNAL_REPLICATES, len(patients)))
         gap_se = gaps.std(axis=0, ddof=1) / np.sqrt(INTERNAL_REPLICATES)
-        return Bayes(mean, mc_se, gap_se, pb, best, replicate.terms)
+        return Bayes(mean, mc_se, gap, gap_se, pb, best, runner_up, replicate.terms)

@@ -167,7 +167,7 @@ def build_evaluation(patient: Patient, bayes: Bayes, index: int, assessment: pol
     eu = pd.Series(u, index=mods, name="expected_utility")
     terms = pd.DataFrame(mean.terms[0, index], index=mods, columns=list(TERM_NAMES))
     order = [MODALITIES[j] for j in np.argsort(-u, kind="stable")]
-    gap, gap_se = float(u.max() - np.sort(u)[-2]), float(bayes.gap_se[index])
+    gap, gap_se = float(bayes.gap[index]), float(bayes.gap_se[index])
     close = policy.is_close(gap, gap_se)
     pb = pd.Series(bayes.prob_best[index], index=mods, name="prob_best")
     reasons = list(assessment.reasons)
@@ -204,6 +204,4 @@ def evaluate(evaluator: Evaluator, patient: Patient) -> Evaluation:
     >>> evaluate(Evaluator(load_priors()), Patient(ecog=3)).eligible
     False
     """
-    if not isinstance(patient, Patient):
-        raise ValueError(f"patient: expected a netlrt.Patient, got {type(patient).__name__}")
     return build_evaluation(patient, evaluator.bayes([patient]), 0, policy.assess(patient, evaluator.priors))

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..evidence.patient import Patient
-from ..evidence.patient_spec import BILIRUBIN_LIMIT
+from ..evidence.patient_spec import BILIRUBIN_LIMIT, FIELD
 from ..evidence.priors import PriorSet
 
-__all__ = ["Assessment", "CLOSE_CALL_QALY", "assess", "best_index", "is_close"]
+__all__ = ["Assessment", "CLOSE_CALL_QALY", "assess", "best_index", "is_close", "share_best"]
 
 #: Expected-QALY gaps below this are a close call: one quality-adjusted week. The article's practical reasons
 #: (a week of post-embolization syndrome, a night in hospital, one more procedure) are each worth days, so a
@@ -72,7 +72,7 @@ def assess(patient: Patient, priors: PriorSet) -> Assessment:
     if bili is None:
         warnings.append(f"bilirubin not recorded: above {BILIRUBIN_LIMIT:g} mg/dL 'may preclude LRT'; the model "
                         "averages over the population's liver function")
-    elif bili == "above_3" or (not isinstance(bili, str) and bili > BILIRUBIN_LIMIT):
+    elif FIELD["bilirubin_mg_dl"].to_state(bili) == "above_3":  # the network's state: one rule for both
         shown = "above 3" if isinstance(bili, str) else f"{bili:g}"
         warnings.append(f"bilirubin {shown} mg/dL: a marked abnormality that 'may preclude LRT'; counted as a "
                         "strong risk of decompensation and death within 30 days, for every modality")
@@ -95,6 +95,13 @@ def assess(patient: Patient, priors: PriorSet) -> Assessment:
 def best_index(utilities: np.ndarray) -> np.ndarray:
     """Index of the best option along the last axis; a tie goes to the first option in modality order."""
     return np.argmax(utilities, axis=-1)
+
+
+def share_best(utilities: np.ndarray) -> np.ndarray:
+    """Share of the rows (axis 0, e.g. draws) in which each option is best, ties as :func:`best_index`:
+    ``utilities`` without its first axis."""
+    winners = best_index(utilities)
+    return np.stack([(winners == j).mean(axis=0) for j in range(utilities.shape[-1])], axis=-1)
 
 
 def is_close(gap: float, mc_se: float = 0.0) -> bool:

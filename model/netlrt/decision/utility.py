@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..network.declarations import NODE, ROOTS
 from ..network.forms import discounted_life_years
 from ..network.tables import Tables
 
@@ -53,14 +54,15 @@ class Term:
     compute: Callable[[Tables, Mapping[str, np.ndarray]], Array]
 
 
+#: einsum letters of the roots (``n`` is the draw axis, ``s`` a table's own state axis).
+_ROOT_LETTER = dict(zip(ROOTS, (c for c in string.ascii_letters if c not in "ns")))
+
+
 def _product(*factors: Array) -> Array:
     """Elementwise product of tables over (possibly different) roots, on the union of their roots."""
-    from ..network.declarations import ROOTS
-
     roots = tuple(r for r in ROOTS if any(r in f[1] for f in factors))
-    letter = dict(zip(ROOTS, (c for c in string.ascii_letters if c not in "ns")))
-    subs = ",".join("ns" + "".join(letter[r] for r in f[1]) for f in factors)
-    out = "ns" + "".join(letter[r] for r in roots)
+    subs = ",".join("ns" + "".join(_ROOT_LETTER[r] for r in f[1]) for f in factors)
+    out = "ns" + "".join(_ROOT_LETTER[r] for r in roots)
     n = max(f[0].shape[0] for f in factors)
     return np.einsum(f"{subs}->{out}", *(np.broadcast_to(f[0], (n,) + f[0].shape[1:]) for f in factors)), roots
 
@@ -89,8 +91,6 @@ def _qalys_alive(tables: Tables, v: Mapping[str, np.ndarray]) -> Array:
 
 
 def _compute_qalys_alive(tables: Tables, v: Mapping[str, np.ndarray]) -> Array:
-    from ..network.declarations import NODE
-
     hazard = tables.hazards["survival_3y"]
     years = discounted_life_years(hazard, v["horizon_years"].reshape((-1,) + (1,) * (hazard.ndim - 1)),
                                   v["discount_rate"].reshape((-1,) + (1,) * (hazard.ndim - 1)))
