@@ -16,7 +16,7 @@ import math
 import numbers
 from typing import Any
 
-__all__ = ["finite_number", "is_bool", "positive_int"]
+__all__ = ["finite_number", "is_bool", "positive_int", "power_of_two"]
 
 
 def is_bool(x: Any) -> bool:
@@ -58,3 +58,12 @@ def finite_number(name: str, value: Any, *, low: float = -math.inf, high: float 
     if not math.isfinite(x) or not low <= x <= high:
         raise ValueError(f"{name}: {value!r} is out of range; allowed: {rng}")
     return x
+
+
+def power_of_two(name: str, value: int) -> int:
+    """``value`` (already a positive int) when it is a power of two, as a Sobol base sample must be;
+    ``ValueError`` naming ``name`` and the nearest allowed sizes otherwise."""
+    if value & (value - 1):
+        raise ValueError(f"{name}: must be a power of two (Sobol sequences balance only then), got {value}; "
+                         f"allowed e.g. {1 << (value.bit_length() - 1)} or {1 << value.bit_length()}")
+    return value

@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from ..output.page import FIGURE_FORMATS, MAX_DPI, MIN_DPI
 from .common import (UsageError, add_patient_arguments, add_priors_argument, check_preference, load_model_from,
                      patient_from_args, reword)
 
@@ -42,7 +43,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
     p.add_argument("--out", metavar="DIR", default=".",
                    help="existing folder for <analysis>.csv and the figure (default: the current folder)")
-    p.add_argument("--figure-format", choices=("png", "svg", "pdf"), default="png")
+    p.add_argument("--figure-format", choices=FIGURE_FORMATS, default="png")
     p.add_argument("--dpi", type=int, default=110, help="resolution of a PNG figure (default: 110)")
     add_priors_argument(p)
 
@@ -121,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out == "" or not out.is_dir():
         raise UsageError(f"--out: {args.out!r} is not an existing folder; create it first")
     try:
-        dpi = positive_int("--dpi", args.dpi, minimum=30, maximum=1200)
+        dpi = positive_int("--dpi", args.dpi, minimum=MIN_DPI, maximum=MAX_DPI)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     draws = _draws(args)

@@ -31,9 +31,9 @@ def add_parser(sub: Any) -> None:
 
 
 def _where(path: Any) -> str:
-    from ..evidence.priors_files import default_priors_path
+    from ..evidence.priors_files import is_shipped
 
-    if path.resolve() == default_priors_path().resolve():
+    if is_shipped(path):
         return f"{path} (the priors shipped with netlrt; copy them with `netlrt priors init DIR` to edit)"
     return f"{path} (your folder; refit it with `netlrt priors refit {path}` after editing an interval)"
 

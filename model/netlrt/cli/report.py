@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..output.page import FIGURE_FORMATS, MAX_DPI, MIN_DPI
 from .common import UsageError, add_priors_argument, load_model_from, reword
 
 __all__ = ["MAX_DRAWS", "add_parser", "run"]
@@ -35,9 +36,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--sobol-draws", type=int, default=1024, metavar="N",
                    help="Sobol base sample per patient, a power of two (default: 1024)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random analyses (default: 0)")
-    p.add_argument("--figure-format", choices=("png", "svg", "pdf"), default="png",
+    p.add_argument("--figure-format", choices=FIGURE_FORMATS, default="png",
                    help="format of the figure files beside the page (the page embeds PNG)")
-    p.add_argument("--dpi", type=int, default=110, help="resolution of raster figures, 30 to 1200 (default: 110)")
+    p.add_argument("--dpi", type=int, default=110,
+                   help=f"resolution of raster figures, {MIN_DPI} to {MAX_DPI} (default: 110)")
     p.add_argument("--workers", type=int, metavar="N",
                    help="processes computing the patients' sections (default: one per core; 1: this process only)")
     add_priors_argument(p)
@@ -45,19 +47,16 @@ def add_parser(sub: Any) -> None:
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
-    from ..checks import positive_int
+    from ..checks import positive_int, power_of_two
 
     try:
         opts = {"n_draws": positive_int("--draws", args.draws, minimum=100, maximum=MAX_DRAWS),
                 "sobol_draws": positive_int("--sobol-draws", args.sobol_draws, minimum=8, maximum=MAX_SOBOL_DRAWS),
-                "dpi": positive_int("--dpi", args.dpi, minimum=30, maximum=1200),
+                "dpi": positive_int("--dpi", args.dpi, minimum=MIN_DPI, maximum=MAX_DPI),
                 "workers": None if args.workers is None else positive_int("--workers", args.workers, maximum=256)}
+        power_of_two("--sobol-draws", opts["sobol_draws"])
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    n = opts["sobol_draws"]
-    if n & (n - 1):
-        raise UsageError(f"--sobol-draws: must be a power of two (Sobol sequences balance only then), got {n}; "
-                         f"allowed e.g. {1 << (n.bit_length() - 1)} or {1 << n.bit_length()}")
     return opts
 
 

@@ -29,8 +29,8 @@ import yaml
 from .patient_spec import FINDING_NODES
 from .priors import PriorSet, parse_prior, squash
 
-__all__ = ["apply_edits", "default_priors_path", "init_folder", "load_priors", "parameter_nodes", "parse_yaml",
-           "read_text", "read_yaml", "refit_folder"]
+__all__ = ["apply_edits", "default_priors_path", "init_folder", "is_shipped", "load_priors", "parameter_nodes",
+           "parse_yaml", "read_text", "read_yaml", "refit_folder"]
 
 
 def default_priors_path() -> Path:
@@ -39,6 +39,11 @@ def default_priors_path() -> Path:
     if shipped.is_dir():
         return Path(str(shipped))
     return Path(__file__).resolve().parents[3] / "priors"
+
+
+def is_shipped(path: str | os.PathLike) -> bool:
+    """True when ``path`` is the folder of the shipped priors (:func:`default_priors_path`), by any name."""
+    return Path(path).resolve() == default_priors_path().resolve()
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -243,7 +248,7 @@ def refit_folder(path: str | os.PathLike) -> list[str]:
     from ..files import atomic_write
 
     folder = _folder(path)
-    if folder.resolve() == default_priors_path().resolve():
+    if is_shipped(folder):
         raise ValueError("priors refit: the shipped priors are read-only; copy them first with "
                          "`netlrt priors init DIR`")
     done = []

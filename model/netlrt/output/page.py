@@ -21,7 +21,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Page"]
+__all__ = ["FIGURE_FORMATS", "MAX_DPI", "MIN_DPI", "Page"]
+
+#: Formats of the figure files beside a page (the page itself embeds PNG).
+FIGURE_FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
+#: Resolutions allowed for raster figures, in dots per inch.
+MIN_DPI, MAX_DPI = 30, 1200
 
 
 @dataclass
@@ -35,6 +40,11 @@ class Page:
 
     def html(self, text: str) -> None:
         self.parts.append(text)
+
+    def merge(self, other: Page) -> None:
+        """Append another page's parts, and take its files."""
+        self.parts.extend(other.parts)
+        self.files.update(other.files)
 
     def figure(self, ax: Any, name: str, caption: str) -> None:
         """Render the figure of ``ax``, embed it as PNG, keep it as a file (in the chosen format), close it."""

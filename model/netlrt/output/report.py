@@ -74,9 +74,9 @@ class Report:
 
 def _priors_label(path: Path) -> str:
     """The priors folder as a reader should see it: 'the shipped priors', or a path relative to here."""
-    from ..evidence.priors_files import default_priors_path
+    from ..evidence.priors_files import is_shipped
 
-    if path.resolve() == default_priors_path().resolve():
+    if is_shipped(path):
         from .. import __version__
 
         return f"the priors shipped with netlrt {__version__}"
@@ -126,18 +126,18 @@ def build_report(model: Model, out_dir: str | os.PathLike = DEFAULT_OUT, *,
     from ..evidence.cases import article_cases
     from ..files import build_folder, publish_folder
     from . import report_sections as sections
-    from .page import Page
+    from .page import FIGURE_FORMATS, MAX_DPI, MIN_DPI, Page
 
     started = time.perf_counter()
     n_draws = positive_int("n_draws", n_draws, minimum=100)
     sobol_draws = positive_int("sobol_draws", sobol_draws, minimum=8)
     if sobol_draws & (sobol_draws - 1):
         raise ValueError(f"sobol_draws: {sobol_draws} is not a power of two; allowed: e.g. 512, 1024, 2048")
-    dpi = positive_int("dpi", dpi, minimum=30, maximum=1200)
+    dpi = positive_int("dpi", dpi, minimum=MIN_DPI, maximum=MAX_DPI)
     if workers is not None:
         workers = positive_int("workers", workers)
-    if figure_format not in ("png", "svg", "pdf"):
-        raise ValueError(f"figure_format: {figure_format!r}; allowed: png, svg, pdf")
+    if figure_format not in FIGURE_FORMATS:
+        raise ValueError(f"figure_format: {figure_format!r}; allowed: {', '.join(FIGURE_FORMATS)}")
     given = dict(article_cases() if patients is None else patients)
     if not given:
         raise ValueError("patients: no patients to report on")
@@ -152,8 +152,7 @@ def build_report(model: Model, out_dir: str | os.PathLike = DEFAULT_OUT, *,
         if progress and sys.stderr.isatty():
             print(f"netlrt report: {len(given)} patients, {n_draws:,} PSA draws each ...", file=sys.stderr)
         static, per_patient, trials = sections.run_jobs(model, given, settings, workers, timings)
-        page.parts += static.parts
-        page.files.update(static.files)
+        page.merge(static)
         sections.cases_section(page, model, given, per_patient, settings)
         sections.sensitivity_section(page, per_patient)
         sections.trials_section(page, trials)

@@ -201,8 +201,7 @@ def local_parts(model: Model, pid: str, patient: Patient, settings: Settings) ->
     page.figure(plot_tornado(tornado), f"{pid}_tornado", f"{pid}: one-way sensitivity of {tornado.metric}, each "
                 "parameter over its 95% range with the others at their prior means; switch points exact.")
     df = tornado.to_df()
-    cols = [c for c in ("parameter", "low", "high", "metric_at_low", "metric_at_high", "switch_values", "switch_to")
-            if c in df]
+    cols = ["parameter", "low", "high", "metric_at_low", "metric_at_high", "switch_values", "switch_to"]
     page.table(df, f"{pid}_one_way", show=df[cols].head(TOP), note=f"The {TOP} widest swings; the CSV has every one.")
     timings["tornado"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -210,7 +209,7 @@ def local_parts(model: Model, pid: str, patient: Patient, settings: Settings) ->
     page.figure(plot_sobol(sobol), f"{pid}_sobol", f"{pid}: Sobol indices of the recommendation's margin with "
                 f"95% confidence intervals, N = {settings.sobol_draws}.")
     df = sobol.to_df()
-    notes = " ".join(getattr(sobol, "notes", ()) or ())
+    notes = " ".join(sobol.notes)
     page.table(df, f"{pid}_sobol", show=df.head(TOP), note=f"The {TOP} largest total indices. {notes}")
     timings["Sobol"] = time.perf_counter() - t
     return page, timings
@@ -227,10 +226,10 @@ def trials_parts(model: Model, pid: str, settings: Settings, psa: PSAResult, ran
     from ..plot import plot_enbs
 
     page = Page(settings.figure_format, settings.dpi)
-    rows = []
+    rows, designs = [], {}
     for pid_param in ranking["parameter"]:
         try:
-            design = default_design(model.priors, {pid_param: TRIAL_SIZE})
+            design = designs[pid_param] = default_design(model.priors, {pid_param: TRIAL_SIZE})
         except ValueError:
             continue
         e = psa.evsi(design, seed=settings.seed)
@@ -252,7 +251,7 @@ def trials_parts(model: Model, pid: str, settings: Settings, psa: PSAResult, ran
                        seed=settings.seed)
     scale = PopulationScale(**POPULATION)
     result = enbs(curve, population=scale, cost_per_patient=COST_PER_PATIENT_QALY,
-                  arms=default_design(model.priors, {top: TRIAL_SIZE}).arms)
+                  arms=designs[top].arms)
     page.html(f"<p>Expected net benefit of sampling for a study of <code>{html.escape(top)}</code> in an illustrative "
               f"population of {POPULATION['patients_per_year']} patients a year for {POPULATION['horizon_years']} "
               f"years (discounted {POPULATION['discount_rate']:.0%}), each study patient costing "
@@ -338,13 +337,8 @@ def run_jobs(model: Model, patients: Mapping[str, Patient], settings: Settings, 
         for k, v in extra.items():
             timings[k] = timings.get(k, 0.0) + v
     for pid, page in local.items():
-        _merge(parts[pid].sensitivity, page)
+        parts[pid].sensitivity.merge(page)
     return static, {pid: parts[pid] for pid in patients}, trials
-
-
-def _merge(page: Page, part: Page) -> None:
-    page.parts.extend(part.parts)
-    page.files.update(part.files)
 
 
 def cases_section(page: Page, model: Model, patients: Mapping[str, Patient], parts: Mapping[str, PatientParts],
@@ -358,7 +352,7 @@ def cases_section(page: Page, model: Model, patients: Mapping[str, Patient], par
     rows = []
     for pid in patients:
         ev = parts[pid].evaluation
-        _merge(page, parts[pid].case)
+        page.merge(parts[pid].case)
         rows.append({"patient": pid, "article's choice": choice.get(pid, ""), "recommended": ev.recommended or "none",
                      "close call": ev.close_call, "gap (days)": ev.gap * DAYS_PER_YEAR,
                      **{f"QALYs {m}": ev.expected_utility[m] for m in ev.expected_utility.index},
@@ -370,7 +364,7 @@ def cases_section(page: Page, model: Model, patients: Mapping[str, Patient], par
 def sensitivity_section(page: Page, parts: Mapping[str, PatientParts]) -> None:
     page.html('<h2 id="sensitivity">Sensitivity analyses</h2>')
     for part in parts.values():
-        _merge(page, part.sensitivity)
+        page.merge(part.sensitivity)
 
 
 def _best(n: int | None) -> str:
@@ -386,4 +380,4 @@ def trials_section(page: Page, trials: Page | None) -> None:
     if trials is None:
         page.html("<p>Not computed: no eligible patient, or the report was built without studies.</p>")
     else:
-        _merge(page, trials)
+        page.merge(trials)

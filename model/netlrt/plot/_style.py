@@ -108,7 +108,7 @@ def axis_label(label: str, unit: str, width: int = 55, lines: int = 2) -> str:
     return short_label(label, width, lines) + (f" ({unit})" if unit else "")
 
 
-def check_top(top: Any, *, allow_none: bool = True) -> int | None:
+def check_top(top: Any) -> int | None:
     """``top`` (how many rows a ranked figure shows) validated: a positive integer, or None for every row.
 
     Examples
@@ -116,7 +116,7 @@ def check_top(top: Any, *, allow_none: bool = True) -> int | None:
     >>> check_top(5), check_top(None)
     (5, None)
     """
-    if top is None and allow_none:
+    if top is None:
         return None
     from ..checks import positive_int
 

@@ -11,7 +11,7 @@ prior mean; tests build small ones by hand. The best option of a row is
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -293,8 +293,7 @@ def model_problem(evaluator: Evaluator, patient: Patient, params: Sequence[str] 
         note = (f"At the prior means {at_means} has the most QALYs, while the Bayes decision (QALYs averaged over "
                 f"the priors, what evaluate recommends) is {bayes}: the deterministic analyses vary around the "
                 "prior means")
-        problem = DecisionProblem(problem.f, problem.params, problem.options, problem.outcomes,
-                                  problem.outcome_names, problem.design, (note,))
+        problem = replace(problem, notes=(note,))
     return problem
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ...checks import positive_int
+from ...checks import positive_int, power_of_two
 from ...seeding import SeedLike, as_generator
 from ._problem import DecisionProblem, html_table, model_problem, resolve_metric
 
@@ -207,10 +207,7 @@ def analyze(problem: DecisionProblem, *, n_draws: int = 1024, seed: SeedLike = 0
     """
     from SALib.analyze import sobol as salib_analyze  # SALib is imported only when an analysis runs
 
-    n_draws = positive_int("n_draws", n_draws, minimum=2)
-    if n_draws & (n_draws - 1):
-        raise ValueError(f"n_draws: must be a power of two (Sobol sequences balance only then), got {n_draws}; "
-                         f"allowed e.g. {1 << (n_draws.bit_length() - 1)} or {1 << n_draws.bit_length()}")
+    n_draws = power_of_two("n_draws", positive_int("n_draws", n_draws, minimum=2))
     num_resamples = positive_int("num_resamples", num_resamples)
     m = resolve_metric(metric, problem)
     int_seed = int(as_generator(seed).integers(2**31 - 1))
@@ -218,7 +215,8 @@ def analyze(problem: DecisionProblem, *, n_draws: int = 1024, seed: SeedLike = 0
                      "bounds": [[0.0, 1.0]] * len(problem.params)}
     X = _design_values(problem, n_draws, second_order, int_seed)
     y = m(problem, X)
-    if np.ptp(y) == 0:  # a constant output has no variance to apportion; SALib would divide by zero
+    constant = np.ptp(y) == 0  # no variance to apportion; SALib would divide by zero
+    if constant:
         nan = np.full(len(problem.params), np.nan)
         si = {"S1": nan, "S1_conf": nan, "ST": nan, "ST_conf": nan, "S2": np.full((len(nan),) * 2, np.nan)}
     else:
@@ -228,12 +226,11 @@ def analyze(problem: DecisionProblem, *, n_draws: int = 1024, seed: SeedLike = 0
         "parameter": problem.ids, "label": [p.label for p in problem.params], "unit": [p.unit for p in problem.params],
         "S1": si["S1"], "S1_conf": si["S1_conf"], "ST": si["ST"], "ST_conf": si["ST_conf"], "flag": "",
     }, columns=COLUMNS).sort_values("ST", ascending=False, kind="stable").reset_index(drop=True)
-    notes: tuple[str, ...] = ()
-    if np.ptp(y) > 0:
+    if constant:
+        notes: tuple[str, ...] = ("the output is constant over the design: nothing to apportion",)
+    else:
         table["flag"] = _flags(table)
         notes = _notes(table, n_draws)
-    else:
-        notes = ("the output is constant over the design: nothing to apportion",)
     s2 = pd.DataFrame(si["S2"], index=problem.ids, columns=problem.ids) if second_order else None
     return SobolResult(m.label, table, s2, n_draws, int_seed, float(np.var(y)), (*problem.notes, *notes))
 
