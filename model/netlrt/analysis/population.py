@@ -45,7 +45,7 @@ from ..evidence.vocabulary import MODALITIES
 from ..seeding import SeedLike, as_generator
 from .population_draws import DrawSet
 from .population_scale import PopulationScale, population_value
-from .population_sums import DRAW_CHUNK, PATIENT_CHUNK, PatientSums, patient_sums, table_sums
+from .population_sums import DRAW_CHUNK, PATIENT_CHUNK, PatientSums, check_unique_ids, patient_sums, table_sums
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -133,12 +133,8 @@ class PopulationResult:
         >>> PopulationResult.from_sums(s, 30).n_draws
         30
         """
-        from collections import Counter
-
         n_draws = positive_int("n_draws", n_draws)
-        if len(set(sums.ids)) != len(sums.ids):
-            dup = next(i for i, count in Counter(sums.ids).items() if count > 1)
-            raise ValueError(f"{source}: duplicate {ID_COLUMN} {dup!r}; allowed: one row per patient")
+        check_unique_ids(sums.ids, source)
         counted = sums.wins.sum(axis=1)
         if (counted != n_draws).any():
             raise ValueError(f"n_draws: {n_draws} but the sums count {int(counted[counted != n_draws][0])} draws "
@@ -282,16 +278,10 @@ def _patients(draws: DrawSet, patients: Any) -> tuple[list[str], list[Patient]]:
     else:
         raise ValueError(f"patients: {type(patients).__name__}; allowed: a pandas DataFrame (one row per patient), "
                          "PatientRows, a mapping patient id -> Patient or a sequence of Patient")
-    checked: set[str] = set()
     for i, p in zip(ids, pts):
         if not isinstance(p, Patient):
             raise ValueError(f"patients: {i!r} is a {type(p).__name__}; allowed: netlrt.Patient")
-        pref = p.preference
-        if isinstance(pref, str) and pref in checked:
-            continue
-        draws.evaluator.multipliers(pref)  # an unknown profile or term, before any work
-        if isinstance(pref, str):
-            checked.add(pref)
+        draws.evaluator.multipliers(p.preference)  # an unknown profile or term, before any work
     return ids, pts
 
 

@@ -44,7 +44,8 @@ from ..evidence.vocabulary import MODALITIES
 from ..network.tables import STATES
 from .population_draws import FINDINGS, DrawSet
 
-__all__ = ["DRAW_CHUNK", "PATIENT_CHUNK", "READ_CHUNK", "PatientSums", "patient_sums", "read_table", "table_sums"]
+__all__ = ["DRAW_CHUNK", "PATIENT_CHUNK", "READ_CHUNK", "PatientSums", "check_unique_ids", "patient_sums", "read_table",
+           "table_sums"]
 
 #: Draws whose tables are built and evaluated together.
 DRAW_CHUNK = 256
@@ -159,9 +160,7 @@ class _Encoder:
 
     def sums(self, patient_chunk: int, draw_chunk: int, skipped: tuple[str, ...]) -> PatientSums:
         draws, n = self.draws, len(self.codes)
-        by_name: dict[str, np.ndarray] = {}
-        mult = np.array([by_name.setdefault(q, draws.evaluator.multipliers(q)) if isinstance(q, str)
-                         else draws.evaluator.multipliers(q) for q in self.prefs]).reshape(n, len(TERMS))
+        mult = np.array([draws.evaluator.multipliers(q) for q in self.prefs]).reshape(n, len(TERMS))
         code = np.array(self.codes, dtype=np.intp).reshape(n, len(FINDINGS))
         utility, wins, top = np.zeros((n, _K)), np.zeros((n, _K), dtype=np.int64), np.zeros(n)
         for start in range(0, draws.n_draws if n else 0, draw_chunk):
@@ -242,15 +241,8 @@ def read_table(draws: DrawSet, table: Any, *, source: str = TABLE,
     >>> ids, len(skipped)
     (['1'], 1)
     """
-    known: set[str] = set()
-
     def check(patient: Patient) -> None:
-        pref = patient.preference
-        if isinstance(pref, str) and pref in known:  # a profile name is checked once, not once per row
-            return
-        draws.evaluator.multipliers(pref)
-        if isinstance(pref, str):
-            known.add(pref)
+        draws.evaluator.multipliers(patient.preference)  # an unknown profile or term is that row's problem
 
     rows = table if isinstance(table, PatientRows) else parse_frame(table, source=source, check=check)
     patients = rows.valid(skip_invalid=skip_invalid)
@@ -315,7 +307,12 @@ def table_sums(draws: DrawSet, table: Any, *, source: str = TABLE, skip_invalid:
         problems += bad
     if problems and not skip_invalid:
         PatientRows({}, tuple(problems), source).valid()  # raises, listing every invalid row
-    if len(set(encoder.ids)) != len(encoder.ids):
-        dup = next(i for i, count in Counter(encoder.ids).items() if count > 1)
-        raise ValueError(f"{source}: duplicate {ID_COLUMN} {dup!r}; allowed: one row per patient")
+    check_unique_ids(encoder.ids, source)
     return encoder.sums(pc, dc, tuple(problems))
+
+
+def check_unique_ids(ids: Sequence[str], source: str) -> None:
+    """``ValueError`` naming the first patient id that appears twice (e.g. across a table's chunks or partitions)."""
+    if len(set(ids)) != len(ids):
+        dup = next(i for i, count in Counter(ids).items() if count > 1)
+        raise ValueError(f"{source}: duplicate {ID_COLUMN} {dup!r}; allowed: one row per patient")

@@ -161,6 +161,7 @@ class Evaluator:
     def __init__(self, priors: PriorSet):
         priors.check_uses(uses(), TERM_NAMES)
         self.priors = priors
+        self._profile_multipliers: dict[str, np.ndarray] = {}  # filled as profiles are first asked for
 
     @cached_property
     def internal_values(self) -> dict[str, np.ndarray]:
@@ -199,12 +200,19 @@ class Evaluator:
         return self.internal.mean()
 
     def multipliers(self, preference: str | Mapping[str, float]) -> np.ndarray:
-        """``(term,)`` multipliers of a preference: a profile name or a mapping term -> multiplier."""
+        """``(term,)`` multipliers of a preference: a profile name or a mapping term -> multiplier.
+
+        A profile's are checked and built once (a read-only array), so asking per patient of a large cohort is cheap.
+        """
         if isinstance(preference, str):
-            if preference not in self.priors.profiles:
-                raise ValueError(f"preference: unknown profile {preference!r}; allowed: "
-                                 f"{', '.join(self.priors.profiles)} or a mapping utility term -> multiplier")
-            preference = self.priors.profiles[preference]["multipliers"]
+            if preference not in self._profile_multipliers:
+                if preference not in self.priors.profiles:
+                    raise ValueError(f"preference: unknown profile {preference!r}; allowed: "
+                                     f"{', '.join(self.priors.profiles)} or a mapping utility term -> multiplier")
+                built = self.multipliers(self.priors.profiles[preference]["multipliers"])
+                built.setflags(write=False)
+                self._profile_multipliers[preference] = built
+            return self._profile_multipliers[preference]
         bad = [t for t in preference if t not in TERM]
         if bad:
             raise ValueError(f"preference: unknown utility term {bad[0]!r}; allowed: {', '.join(TERM_NAMES)}")
