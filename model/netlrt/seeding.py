@@ -6,7 +6,7 @@ import zlib
 
 import numpy as np
 
-__all__ = ["SeedLike", "as_generator", "stream"]
+__all__ = ["SeedLike", "as_generator", "recorded_seed", "stream"]
 
 SeedLike = int | np.random.Generator | None
 
@@ -28,6 +28,17 @@ def as_generator(seed: SeedLike) -> np.random.Generator:
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0:
         return np.random.default_rng(int(seed))
     raise ValueError(f"seed: expected a non-negative int, a numpy Generator or None, got {seed!r}")
+
+
+def recorded_seed(seed: SeedLike) -> int | None:
+    """The seed a result records, to be run again with: an integer seed, ``None`` for a Generator or fresh entropy.
+
+    Examples
+    --------
+    >>> recorded_seed(np.int64(7)), recorded_seed(np.random.default_rng(7))
+    (7, None)
+    """
+    return int(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None
 
 
 def stream(pid: str) -> int:

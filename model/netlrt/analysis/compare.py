@@ -152,8 +152,8 @@ def compare(models: Mapping[str, Evaluator], patient: Patient, n_draws: int = 10
     frames, psas, close = [], {}, {}
     for name, ev in models.items():
         bayes = ev.bayes([patient], prob_best=False)
-        eligible = policy.assess(patient, ev.priors).eligible
         psa = run_psa(ev, patient, n_draws, int_seed)
+        eligible = psa.eligible
         u = bayes.mean.utility[0, 0]
         best = int(bayes.best[0])
         close[name] = policy.is_close(float(bayes.gap[0]), float(bayes.gap_se[0]))

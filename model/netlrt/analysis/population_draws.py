@@ -30,8 +30,8 @@ from ..checks import positive_int
 from ..decision.utility import TERMS, term_tables
 from ..evidence.vocabulary import MODALITIES
 from ..network.declarations import ROOTS
-from ..network.tables import STATES, build_tables
-from ..seeding import SeedLike, as_generator
+from ..network.tables import build_tables
+from ..seeding import SeedLike, as_generator, recorded_seed
 
 if TYPE_CHECKING:
     from ..decision.core import Evaluator
@@ -77,7 +77,7 @@ class DrawSet:
         """``priors.sample(n_draws, seed)``, drawn once (a PSA's draws for the same seed; about 600 bytes each)."""
         n = positive_int("n_draws", DEFAULT_DRAWS if n_draws is None else n_draws)
         rng = as_generator(seed)
-        return cls(priors, priors.sample(n, rng), n, int(seed) if isinstance(seed, (int, np.integer)) else None)
+        return cls(priors, priors.sample(n, rng), n, recorded_seed(seed))
 
     @classmethod
     def build(cls, priors: PriorSet, *, n_draws: int | None = None, seed: SeedLike = 0,
@@ -130,10 +130,6 @@ class DrawSet:
 
         return Evaluator(self.priors)
 
-    @cached_property
-    def shares(self) -> dict[str, np.ndarray]:
-        return {r: np.array([self.priors.population[r][s] for s in STATES[r]]) for r in FINDINGS}
-
     def tables(self, start: int, stop: int) -> tuple[np.ndarray, Layout]:
         """``(modality, draw, state)`` term tables for draws ``start:stop``, and each term's finding roots."""
         block = {k: v[start:stop] for k, v in self.values.items()}
@@ -156,7 +152,8 @@ class DrawSet:
         n = len(codes)
         per_root = {}
         for j, root in enumerate(FINDINGS):
-            w = np.broadcast_to(self.shares[root], (n, len(self.shares[root]))).copy()
+            shares = self.evaluator.shares[root]
+            w = np.broadcast_to(shares, (n, len(shares))).copy()
             known = np.flatnonzero(codes[:, j] >= 0)
             w[known] = 0.0
             w[known, codes[known, j]] = 1.0

@@ -37,7 +37,7 @@ from ..evidence.patient import Patient
 from ..evidence.vocabulary import MODALITIES
 from ..network.declarations import OUTCOMES
 from ..network.engine import DEFAULT_CHUNK
-from ..seeding import SeedLike, as_generator
+from ..seeding import SeedLike, as_generator, recorded_seed
 
 if TYPE_CHECKING:
     from ..decision.core import Evaluator
@@ -404,5 +404,5 @@ def run_psa(evaluator: Evaluator, patient: Patient, n_draws: int = 10_000, seed:
         patient=patient, draws=draws, outcome_draws=outcome_draws, term_draws=term_draws,
         parameters=tuple(priors.uncertain), descriptions={key: p.description for key, p in priors.items()},
         eligible=assessment.eligible, notes=notes,
-        seed=int(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None,
+        seed=recorded_seed(seed),
         priors=priors)

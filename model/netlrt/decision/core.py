@@ -229,8 +229,12 @@ class Evaluator:
             states = STATES[root]
             per_patient = [states.index(s) if (s := e.get(root)) is not None else -1 for e in known]
             index[root] = np.repeat(np.asarray(per_patient, dtype=np.intp), len(MODALITIES))
-        shares = {r: np.array([self.priors.population[r][s] for s in STATES[r]]) for r in ROOTS if r != "modality"}
-        return RootEvidence(index, shares)
+        return RootEvidence(index, self.shares)
+
+    @cached_property
+    def shares(self) -> dict[str, np.ndarray]:
+        """Each finding's population shares over its states: what an unknown finding is averaged over."""
+        return {r: np.array([self.priors.population[r][s] for s in STATES[r]]) for r in ROOTS if r != "modality"}
 
     def batch(self, patients: Sequence[Patient], values: Mapping[str, np.ndarray] | None = None, *,
               tables: RootTables | None = None, chunk_size: int = DEFAULT_CHUNK) -> Batch:
