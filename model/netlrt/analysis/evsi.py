@@ -85,16 +85,10 @@ def _html(title: str, df: pd.DataFrame, note: str) -> str:
 
 def _fit(y: np.ndarray, x: np.ndarray, sizes: Sequence[int]) -> tuple[np.ndarray, int]:
     """Fitted values of ``y`` smoothed on ``x`` (the EVPPI smoother), basis size chosen by GCV among ``sizes``."""
-    voi, n = _voi(), len(y)
-    ranks = [(voi.ranks(c) - 0.5) / n for c in x.T]  # voi.evppi's rank scale
-    best: tuple[float, np.ndarray, int] = (np.inf, np.zeros_like(y), sizes[0])
-    for size in sizes:
-        smoother = voi._Smoother(ranks, size)
-        fitted = smoother.design @ smoother.coef(y)
-        gcv = n * float(((y - fitted) ** 2).sum()) / max(n - smoother.trace, 1.0) ** 2
-        if gcv < best[0] or size == sizes[0]:
-            best = (gcv, fitted, size)
-    return best[1], best[2]
+    voi = _voi()
+    scaled = voi.rank_scale(x)
+    smoother, _, fitted = voi.gcv_fit(y, sizes, lambda size: voi._Smoother(scaled, size))
+    return fitted, smoother.size
 
 
 def _value(fitted_delta: np.ndarray) -> float:
@@ -109,8 +103,7 @@ def _estimate(u: np.ndarray, theta: np.ndarray, summaries: list[np.ndarray], met
     # untied parameter's draws in sorted order: a refit here could differ from it in the last bit).
     stage1 = voi._fit(u, theta)
     evppi, size_theta = stage1.value, stage1.smoother.size
-    ref = int(np.argmax(u.mean(axis=0)))  # voi.evppi's reference option
-    delta = np.delete(u - u[:, [ref]], ref, axis=1)
+    delta = voi.differences(u)
     response = _fit(delta, theta, [size_theta])[0] if method == "two_stage" else delta  # h in the draws' order
     fits = [_fit(response, t, voi._candidates(n, t.shape[1])) for t in summaries]
     # The cap is the guarantee for "regression"; for "two_stage" min/max only absorb rounding.

@@ -13,7 +13,7 @@ from functools import lru_cache, reduce
 
 import numpy as np
 
-from .voi import bspline_basis
+from .voi import bspline_basis, tensor_design
 
 __all__ = ["distinct", "refit", "resample_value"]
 
@@ -35,21 +35,13 @@ def refit(y: np.ndarray, groups: list[np.ndarray], rows: np.ndarray, taken: np.n
     ranks are counted from ``groups`` (:func:`distinct`) instead of sorted: several times faster, and equal
     up to the order of floating-point sums (the basis values are the same bits).
     """
-    from scipy import sparse
-
     n, k = len(rows), len(taken)
     bases = []
     for g in groups:
         count = np.bincount(g[rows])  # copies of each distinct value in the resample
         twice = 2 * np.cumsum(count) - count  # 2 (average rank - 0.5): the rank scale (rank - 0.5) / n, times 2n
         bases.append(_basis(twice[g[taken]], n, size))
-    values, cols = bases[0]
-    for v, c in bases[1:]:  # tensor product over the columns, as voi._Smoother
-        values = (values[:, :, None] * v[:, None, :]).reshape(k, -1)
-        cols = (cols[:, :, None] * size + c[:, None, :]).reshape(k, -1)
-    q = values.shape[1]
-    design = sparse.csr_array((values.ravel(), cols.ravel(), np.arange(0, k * q + 1, q)),
-                              shape=(k, size ** len(groups)))
+    design = tensor_design(bases, size)[2]
     sums = design.T @ (times[:, None] * np.column_stack([np.ones(k), y]))  # the weights' and responses' sums
     inv = np.divide(1.0, sums[:, 0], out=np.zeros(len(sums)), where=sums[:, 0] > 0)
     return design @ (inv[:, None] * sums[:, 1:])

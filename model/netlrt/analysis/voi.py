@@ -44,8 +44,10 @@ Med Decis Making. 2014;34(3):311-326.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -182,32 +184,53 @@ def _fit(u: np.ndarray, X: np.ndarray, n_basis: int | None = None) -> _Fit:
     if n_basis is not None and (not isinstance(n_basis, (int, np.integer)) or n_basis < _DEGREE + 1):
         raise ValueError(f"n_basis: {n_basis!r}; allowed: an integer >= {_DEGREE + 1} or None")
 
-    # Regress utility differences against the option best on average: the smoother is linear, so the
-    # estimate is unchanged, and cross-validation then targets what the decision depends on.
-    ref = int(np.argmax(u.mean(axis=0)))
-    delta = np.delete(u - u[:, [ref]], ref, axis=1)
+    delta = differences(u)
     # One parameter without ties is, on the rank scale, the grid (k + 0.5) / n in the order of its values:
     # with the draws sorted by it, every such parameter shares one smoother per size. The EVPPI (a mean over
     # draws) and its standard error do not depend on the draws' order.
     order = _untied_order(x[:, 0]) if x.shape[1] == 1 and n <= _GRID_CACHE_MAX else None
     if order is None:
-        scaled = [(ranks(col) - 0.5) / n for col in x.T]  # ties share a rank, so a constant column gives 0
+        scaled = rank_scale(x)
     else:
         delta = delta[order]
     sizes = [n_basis] if n_basis is not None else _candidates(n, x.shape[1])
-    best = None
-    for size in sizes:
-        smoother = _Smoother(scaled, size) if order is None else _grid_smoother(n, size)
-        coef = smoother.coef(delta)
-        fitted = smoother.design @ coef
-        gcv = n * float(((delta - fitted) ** 2).sum()) / max(n - smoother.trace, 1.0) ** 2
-        if best is None or gcv < best[0]:
-            best = (gcv, smoother, coef, fitted)
-    _, smoother, coef, fitted = best
+    smoother, coef, fitted = gcv_fit(delta, sizes, lambda size: _Smoother(scaled, size) if order is None
+                                     else _grid_smoother(n, size))
 
     # Exact arithmetic keeps the value inside [0, EVPI] (module notes); min/max only absorb rounding.
     value = min(max(float(_evppi_from_fitted(fitted)), 0.0), float(evpi(u)))
     return _Fit(value, smoother, coef, fitted, delta - fitted)
+
+
+def differences(u: np.ndarray) -> np.ndarray:
+    """``(n, options - 1)``: each option's utility minus that of the option best on average (the reference).
+
+    EVPPI regresses these: the smoother is linear, so the estimate is unchanged, and cross-validation then
+    targets what the decision depends on.
+    """
+    ref = int(np.argmax(u.mean(axis=0)))
+    return np.delete(u - u[:, [ref]], ref, axis=1)
+
+
+def rank_scale(x: np.ndarray) -> list[np.ndarray]:
+    """Each column of ``x`` ``(n, p)`` on the rank scale ``(rank - 0.5) / n`` (ties share their average rank,
+    so a constant column gives one value)."""
+    return [(ranks(col) - 0.5) / len(x) for col in x.T]
+
+
+def gcv_fit(y: np.ndarray, sizes: Sequence[int], smoother_for: Callable[[int], _Smoother]
+            ) -> tuple[_Smoother, np.ndarray, np.ndarray]:
+    """Smooth ``y`` with ``smoother_for(size)`` for the size among ``sizes`` of least generalised cross-validation
+    error (the first on a tie): the smoother, its coefficients and the fitted values."""
+    n, best = len(y), None
+    for size in sizes:
+        smoother = smoother_for(size)
+        coef = smoother.coef(y)
+        fitted = smoother.design @ coef
+        gcv = n * float(((y - fitted) ** 2).sum()) / max(n - smoother.trace, 1.0) ** 2
+        if best is None or gcv < best[0]:
+            best = (gcv, smoother, coef, fitted)
+    return best[1], best[2], best[3]
 
 
 def _standard_error(fit: _Fit, rng: np.random.Generator) -> float:
@@ -264,19 +287,10 @@ class _Smoother:
     functions per parameter)."""
 
     def __init__(self, scaled: list[np.ndarray], size: int):
-        from scipy import sparse
-
-        n = len(scaled[0])
-        values, cols, width = np.ones((n, 1)), np.zeros((n, 1), dtype=np.intp), 1
-        for r in scaled:  # tensor product: every pair of non-zero entries of the bases so far and this one
-            v, c = _design(r, size)
-            values = (values[:, :, None] * v[:, None, :]).reshape(n, -1)
-            cols = (cols[:, :, None] * size + c[:, None, :]).reshape(n, -1)
-            width *= size
+        width = size ** len(scaled)
+        values, cols, self.design = tensor_design([_design(r, size) for r in scaled], size)
         self.size = size
         self.values, self.cols = values, cols
-        q = values.shape[1]  # non-zero functions per draw: (degree + 1) ** p
-        self.design = sparse.csr_array((values.ravel(), cols.ravel(), np.arange(0, n * q + 1, q)), shape=(n, width))
         colsum = np.bincount(cols.ravel(), weights=values.ravel(), minlength=width)
         # A basis function with no draws under it never enters a fitted value; 0 avoids dividing by 0.
         self.inv = np.divide(1.0, colsum, out=np.zeros_like(colsum), where=colsum > 0)
@@ -285,6 +299,22 @@ class _Smoother:
     def coef(self, y: np.ndarray) -> np.ndarray:
         """``diag(1/colsum B) B^T y``: each function's weighted average of ``y``."""
         return self.inv[:, None] * (self.design.T @ y)
+
+
+def tensor_design(bases: Sequence[tuple[np.ndarray, np.ndarray]], size: int) -> tuple[np.ndarray, np.ndarray, Any]:
+    """The tensor product of per-parameter B-spline bases, each ``(values, cols)`` of its non-zero functions per
+    draw (``size`` functions per parameter): the products' values and columns ``(n, q)``, with ``q`` non-zero
+    functions per draw, and the sparse design matrix ``(n, size ** p)``."""
+    from scipy import sparse
+
+    values, cols = bases[0]
+    n = len(values)
+    for v, c in bases[1:]:  # every pair of non-zero entries of the bases so far and this one
+        values = (values[:, :, None] * v[:, None, :]).reshape(n, -1)
+        cols = (cols[:, :, None] * size + c[:, None, :]).reshape(n, -1)
+    q = values.shape[1]
+    design = sparse.csr_array((values.ravel(), cols.ravel(), np.arange(0, n * q + 1, q)), shape=(n, size ** len(bases)))
+    return values, cols, design
 
 
 def ranks(x: np.ndarray) -> np.ndarray:
