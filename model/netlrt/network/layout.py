@@ -40,10 +40,20 @@ def layers() -> list[list[str]]:
     'modality'
     """
     x = layered_positions()
+    return [sorted(row, key=lambda n: (x[n][0], -x[n][1])) for row in _rows()]
+
+
+def _rows() -> list[list[str]]:
+    """Node names per row of :data:`LAYER`, in declaration order."""
     rows: list[list[str]] = [[] for _ in range(max(LAYER.values()) + 1)]
     for node in NODES:
         rows[LAYER[node.kind]].append(node.name)
-    return [sorted(row, key=lambda n: (x[n][0], -x[n][1])) for row in rows]
+    return rows
+
+
+def _modality_in_middle(others: list[str], top: list[str]) -> list[str]:
+    """The top row's other nodes in order, with the modality (when the row has it) in the middle."""
+    return others[:len(others) // 2] + ["modality"] + others[len(others) // 2:] if "modality" in top else others
 
 
 def layered_positions() -> dict[str, tuple[float, float]]:
@@ -67,9 +77,7 @@ def layered_positions() -> dict[str, tuple[float, float]]:
     >>> pos["treatment_sessions"][0] < 0.1 < 0.9 < pos["contrast_load"][0]
     True
     """
-    rows: list[list[str]] = [[] for _ in range(max(LAYER.values()) + 1)]
-    for node in NODES:
-        rows[LAYER[node.kind]].append(node.name)
+    rows = _rows()
     top, middle, bottom = rows[0], rows[LAYER["intermediate"]], rows[-1]
     gap = (1 - 2 * MARGIN) / max(len(top) - 1, len(bottom) - 1, 1)  # the widest row spans the main band
     x: dict[str, float] = {}
@@ -84,19 +92,14 @@ def layered_positions() -> dict[str, tuple[float, float]]:
         return sum(known) / len(known) if known else default
 
     children = {n.name: [c.name for c in NODES if n.name in c.parents] for n in NODES}
-    order = [n for n in top if n != "modality"]
-    if "modality" in top:
-        order.insert(len(order) // 2, "modality")
+    order = _modality_in_middle([n for n in top if n != "modality"], top)
     place(order, 1.0)
+    _sides(middle, x, y, mean_x)
     for sweep in range(_SWEEPS):
         if sweep:  # the top row follows its children; the modality keeps the middle
-            others = sorted((n for n in order if n != "modality"), key=lambda n: (mean_x(children[n], x[n]), x[n]))
-            if "modality" in top:
-                others.insert(len(others) // 2, "modality")
-            order = others
+            order = _modality_in_middle(sorted((n for n in order if n != "modality"),
+                                               key=lambda n: (mean_x(children[n], x[n]), x[n])), top)
             place(order, 1.0)
-        if sweep == 0:
-            _sides(middle, x, y, mean_x)
         place(sorted(bottom, key=lambda n: (mean_x(NODE[n].parents, 0.5), bottom.index(n))), 0.0)
     return {n.name: (x[n.name], y[n.name]) for n in NODES}
 
