@@ -98,12 +98,10 @@ class Evaluation:
         a = self.ranking[0] if a is None else normalize_modality(a)
         b = self.ranking[1] if b is None else normalize_modality(b)
         t = self.utility_terms
-        diff = t.loc[a] - t.loc[b]
-        df = pd.DataFrame({"term": t.columns, "label": [TERM[c].label for c in t.columns], a: t.loc[a].to_numpy(),
-                           b: t.loc[b].to_numpy(), "difference": diff.to_numpy(),
-                           "days": diff.to_numpy() * DAYS_PER_YEAR})
-        return df.reindex(df["difference"].abs().sort_values(ascending=False, kind="stable").index) \
-            .reset_index(drop=True)
+        diff = _term_differences(t, a, b)
+        return pd.DataFrame({"term": diff.index, "label": [TERM[c].label for c in diff.index],
+                             a: t.loc[a, diff.index].to_numpy(), b: t.loc[b, diff.index].to_numpy(),
+                             "difference": diff.to_numpy(), "days": diff.to_numpy() * DAYS_PER_YEAR})
 
     def to_df(self) -> pd.DataFrame:
         """One row per modality: outcomes, expected sessions, expected QALYs, MC error, P(best), recommended."""
@@ -148,11 +146,17 @@ class Evaluation:
         return head + table.to_html(float_format=lambda x: f"{x:.3f}")
 
 
+def _term_differences(terms: pd.DataFrame, a: str, b: str) -> pd.Series:
+    """Each utility term of ``a`` minus that of ``b`` (QALYs), largest absolute difference first (ties in term
+    order)."""
+    diff = terms.loc[a] - terms.loc[b]
+    return diff.reindex(diff.abs().sort_values(ascending=False, kind="stable").index)
+
+
 def _terms_sentence(ev_terms: pd.DataFrame, a: str, b: str, se: pd.Series) -> str:
     """The terms separating ``a`` from ``b`` beyond twice their Monte Carlo error (``se``, QALYs per term): a smaller
     difference is noise of the internal sample, not a reason."""
-    diff = (ev_terms.loc[a] - ev_terms.loc[b])
-    top = diff.reindex(diff.abs().sort_values(ascending=False).index)[:4]
+    top = _term_differences(ev_terms, a, b)[:4]
     parts = [f"{TERM[t].label.lower()} {d * DAYS_PER_YEAR:+.1f}" for t, d in top.items()
              if abs(d) >= max(0.05 / DAYS_PER_YEAR, 2 * se[t])]
     return f"What separates {a} from {b}, in quality-adjusted days: " + ("; ".join(parts) or "nothing measurable")
