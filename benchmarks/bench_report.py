@@ -5,8 +5,8 @@ Run by hand: ``python benchmarks/bench_report.py``.
 The report is built three times into a temporary folder: the first run pays for imports and the model's internal
 sample; the second, on the default workers, is the warm time; the third runs in this process only
 (``workers=1``), so its time is the CPU the report needs, and the share of it spent drawing and saving figures
-(``Page.figure``) is measured there. Warm time x cores / serial time is the parallel speed-up the machine
-delivered (2 on two free cores; less when the cores are shared). Each part's time is summed over the worker
+(``Page.figure``) is measured there. Serial time / warm time is the parallel speed-up the machine delivered
+(up to 2 on two free cores; less when the cores are shared). Each part's time is summed over the worker
 processes, so the parts add up to more than the wall time when the machine has several cores.
 
 Last line: ``report_cold_seconds=<float> report_warm_seconds=<float> serial_seconds=<float>
