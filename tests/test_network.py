@@ -16,7 +16,7 @@ from netlrt.network.declarations import EDGE_SOURCES, NODE, NODES, OUTCOMES, ROO
 from netlrt.network.engine import RootEvidence, expect
 from netlrt.network.forms import Survival, discounted_life_years
 from netlrt.network.pgmpy_adapter import query_yes
-from netlrt.network.tables import STATES, build_tables, root_ancestors
+from netlrt.network.tables import STATES, affected, build_tables, root_ancestors, update_tables
 
 CONTRACT_OUTCOMES = {"objective_response", "symptom_control", "survival_3y", "postembolization_syndrome",
                      "hepatic_abscess", "biliary_injury", "carcinoid_crisis", "hepatic_failure", "death_30d",
@@ -138,3 +138,55 @@ def test_outcomes_are_probabilities_for_any_patient_and_draw(model, patient, see
     batch = model.evaluator.batch([patient], model.priors.sample(32, seed=seed))
     assert np.all((batch.outcomes >= 0) & (batch.outcomes <= 1))
     assert np.all(np.isfinite(batch.terms)) and np.all(batch.sessions >= 1) and np.all(batch.sessions <= 3)
+
+
+def test_update_tables_equals_building_them_again_for_each_parameter():
+    # Every parameter changed alone: the nodes that read it are built again, every other table (and table over the
+    # roots) is shared; all must equal the tables built from scratch, or a form reads a prior it does not declare.
+    priors = netlrt.load_priors()
+    a, b = priors.sample(8, seed=1), priors.sample(8, seed=2)
+    base = build_tables(a, priors.population)
+    for node in NODES:
+        if node.parents:
+            base.over_roots(node.name)
+    for k in priors.uncertain:
+        values = {**a, k: b[k]}
+        got, want = update_tables(base, values, priors.population, None, {k}), build_tables(values, priors.population)
+        for node in NODES:
+            if node.parents:
+                np.testing.assert_array_equal(got.cpds[node.name], want.cpds[node.name], err_msg=f"{k}: {node.name}")
+                np.testing.assert_allclose(got.over_roots(node.name)[0], want.over_roots(node.name)[0], rtol=1e-13,
+                                           atol=1e-15, err_msg=f"{k}: {node.name}")
+                if node.name not in affected({k}):
+                    assert got.over_roots(node.name)[0] is base.over_roots(node.name)[0]
+    with pytest.raises(ValueError, match="values: 3 draws, the base tables have 8"):
+        update_tables(base, priors.sample(3, seed=1), priors.population, None, {"staged_unilobar"})
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.lists(_patients(), min_size=1, max_size=2), st.integers(0, 2**31))
+def test_saltelli_rows_equal_the_batch_on_the_design(model, patients, seed):
+    # The Sobol path (each row of A with one parameter from B, sharing what that parameter does not reach) against
+    # the plain batch on the same rows, for any patients (unknown findings averaged over) and any draws; in chunks
+    # smaller than the sample, so the chunks join in order.
+    ev, ids = model.evaluator, model.priors.uncertain
+    a, b = ({k: v for k, v in model.priors.sample(10, seed=s).items() if k in ids} for s in (seed, seed + 1))
+    rows = [a] + [{**a, k: b[k]} for k in b] + [b]
+    X = {k: np.column_stack([r[k] for r in rows]).ravel() for k in ids}  # draw-major, as saltelli_layout
+    want = ev.batch(patients, X).utility.reshape(10, len(rows), len(patients), -1)
+    got = ev.saltelli(patients, a, b, chunk_size=4)
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-14)
+
+
+def test_saltelli_refuses_mismatched_samples(model):
+    ev, p = model.evaluator, netlrt.Patient()
+    one = {"horizon_years": np.ones(3) * 5}
+    with pytest.raises(ValueError, match=r"a, b: parameters \['horizon_years'\] and \['discount_rate'\]"):
+        ev.saltelli([p], one, {"discount_rate": np.zeros(3)})
+    with pytest.raises(ValueError, match="a, b: different numbers of draws"):
+        ev.saltelli([p], one, {"horizon_years": np.ones(2) * 5})
+
+
+def test_saltelli_for_no_patients_is_empty(model):
+    a, b = {"horizon_years": np.full(3, 5.0)}, {"horizon_years": np.full(3, 9.0)}
+    assert model.evaluator.saltelli([], a, b).shape == (3, 3, 0, 4)

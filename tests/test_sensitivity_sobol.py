@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -57,17 +59,27 @@ def test_flags_say_when_the_ranking_cannot_be_read():
                        "S1_conf": [0.02, 0.02, 0.02, 0.05, 0.01, 0.01],
                        "ST": [0.60, 0.40, 0.35, 0.10, 0.001, 0.0005],
                        "ST_conf": [0.02, 0.03, 0.03, 0.02, 0.01, 0.01]})
-    flags = sobol._flags(df)
+    flags = sobol._flags(df, 1e-12)
     assert flags[0] == ""
     assert flags[1] == flags[2] == "rank overlaps a neighbour's"  # 0.40 - 0.03 <= 0.35 + 0.03
     assert flags[3] == "S1 < 0 beyond its interval"
     assert flags[4] == flags[5] == ""  # totals indistinguishable from 0 are not ranked; S1 within its interval
     df["flag"] = flags
-    notes = sobol._notes(df, 256)
+    notes = sobol._notes(df, 256, 1e-12)
     assert notes[0].startswith("N = 256 is too small for a stable ranking (3 flagged rows)") and "1024" in notes[0]
     assert notes[1].startswith("1 parameters have S1 slightly below 0")
     df2 = pd.DataFrame({"S1": [0.9], "S1_conf": [0.01], "ST": [0.5], "ST_conf": [0.01]})
-    assert sobol._flags(df2) == ["S1 > ST beyond the intervals"]
+    assert sobol._flags(df2, 1e-12) == ["S1 > ST beyond the intervals"]
+    # Indices of a parameter whose effect cancels to the last digits (e.g. a term equal for every modality) are
+    # floating-point rounding, whatever their tiny intervals: below the rounding size, not flagged, and not counted
+    # as sampling noise (the third row's interval covers its value); with no rounding allowed, they would be.
+    rounding = pd.DataFrame({"S1": [-4e-17, 3e-17, -4e-17], "S1_conf": [1e-18, 1e-18, 1e-16],
+                             "ST": [3e-31, 9e-31, 1e-31], "ST_conf": [1e-31, 1e-31, 1e-31]})
+    assert sobol._flags(rounding, 1e-12) == ["", "", ""]
+    assert sobol._notes(rounding.assign(flag=""), 256, 1e-12) == ()
+    unfloored = sobol._flags(rounding, 0.0)
+    assert "S1 < 0 beyond its interval" in unfloored[0] and "S1 > ST beyond the intervals" in unfloored[1]
+    assert sobol._notes(rounding.assign(flag=""), 256, 0.0)[0].startswith("1 parameters have S1 slightly below 0")
 
 
 def test_sorted_by_total_index_and_constant_output():
@@ -76,6 +88,13 @@ def test_sorted_by_total_index_and_constant_output():
     prob = DecisionProblem(lambda X: np.zeros((len(X), 1)), (Parameter.uniform("a", 0, 1),), ("y",))
     res = sobol.analyze(prob, n_draws=64, metric=("utility", "y"))
     assert res.variance == 0 and res.to_df()["S1"].isna().all() and "nothing to apportion" in res.notes[-1]
+    # An output that varies only in its last digits (utilities of 5 moving by 1e-15) is constant to rounding; one
+    # that varies by 1e-9 of them is not.
+    for step, constant in ((1e-15, True), (5e-9, False)):
+        prob = DecisionProblem(lambda X, s=step: 5.0 + s * X[:, :1], (Parameter.uniform("a", 0, 1),), ("y",))
+        res = sobol.analyze(prob, n_draws=64, metric=("utility", "y"))
+        assert res.to_df()["S1"].isna().all() == constant
+        assert any("nothing to apportion" in note for note in res.notes) == constant
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [
@@ -131,3 +150,21 @@ def test_model_design_goes_through_the_fast_prior_quantiles(model, cases):
     assert_allclose(prob.from_unit(u), np.column_stack([want[k] for k in prob.ids]), rtol=0)
     exact = ev.priors.ppf(u, prob.ids)
     assert_allclose(prob.from_unit(u), np.column_stack([exact[k] for k in prob.ids]), rtol=1e-6)
+
+
+@pytest.mark.parametrize("second_order", [False, True])
+def test_model_sobol_by_saltelli_rows_equals_the_plain_design(model, cases, second_order):
+    # The model's problem gives the design's utilities from its two base samples (Evaluator.saltelli); without that
+    # path the same design goes through f row by row. Same indices, intervals and flags, to rounding.
+    prob = model_problem(model.evaluator, cases["case1_tae"])
+    assert prob.saltelli is not None
+    fast = sobol.analyze(prob, n_draws=64, seed=4, second_order=second_order)
+    plain = sobol.analyze(replace(prob, saltelli=None), n_draws=64, seed=4, second_order=second_order)
+    a, b = (r.to_df().set_index("parameter").sort_index() for r in (fast, plain))
+    assert_allclose(a[["S1", "S1_conf", "ST", "ST_conf"]], b[["S1", "S1_conf", "ST", "ST_conf"]], atol=1e-12)
+    assert (a["flag"] == b["flag"]).all() and fast.notes == plain.notes
+    if second_order:
+        assert_allclose(fast.s2.to_numpy(), plain.s2.to_numpy(), atol=1e-12)
+    outcome = ("outcome", "TAE", "hepatic_abscess")  # an outcome metric reads the outcomes, on the plain design
+    assert_allclose(sobol.analyze(prob, n_draws=32, metric=outcome).to_df()["ST"],
+                    sobol.analyze(replace(prob, saltelli=None), n_draws=32, metric=outcome).to_df()["ST"])

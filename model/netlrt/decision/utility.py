@@ -29,7 +29,7 @@ Examples
 from __future__ import annotations
 
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,12 +46,14 @@ Array = tuple[np.ndarray, tuple[str, ...]]  # (n, 1, *root_cards) and its roots
 
 @dataclass(frozen=True)
 class Term:
-    """One named part of the QALYs: its label, the priors it reads (id -> role) and how it is computed."""
+    """One named part of the QALYs: its label, the priors it reads (id -> role), how it is computed and the
+    nodes whose tables it reads (so that a change of parameters recomputes only the terms it reaches)."""
 
     name: str
     label: str
     priors: Mapping[str, str]
     compute: Callable[[Tables, Mapping[str, np.ndarray]], Array]
+    nodes: tuple[str, ...]
 
 
 #: einsum letters of the roots (``n`` is the draw axis, ``s`` a table's own state axis).
@@ -146,23 +148,40 @@ _EVENT_LABELS = {"hepatic_abscess": "Hepatic abscess", "biliary_injury": "Biliar
 
 #: The terms, in the order tables show them. Their names are what preference profiles multiply.
 TERMS: tuple[Term, ...] = (
-    Term("survival", "Quality-adjusted survival (discounted, to the horizon)", _QALY, _survival),
-    Term("procedure_death", "Death within 30 days of the course", _QALY, _procedure_death),
+    Term("survival", "Quality-adjusted survival (discounted, to the horizon)", _QALY, _survival, ("survival_3y",)),
+    Term("procedure_death", "Death within 30 days of the course", _QALY, _procedure_death,
+         ("survival_3y", "death_30d")),
     Term("uncontrolled_symptoms", "Hormonal symptoms not resolved", _loss_priors("uncontrolled_symptoms", days=False),
-         _symptoms),
+         _symptoms, ("symptom_control",)),
     Term("postembolization_syndrome", "Post-embolization syndrome", _loss_priors("postembolization_syndrome"),
-         _event("postembolization_syndrome", per_session=True)),
+         _event("postembolization_syndrome", per_session=True), ("postembolization_syndrome", "treatment_sessions")),
     Term("overnight_stay", "Overnight hospital stays", _loss_priors("overnight_stay"),
-         _event("overnight_stay", per_session=True)),
+         _event("overnight_stay", per_session=True), ("overnight_stay", "treatment_sessions")),
     Term("procedure_sessions", "Arterial procedures (treatment and mapping)", _loss_priors("procedure_session"),
-         _sessions),
-    *(Term(e, _EVENT_LABELS[e], _loss_priors(e), _event(e)) for e in _EVENTS),
+         _sessions, ("procedure_sessions",)),
+    *(Term(e, _EVENT_LABELS[e], _loss_priors(e), _event(e), (e,)) for e in _EVENTS),
 )
 TERM: dict[str, Term] = {t.name: t for t in TERMS}
 
 
-def term_tables(tables: Tables, values: Mapping[str, np.ndarray]) -> dict[str, Array]:
-    """Every term's QALY table over its roots, ``(n, 1, *root_cards)``, for the draws of ``tables``.
+def _check_nodes() -> None:
+    """Every node a term declares is a node with a table (checked at import: a misspelt one would leave the term
+    out of what a change of that node's parameters recomputes, :meth:`Evaluator.saltelli
+    <netlrt.decision.core.Evaluator.saltelli>`)."""
+    tabled = {n for n, node in NODE.items() if node.parents}
+    for t in TERMS:
+        unknown = [n for n in t.nodes if n not in tabled]
+        if unknown or not t.nodes:
+            raise RuntimeError(f"term {t.name}: nodes {list(t.nodes)}; allowed: one or more of {sorted(tabled)}")
+
+
+_check_nodes()
+
+
+def term_tables(tables: Tables, values: Mapping[str, np.ndarray],
+                names: Collection[str] | None = None) -> dict[str, Array]:
+    """Every term's QALY table over its roots, ``(n, 1, *root_cards)``, for the draws of ``tables``; only the
+    terms ``names`` when given.
 
     Examples
     --------
@@ -174,4 +193,4 @@ def term_tables(tables: Tables, values: Mapping[str, np.ndarray]) -> dict[str, A
     ('modality', 'grade', 'burden', 'extrahepatic')
     """
     v = {k: np.broadcast_to(np.atleast_1d(np.asarray(x, dtype=float)), (tables.n,)) for k, x in values.items()}
-    return {t.name: t.compute(tables, v) for t in TERMS}
+    return {t.name: t.compute(tables, v) for t in TERMS if names is None or t.name in names}

@@ -3,7 +3,7 @@
 This is the one place the structure lives. :mod:`netlrt.network.tables` builds every table from these
 declarations, the loader checks every prior they name, the export writes their provenance, and the network
 figure draws them. Adding a binary outcome is one :class:`Node` here, its priors in ``priors/`` and, if it
-costs quality of life, one term in :mod:`netlrt.decision.utility`.
+costs quality of life, one term in :mod:`netlrt.decision.utility` (which names the nodes it reads).
 
 An edge is justified by the article (``source="article"``, a verbatim quote) or by an assumption
 (``source="assumption"``, the reasoning, with the sentence it rests on when there is one).

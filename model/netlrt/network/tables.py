@@ -20,15 +20,15 @@ Examples
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .declarations import NODE, NODES, ROOTS
+from .declarations import NODE, NODES, ROOTS, Node
 from .forms import Survival
 
-__all__ = ["STATES", "Tables", "build_tables", "root_ancestors"]
+__all__ = ["STATES", "Tables", "affected", "build_tables", "root_ancestors", "update_tables"]
 
 #: Node -> its states.
 STATES: dict[str, tuple[str, ...]] = {n.name: n.states for n in NODES}
@@ -142,24 +142,81 @@ def build_tables(values: Mapping[str, np.ndarray | float], population: Mapping[s
     -------
     Tables
     """
+    states = _states(fixed)
+    arrays = _arrays(values)
+    n = max(len(a) for a in arrays.values())
+    cpds, hazards = {}, {}
+    for node in NODES:
+        if node.parents:
+            _build_node(node, states, arrays, n, population, cpds, hazards)
+    return Tables(n, cpds, hazards)
+
+
+def update_tables(base: Tables, values: Mapping[str, np.ndarray | float],
+                  population: Mapping[str, Mapping[str, float]], fixed: Mapping[str, str] | None,
+                  params: Collection[str]) -> Tables:
+    """The tables of :func:`build_tables` for ``values`` that differ from those of ``base`` only in ``params``.
+
+    Only the nodes that read one of ``params`` are built again; every other node's table, and its table over
+    the roots when no node it depends on was built again (:func:`affected`), is shared with ``base``. One
+    parameter changed costs a node or two instead of the whole network: what a Sobol design needs, whose rows
+    each take one parameter from a second sample. ``population`` and ``fixed`` must be those ``base`` was built
+    with.
+    """
+    states = _states(fixed)
+    arrays = _arrays(values)
+    if max(len(a) for a in arrays.values()) != base.n:
+        raise ValueError(f"values: {max(len(a) for a in arrays.values())} draws, the base tables have {base.n}")
+    cpds, hazards = dict(base.cpds), dict(base.hazards)
+    for name in _readers(params):
+        _build_node(NODE[name], states, arrays, base.n, population, cpds, hazards)
+    changed = affected(params)
+    return Tables(base.n, cpds, hazards, {k: v for k, v in base._over_roots.items() if k not in changed})
+
+
+def affected(params: Collection[str]) -> set[str]:
+    """The nodes whose tables over the roots depend on a parameter of ``params``: those that read one, and every
+    node below them.
+
+    Examples
+    --------
+    >>> sorted(affected({"horizon_years"})), sorted(affected({"staged_unilobar"}))[:1]
+    ([], ['procedure_sessions'])
+    """
+    readers = _readers(params)
+    return {node.name for node in NODES if node.parents
+            and not ({node.name} | _intermediate_ancestors(node.name)).isdisjoint(readers)}
+
+
+def _readers(params: Collection[str]) -> list[str]:
+    """The nodes whose own tables read a parameter of ``params``, in declaration order."""
+    return [node.name for node in NODES if node.parents and not node.priors().keys().isdisjoint(params)]
+
+
+def _states(fixed: Mapping[str, str] | None) -> dict[str, tuple[str, ...]]:
     states = dict(STATES)
     for root, state in (fixed or {}).items():
         if root not in ROOTS or state not in STATES[root]:
             raise ValueError(f"fixed: {root}={state!r} is not a root and one of its states")
         states[root] = (state,)
+    return states
+
+
+def _arrays(values: Mapping[str, np.ndarray | float]) -> dict[str, np.ndarray]:
     arrays = {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in values.items()}
     n = max(len(a) for a in arrays.values())
-    arrays = {k: np.broadcast_to(a, (n,)) for k, a in arrays.items()}
-    cpds, hazards = {}, {}
-    for node in NODES:
-        if not node.parents:
-            continue
-        if isinstance(node.form, Survival):
-            hazards[node.name] = node.form.hazard(node.parents, states, arrays, n, population)
-            cpds[node.name] = node.form.table_from_hazard(hazards[node.name])
-        else:
-            cpds[node.name] = node.form.table(node.states, node.parents, states, arrays, n, population)
-        want = (n, len(node.states)) + tuple(len(states[p]) for p in node.parents)
-        if cpds[node.name].shape != want:  # a programming error in a form, not a user mistake
-            raise RuntimeError(f"table {node.name}: shape {cpds[node.name].shape}, expected {want}")
-    return Tables(n, cpds, hazards)
+    return {k: np.broadcast_to(a, (n,)) for k, a in arrays.items()}
+
+
+def _build_node(node: Node, states: Mapping[str, tuple[str, ...]], arrays: Mapping[str, np.ndarray], n: int,
+                population: Mapping[str, Mapping[str, float]], cpds: dict[str, np.ndarray],
+                hazards: dict[str, np.ndarray]) -> None:
+    """Build ``node``'s table (and hazards, for a survival node) into ``cpds`` (and ``hazards``)."""
+    if isinstance(node.form, Survival):
+        hazards[node.name] = node.form.hazard(node.parents, states, arrays, n, population)
+        cpds[node.name] = node.form.table_from_hazard(hazards[node.name])
+    else:
+        cpds[node.name] = node.form.table(node.states, node.parents, states, arrays, n, population)
+    want = (n, len(node.states)) + tuple(len(states[p]) for p in node.parents)
+    if cpds[node.name].shape != want:  # a programming error in a form, not a user mistake
+        raise RuntimeError(f"table {node.name}: shape {cpds[node.name].shape}, expected {want}")

@@ -101,6 +101,12 @@ class DecisionProblem:
     notes : tuple of str
         What a reader must know about the problem (e.g. that the decision at the prior means differs from
         the Bayes decision).
+    saltelli : callable or None
+        ``(A, B)`` parameter values ``(N, D)`` each ``-> (N, D + 2, k)`` utilities at the rows of a Saltelli
+        design (per draw: A, A with column j from B for each j, B), when the problem has a faster way to
+        them than ``f`` on every row (a model does: :meth:`Evaluator.saltelli
+        <netlrt.decision.core.Evaluator.saltelli>`); ``None``: ``f`` on the rows. It must agree with ``f``:
+        a problem given another ``f`` (``dataclasses.replace``) needs ``saltelli=None`` too.
 
     Examples
     --------
@@ -117,6 +123,7 @@ class DecisionProblem:
     outcome_names: tuple[str, ...] = ()
     design: Callable[[np.ndarray], np.ndarray] | None = None
     notes: tuple[str, ...] = ()
+    saltelli: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
 
     @property
     def ids(self) -> list[str]:
@@ -169,11 +176,12 @@ class Metric:
     option: int | None = None
     outcome: int | None = None
 
-    def __call__(self, problem: DecisionProblem, X: np.ndarray, U: np.ndarray | None = None) -> np.ndarray:
+    def __call__(self, problem: DecisionProblem, X: np.ndarray | None, U: np.ndarray | None = None) -> np.ndarray:
         """The metric per row of ``X``; ``U`` (``problem.f(X)``) when the caller has it, else computed if needed.
 
         An outcome metric reads ``problem.outcomes`` and never ``U``, so a caller that needs only the metric
-        leaves ``U`` out rather than evaluate the model twice.
+        leaves ``U`` out rather than evaluate the model twice. Any other metric reads only ``U`` when given it,
+        so ``X`` may then be ``None``.
         """
         if self.kind == "outcome":
             return problem.outcomes(X)[:, self.option, self.outcome]
@@ -284,9 +292,14 @@ def model_problem(evaluator: Evaluator, patient: Patient, params: Sequence[str] 
         values = priors.ppf(np.clip(u, 1e-12, 1 - 1e-12), ids, fast=True)
         return np.column_stack([values[k] for k in ids])
 
+    def saltelli(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        a_values, b_values = ({k: x[:, j] for j, k in enumerate(ids)} for x in (a, b))
+        return evaluator.saltelli([patient], a_values, b_values)[:, :, 0]
+
     problem = DecisionProblem(
         f=lambda X: batch(X).utility[:, 0], params=tuple(Parameter.from_prior(priors[k]) for k in ids),
-        options=MODALITIES, outcomes=lambda X: batch(X).outcomes[:, 0], outcome_names=OUTCOMES, design=design)
+        options=MODALITIES, outcomes=lambda X: batch(X).outcomes[:, 0], outcome_names=OUTCOMES, design=design,
+        saltelli=saltelli)
     at_means = MODALITIES[int(policy.best_index(problem.f(problem.base[None, :])[0]))]
     bayes = MODALITIES[int(evaluator.bayes([patient], prob_best=False).best[0])]
     if at_means != bayes:

@@ -26,7 +26,7 @@ import pandas as pd
 
 from ...checks import positive_int, power_of_two
 from ...seeding import SeedLike, as_generator
-from ._problem import DecisionProblem, html_table, model_problem, resolve_metric
+from ._problem import DecisionProblem, Metric, html_table, model_problem, resolve_metric
 
 if TYPE_CHECKING:
     from ...decision.core import Evaluator
@@ -91,16 +91,25 @@ class SobolResult:
         return html_table("Sobol indices (parameters drawn from their priors)", self.table, note, self.notes)
 
 
-def _flags(df: pd.DataFrame) -> list[str]:
-    """Per row (sorted by ST), why the estimates cannot be read at face value."""
+#: Relative size of floating-point rounding in the utilities (a thousand machine epsilons): an output whose spread
+#: over the design is below this share of the utilities' size is constant to rounding, with nothing to apportion.
+RESOLUTION = 1e3 * np.finfo(float).eps
+
+
+def _flags(df: pd.DataFrame, rounding: float) -> list[str]:
+    """Per row (sorted by ST), why the estimates cannot be read at face value.
+
+    Differences below ``rounding`` (the size of an index that rounding of the utilities alone can produce, e.g.
+    for a parameter whose effect cancels to the last digits) are never flagged.
+    """
     s1, s1c, st, stc = (df[c].to_numpy() for c in ("S1", "S1_conf", "ST", "ST_conf"))
     flags: list[list[str]] = [[] for _ in range(len(df))]
     for i in range(len(df)):
-        if s1[i] - st[i] > np.hypot(s1c[i], stc[i]):
+        if s1[i] - st[i] > max(np.hypot(s1c[i], stc[i]), rounding):
             flags[i].append("S1 > ST beyond the intervals")
-        if s1[i] < -s1c[i]:
+        if s1[i] < -max(s1c[i], rounding):
             flags[i].append("S1 < 0 beyond its interval")
-    told = [i for i in range(min(TOP_RANKED, len(df))) if st[i] - stc[i] > 0]
+    told = [i for i in range(min(TOP_RANKED, len(df))) if st[i] - stc[i] > rounding]
     for a, b in zip(told, told[1:]):
         if b == a + 1 and st[a] - stc[a] <= st[b] + stc[b]:
             for i in (a, b):
@@ -109,13 +118,13 @@ def _flags(df: pd.DataFrame) -> list[str]:
     return ["; ".join(f) for f in flags]
 
 
-def _notes(df: pd.DataFrame, n_draws: int) -> tuple[str, ...]:
+def _notes(df: pd.DataFrame, n_draws: int, rounding: float) -> tuple[str, ...]:
     notes = []
     if (df["flag"] != "").any():
         notes.append(f"N = {n_draws} is too small for a stable ranking ({int((df['flag'] != '').sum())} flagged "
                      f"rows); raise n_draws (--sobol-draws of netlrt report), e.g. to {4 * n_draws}, before reading "
                      "the order")
-    small = int(((df["S1"] < 0) & (df["S1"] >= -df["S1_conf"])).sum())
+    small = int(((df["S1"] < -rounding) & (df["S1"] >= -df["S1_conf"])).sum())
     if small:
         notes.append(f"{small} parameters have S1 slightly below 0, within their intervals: sampling noise, read as 0")
     return tuple(notes)
@@ -162,15 +171,31 @@ def saltelli_layout(a: np.ndarray, b: np.ndarray, second_order: bool) -> np.ndar
     return np.concatenate(blocks, axis=1).reshape(-1, d)
 
 
-def _design_values(problem: DecisionProblem, n_draws: int, second_order: bool, seed: int) -> np.ndarray:
-    """Parameter values of the Saltelli design: :func:`saltelli_layout` of the base matrices' values.
+def _design_outputs(problem: DecisionProblem, m: Metric, n_draws: int, second_order: bool,
+                    seed: int) -> tuple[np.ndarray, float]:
+    """The metric ``m`` at the rows of the Saltelli design, in :func:`saltelli_layout`'s order, and the size of the
+    values it is computed from (the largest utility; 1 for an outcome's probability), the scale of its rounding.
 
-    Equal to ``problem.from_unit`` of the design's uniforms (clipped to ``[EDGE, 1 - EDGE]``), since each
-    inverse CDF acts value by value, at ``2 / (D + 2)`` of the cost.
+    The parameter values are :func:`saltelli_layout` of the base matrices' values: equal to
+    ``problem.from_unit`` of the design's uniforms (clipped to ``[EDGE, 1 - EDGE]``), since each inverse CDF
+    acts value by value, at ``2 / (D + 2)`` of the cost. A problem with :attr:`DecisionProblem.saltelli` gives
+    the utilities of the rows from the two base matrices; for second order, the rows BA_j (B with column j
+    from A) are the middle rows of ``saltelli(B, A)``.
     """
     a, b = _base(len(problem.params), n_draws, seed)
     values = problem.from_unit(np.clip(np.vstack([a, b]), EDGE, 1 - EDGE))
-    return saltelli_layout(values[:n_draws], values[n_draws:], second_order)
+    a, b = values[:n_draws], values[n_draws:]
+    if m.kind == "outcome":
+        return m(problem, saltelli_layout(a, b, second_order)), 1.0
+    if problem.saltelli is None:
+        X = saltelli_layout(a, b, second_order)
+        U = problem.f(X)
+    else:
+        X, U = None, problem.saltelli(a, b)
+        if second_order:
+            U = np.concatenate([U[:, :-1], problem.saltelli(b, a)[:, 1:-1], U[:, -1:]], axis=1)
+        U = U.reshape(-1, U.shape[-1])
+    return m(problem, X, U), float(np.abs(U).max())
 
 
 def analyze(problem: DecisionProblem, *, n_draws: int = 1024, seed: SeedLike = 0, metric: Any = "margin",
@@ -213,9 +238,9 @@ def analyze(problem: DecisionProblem, *, n_draws: int = 1024, seed: SeedLike = 0
     int_seed = int(as_generator(seed).integers(2**31 - 1))
     salib_problem = {"num_vars": len(problem.params), "names": problem.ids,
                      "bounds": [[0.0, 1.0]] * len(problem.params)}
-    X = _design_values(problem, n_draws, second_order, int_seed)
-    y = m(problem, X)
-    constant = np.ptp(y) == 0  # no variance to apportion; SALib would divide by zero
+    y, scale = _design_outputs(problem, m, n_draws, second_order, int_seed)
+    # No variance to apportion beyond rounding (SALib would divide by zero, or apportion the rounding).
+    constant = np.ptp(y) <= RESOLUTION * scale
     if constant:
         nan = np.full(len(problem.params), np.nan)
         si = {"S1": nan, "S1_conf": nan, "ST": nan, "ST_conf": nan, "S2": np.full((len(nan),) * 2, np.nan)}
@@ -227,10 +252,11 @@ def analyze(problem: DecisionProblem, *, n_draws: int = 1024, seed: SeedLike = 0
         "S1": si["S1"], "S1_conf": si["S1_conf"], "ST": si["ST"], "ST_conf": si["ST_conf"], "flag": "",
     }, columns=COLUMNS).sort_values("ST", ascending=False, kind="stable").reset_index(drop=True)
     if constant:
-        notes: tuple[str, ...] = ("the output is constant over the design: nothing to apportion",)
+        notes: tuple[str, ...] = ("the output is constant over the design (to rounding): nothing to apportion",)
     else:
-        table["flag"] = _flags(table)
-        notes = _notes(table, n_draws)
+        rounding = RESOLUTION * scale / float(np.std(y))  # indices of the normalised output that rounding can give
+        table["flag"] = _flags(table, rounding)
+        notes = _notes(table, n_draws, rounding)
     s2 = pd.DataFrame(si["S2"], index=problem.ids, columns=problem.ids) if second_order else None
     return SobolResult(m.label, table, s2, n_draws, int_seed, float(np.var(y)), (*problem.notes, *notes))
 
