@@ -366,7 +366,10 @@ class Evaluator:
         fixed, ev = self._shared(ev)
         population = self.priors.population
         # The terms a change of each parameter reaches: those that read it, or a node whose table it moves.
-        reach = {k: [t.name for t in TERMS if k in t.priors or not affected({k}).isdisjoint(t.nodes)] for k in b}
+        reach = {}
+        for k in b:
+            moved = affected({k})
+            reach[k] = [t.name for t in TERMS if k in t.priors or not moved.isdisjoint(t.nodes)]
         chunks = []
         for start in range(0, n, chunk_size):
             a_rows, b_rows = ({k: x[start:start + chunk_size] if len(x) == n else x for k, x in v.items()}

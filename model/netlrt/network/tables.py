@@ -143,8 +143,7 @@ def build_tables(values: Mapping[str, np.ndarray | float], population: Mapping[s
     Tables
     """
     states = _states(fixed)
-    arrays = _arrays(values)
-    n = max(len(a) for a in arrays.values())
+    arrays, n = _arrays(values)
     cpds, hazards = {}, {}
     for node in NODES:
         if node.parents:
@@ -164,14 +163,15 @@ def update_tables(base: Tables, values: Mapping[str, np.ndarray | float],
     with.
     """
     states = _states(fixed)
-    arrays = _arrays(values)
-    if max(len(a) for a in arrays.values()) != base.n:
-        raise ValueError(f"values: {max(len(a) for a in arrays.values())} draws, the base tables have {base.n}")
+    arrays, n = _arrays(values)
+    if n != base.n:
+        raise ValueError(f"values: {n} draws, the base tables have {base.n}")
     cpds, hazards = dict(base.cpds), dict(base.hazards)
-    for name in _readers(params):
-        _build_node(NODE[name], states, arrays, base.n, population, cpds, hazards)
-    changed = affected(params)
-    return Tables(base.n, cpds, hazards, {k: v for k, v in base._over_roots.items() if k not in changed})
+    readers = _readers(params)
+    for name in readers:
+        _build_node(NODE[name], states, arrays, n, population, cpds, hazards)
+    changed = _below(readers)
+    return Tables(n, cpds, hazards, {k: v for k, v in base._over_roots.items() if k not in changed})
 
 
 def affected(params: Collection[str]) -> set[str]:
@@ -183,14 +183,18 @@ def affected(params: Collection[str]) -> set[str]:
     >>> sorted(affected({"horizon_years"})), sorted(affected({"staged_unilobar"}))[:1]
     ([], ['procedure_sessions'])
     """
-    readers = _readers(params)
-    return {node.name for node in NODES if node.parents
-            and not ({node.name} | _intermediate_ancestors(node.name)).isdisjoint(readers)}
+    return _below(_readers(params))
 
 
 def _readers(params: Collection[str]) -> list[str]:
     """The nodes whose own tables read a parameter of ``params``, in declaration order."""
     return [node.name for node in NODES if node.parents and not node.priors().keys().isdisjoint(params)]
+
+
+def _below(readers: Collection[str]) -> set[str]:
+    """The nodes ``readers`` and every node whose table over the roots depends on one of them."""
+    return {node.name for node in NODES if node.parents
+            and not ({node.name} | _intermediate_ancestors(node.name)).isdisjoint(readers)}
 
 
 def _states(fixed: Mapping[str, str] | None) -> dict[str, tuple[str, ...]]:
@@ -202,10 +206,11 @@ def _states(fixed: Mapping[str, str] | None) -> dict[str, tuple[str, ...]]:
     return states
 
 
-def _arrays(values: Mapping[str, np.ndarray | float]) -> dict[str, np.ndarray]:
+def _arrays(values: Mapping[str, np.ndarray | float]) -> tuple[dict[str, np.ndarray], int]:
+    """Every value as an array of the ``n`` draws (scalars broadcast), and ``n``."""
     arrays = {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in values.items()}
     n = max(len(a) for a in arrays.values())
-    return {k: np.broadcast_to(a, (n,)) for k, a in arrays.items()}
+    return {k: np.broadcast_to(a, (n,)) for k, a in arrays.items()}, n
 
 
 def _build_node(node: Node, states: Mapping[str, tuple[str, ...]], arrays: Mapping[str, np.ndarray], n: int,
