@@ -86,7 +86,7 @@ def plot_network(model_or_none: Any = None, *, ax: Axes | None = None) -> Axes:
         boxes[node.name] = text
     # Arrows are clipped to the label boxes (patchA/patchB), so they are drawn after them and above them.
     for (parent, child), source in EDGE_SOURCES.items():
-        arrow = ax.annotate("", xy=pos[child], xytext=pos[parent], zorder=2,
+        arrow = ax.annotate("", xy=pos[child], xytext=pos[parent], zorder=4,
                             arrowprops={"arrowstyle": "-|>", "color": "#555555", "lw": 0.9, "shrinkA": 1,
                                         "shrinkB": 1, "linestyle": EDGE_STYLES[source],
                                         "patchA": boxes[parent].get_bbox_patch(),
