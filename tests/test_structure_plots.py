@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 import textwrap
@@ -109,6 +110,28 @@ def test_plot_network_accepts_a_model_and_builds_no_pgmpy_network():
 def test_plot_network_with_a_model_is_the_same_drawing(model):
     a, b = plot_network(model), plot_network(None)
     assert [t.get_text() for t in a.texts] == [t.get_text() for t in b.texts]
+
+
+def _savefig_png(fig, dpi: int) -> bytes:
+    out = io.BytesIO()
+    fig.savefig(out, format="png", dpi=dpi, pil_kwargs={"compress_level": 3})
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("draw", ["network", "priors"])
+def test_report_page_draws_a_figure_once_with_savefigs_pixels(model, draw):
+    # Page.figure lays out and renders in one drawing; savefig draws twice (layout, then pixels). The PNGs are
+    # the same only when no artist depends on where another was drawn: the network's arrows are clipped to the
+    # label boxes, so they are drawn after the boxes (above them).
+    from netlrt.output.page import Page
+
+    make = {"network": lambda: plot_network(), "priors": lambda: plot_priors(model)}[draw]
+    expected = _savefig_png(np.asarray(make()).ravel()[0].figure, dpi=110)
+    plt.close("all")
+    page = Page(dpi=110)
+    page.figure(make(), draw, "caption")
+    assert page.files[f"{draw}.png"] == expected
+    assert plt.get_fignums() == []  # the figure is closed
 
 
 def test_node_text_wraps_words():
