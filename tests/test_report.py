@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import html
+import io
 import json
 import os
 import re
@@ -227,6 +228,32 @@ def test_second_run_replaces_only_its_own_files(second_run, built):
     assert not (reports / "case1_tae_outcomes.csv").exists()  # the earlier report's files are gone ...
     assert (reports / "frail_outcomes.csv").is_file()  # ... replaced by this one's
     assert (reports / "index.html").read_bytes() != before["index.html"]
+
+
+def test_report_figures_have_savefigs_pixels(tmp_path, monkeypatch):
+    # The report draws each figure once (netlrt.output.page.figure_bytes); savefig draws it twice, laying it out
+    # first. The two give the same PNG files for every figure of the report.
+    from netlrt.output import page as page_module
+    from netlrt.output.report import build_report
+
+    model = netlrt.load_model()
+    options = {"progress": False, "n_draws": 200, "sobol_draws": 32}
+    build_report(model, tmp_path / "once", **options)
+    one_pass = page_module.figure_bytes
+
+    def savefig(fig, fmt, dpi, name):
+        if fmt != "png":
+            return one_pass(fig, fmt, dpi, name)
+        out = io.BytesIO()
+        fig.savefig(out, format="png", dpi=dpi, pil_kwargs={"compress_level": 3})
+        return out.getvalue()
+
+    monkeypatch.setattr(page_module, "figure_bytes", savefig)
+    build_report(model, tmp_path / "twice", **options)
+    pngs = sorted(p.name for p in (tmp_path / "once").glob("*.png"))
+    assert len(pngs) == 18 and pngs == sorted(p.name for p in (tmp_path / "twice").glob("*.png"))
+    for name in pngs:
+        assert (tmp_path / "once" / name).read_bytes() == (tmp_path / "twice" / name).read_bytes(), name
 
 
 def test_figure_format_and_dpi(second_run):

@@ -112,26 +112,36 @@ def test_plot_network_with_a_model_is_the_same_drawing(model):
     assert [t.get_text() for t in a.texts] == [t.get_text() for t in b.texts]
 
 
-def _savefig_png(fig, dpi: int) -> bytes:
-    out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=dpi, pil_kwargs={"compress_level": 3})
-    return out.getvalue()
+@pytest.mark.parametrize("draw", ["two_way", "threshold"])
+def test_analyse_figures_drawn_once_have_savefigs_pixels(model, draw):
+    # figure_bytes lays out and renders in one drawing, savefig in two (layout, then pixels); the PNGs agree when
+    # no artist depends on where another was drawn. test_report compares every figure of the report; these two
+    # are figures of `netlrt analyse` only.
+    from netlrt.evidence.cases import article_cases
+    from netlrt.output.page import figure_bytes
+    from netlrt.plot import plot_threshold, plot_two_way
+
+    patient = article_cases()["case3_y90"]
+    make = {"two_way": lambda: plot_two_way(model.two_way(patient, "hr_modality_y90", "hr_modality_tae", n_grid=9)),
+            "threshold": lambda: plot_threshold(model.threshold(patient, "hr_modality_y90"))}[draw]
+    expected = io.BytesIO()
+    make().figure.savefig(expected, format="png", dpi=110, pil_kwargs={"compress_level": 3})
+    assert figure_bytes(make().figure, "png", 110, draw) == expected.getvalue()
 
 
-@pytest.mark.parametrize("draw", ["network", "priors"])
-def test_report_page_draws_a_figure_once_with_savefigs_pixels(model, draw):
-    # Page.figure lays out and renders in one drawing; savefig draws twice (layout, then pixels). The PNGs are
-    # the same only when no artist depends on where another was drawn: the network's arrows are clipped to the
-    # label boxes, so they are drawn after the boxes (above them).
+@pytest.mark.parametrize("fmt", ["svg", "pdf"])
+def test_report_page_writes_the_same_vector_figure_twice(fmt):
+    # matplotlib dates vector files and gives SVG elements random ids; the report's files repeat exactly.
     from netlrt.output.page import Page
 
-    make = {"network": lambda: plot_network(), "priors": lambda: plot_priors(model)}[draw]
-    expected = _savefig_png(np.asarray(make()).ravel()[0].figure, dpi=110)
-    plt.close("all")
-    page = Page(dpi=110)
-    page.figure(make(), draw, "caption")
-    assert page.files[f"{draw}.png"] == expected
-    assert plt.get_fignums() == []  # the figure is closed
+    files = []
+    for _ in range(2):
+        page = Page(figure_format=fmt)
+        page.figure(plot_network(), "network", "caption")
+        files.append(page.files[f"network.{fmt}"])
+        assert plt.get_fignums() == []  # the page closed the figure
+    assert files[0] == files[1]
+    assert b"xlink:href" in files[0] if fmt == "svg" else files[0].startswith(b"%PDF")
 
 
 def test_node_text_wraps_words():

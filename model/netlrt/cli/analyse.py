@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..output.page import FIGURE_FORMATS, MAX_DPI, MIN_DPI
+from ..output.page import FIGURE_FORMATS, MAX_DPI, MIN_DPI, figure_bytes
 from .common import (UsageError, add_patient_arguments, add_priors_argument, check_preference, load_model_from,
                      patient_from_args, reword)
 
@@ -150,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
         with atomic_write(csv_path, what="--out") as f:
             csv_safe_frame(table).to_csv(f, index=False)
         with atomic_write(fig_path, what="--out", mode="wb") as f:
-            fig.savefig(f, format=args.figure_format, dpi=dpi)
+            f.write(figure_bytes(fig, args.figure_format, dpi, name))
     finally:
         plt.close(fig)
     print(f"wrote {csv_path} and {fig_path}")

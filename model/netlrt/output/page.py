@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["FIGURE_FORMATS", "MAX_DPI", "MIN_DPI", "Page"]
+__all__ = ["FIGURE_FORMATS", "MAX_DPI", "MIN_DPI", "Page", "figure_bytes"]
 
 #: Formats of the figure files beside a page (the page itself embeds PNG).
 FIGURE_FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
@@ -52,26 +52,12 @@ class Page:
         import numpy as np
 
         fig = np.asarray(ax).ravel()[0].figure
-        png = io.BytesIO()
-        # One drawing lays the figure out (constrained layout) and renders it; savefig would lay it out in a
-        # drawing of its own first. The PNG is savefig's as long as no artist depends on where an earlier one was
-        # drawn (the network's arrows are drawn after the boxes they are clipped to; test_structure_plots checks).
-        # zlib level 3 instead of the default 6 encodes the same pixels about 40% faster, and these flat-coloured
-        # figures come out no larger.
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.image import imsave
-
-        fig.set_dpi(self.dpi)
-        canvas = FigureCanvasAgg(fig)
-        canvas.draw()
-        imsave(png, np.asarray(canvas.buffer_rgba()), format="png", dpi=self.dpi, pil_kwargs={"compress_level": 3})
-        self.files[f"{name}.png"] = png.getvalue()
+        png = figure_bytes(fig, "png", self.dpi, name)
+        self.files[f"{name}.png"] = png
         if self.figure_format != "png":
-            other = io.BytesIO()
-            fig.savefig(other, format=self.figure_format, dpi=self.dpi)
-            self.files[f"{name}.{self.figure_format}"] = other.getvalue()
+            self.files[f"{name}.{self.figure_format}"] = figure_bytes(fig, self.figure_format, self.dpi, name)
         plt.close(fig)
-        data = base64.b64encode(png.getvalue()).decode("ascii")
+        data = base64.b64encode(png).decode("ascii")
         link = f"{name}.{self.figure_format}"
         self.parts.append(f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(caption)}">'
                           f'<figcaption>{html.escape(caption)} <a href="{link}">{link}</a></figcaption></figure>')
@@ -90,3 +76,30 @@ class Page:
                               classes="data", border=0, escape=True, na_rep="")
         self.parts.append(f'<div class="scroll">{table}</div><p class="file">{html.escape(note)} '
                           f'Table: <a href="{name}.csv">{name}.csv</a></p>')
+
+
+def figure_bytes(fig: Any, fmt: str, dpi: int, name: str) -> bytes:
+    """The file of ``fig`` in ``fmt`` (one of :data:`FIGURE_FORMATS`) at ``dpi``; the same figure gives the same
+    bytes in every run (``name`` salts the SVG ids that matplotlib would otherwise make random)."""
+    import matplotlib
+    import numpy as np
+
+    out = io.BytesIO()
+    if fmt == "png":
+        # One drawing lays the figure out (constrained layout) and renders it; savefig would lay it out in a
+        # drawing of its own first. The PNG is savefig's as long as no artist depends on where an earlier one
+        # was drawn (the network's arrows are drawn after the boxes they are clipped to; test_structure_plots
+        # checks). zlib level 3 instead of the default 6 encodes the same pixels about 40% faster, and these
+        # flat-coloured figures come out no larger.
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.image import imsave
+
+        fig.set_dpi(dpi)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        imsave(out, np.asarray(canvas.buffer_rgba()), format="png", dpi=dpi, pil_kwargs={"compress_level": 3})
+    else:
+        undated = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}[fmt]
+        with matplotlib.rc_context({"svg.hashsalt": name}):
+            fig.savefig(out, format=fmt, dpi=dpi, metadata=undated)
+    return out.getvalue()
