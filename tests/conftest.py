@@ -1,4 +1,5 @@
-"""Shared fixtures. Figures are drawn with the non-interactive Agg backend."""
+"""Shared fixtures. Figures are drawn with the non-interactive Agg backend and matplotlib's default settings (an
+empty matplotlibrc, so a developer's own settings do not change what the tests compare)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ["MATPLOTLIBRC"] = str(Path(__file__).with_name("matplotlibrc"))
 
 REPO = Path(__file__).resolve().parents[1]
 SEED_DIR = REPO.parent / "shared" / "seed"

@@ -141,7 +141,32 @@ def test_report_page_writes_the_same_vector_figure_twice(fmt):
         files.append(page.files[f"network.{fmt}"])
         assert plt.get_fignums() == []  # the page closed the figure
     assert files[0] == files[1]
-    assert b"xlink:href" in files[0] if fmt == "svg" else files[0].startswith(b"%PDF")
+    if fmt == "svg":
+        assert b"xlink:href" in files[0] and b"<dc:date>" not in files[0]
+    else:
+        assert files[0].startswith(b"%PDF") and b"/CreationDate" not in files[0]
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg"])
+def test_figure_files_ignore_a_users_savefig_settings_and_leave_the_figure_as_it_was(fmt):
+    # A matplotlibrc may flip images, make figures transparent or coloured, or crop them; report files do not
+    # change with it. The figure keeps its dpi and canvas (a notebook may still show it).
+    import matplotlib
+
+    from netlrt.output.page import figure_bytes
+
+    def write(**rc):
+        fig, ax = plt.subplots(figsize=(3, 2), layout="constrained")
+        ax.plot([0, 1], [0, 2])
+        ax.set_title("t")
+        canvas = fig.canvas
+        with matplotlib.rc_context(rc):
+            out = figure_bytes(fig, fmt, 150, "f")
+        assert fig.dpi == 100 and fig.canvas is canvas
+        return out
+
+    assert write(**{"image.origin": "lower", "savefig.transparent": True, "savefig.facecolor": "yellow",
+                    "savefig.edgecolor": "red", "savefig.bbox": "tight"}) == write()
 
 
 def test_node_text_wraps_words():

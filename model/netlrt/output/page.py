@@ -79,8 +79,12 @@ class Page:
 
 
 def figure_bytes(fig: Any, fmt: str, dpi: int, name: str) -> bytes:
-    """The file of ``fig`` in ``fmt`` (one of :data:`FIGURE_FORMATS`) at ``dpi``; the same figure gives the same
-    bytes in every run (``name`` salts the SVG ids that matplotlib would otherwise make random)."""
+    """The file of ``fig`` in ``fmt`` (one of :data:`FIGURE_FORMATS`) at ``dpi``.
+
+    The same figure gives the same bytes in every run and under any matplotlibrc: no creation date, SVG ids
+    salted by ``name`` instead of random, and the ``savefig.*`` and ``image.origin`` settings at their defaults
+    (opaque, the figure's own colours, the whole figure, upright). The figure keeps its dpi and canvas.
+    """
     import matplotlib
     import numpy as np
 
@@ -88,18 +92,25 @@ def figure_bytes(fig: Any, fmt: str, dpi: int, name: str) -> bytes:
     if fmt == "png":
         # One drawing lays the figure out (constrained layout) and renders it; savefig would lay it out in a
         # drawing of its own first. The PNG is savefig's as long as no artist depends on where an earlier one
-        # was drawn (the network's arrows are drawn after the boxes they are clipped to; test_structure_plots
-        # checks). zlib level 3 instead of the default 6 encodes the same pixels about 40% faster, and these
-        # flat-coloured figures come out no larger.
+        # was drawn (the network's arrows are drawn after the boxes they are clipped to; test_report compares
+        # every figure of the report). zlib level 3 instead of the default 6 encodes the same pixels about 40%
+        # faster, and these flat-coloured figures come out no larger.
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.image import imsave
 
-        fig.set_dpi(dpi)
-        canvas = FigureCanvasAgg(fig)
-        canvas.draw()
-        imsave(out, np.asarray(canvas.buffer_rgba()), format="png", dpi=dpi, pil_kwargs={"compress_level": 3})
+        canvas, old_dpi = fig.canvas, fig.dpi
+        try:
+            agg = FigureCanvasAgg(fig)  # the figure's own canvas (perhaps a window's) is neither drawn nor resized
+            fig.dpi = dpi
+            agg.draw()
+            imsave(out, np.asarray(agg.buffer_rgba()), format="png", origin="upper", dpi=dpi,
+                   pil_kwargs={"compress_level": 3})
+        finally:
+            fig.dpi = old_dpi
+            fig.set_canvas(canvas)
     else:
         undated = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}[fmt]
-        with matplotlib.rc_context({"svg.hashsalt": name}):
+        with matplotlib.rc_context({"svg.hashsalt": name, "savefig.bbox": "standard", "savefig.transparent": False,
+                                    "savefig.facecolor": "auto", "savefig.edgecolor": "auto"}):
             fig.savefig(out, format=fmt, dpi=dpi, metadata=undated)
     return out.getvalue()
