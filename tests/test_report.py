@@ -318,3 +318,17 @@ def test_worker_processes_write_the_same_report_as_one_process(tmp_path):
     assert [k for k in built[1] if built[1][k] != built[2][k]] == []
     page = built[2]["index.html"].decode()
     assert page.index('id="sens-case3_y90"') < page.index("case3_y90_tornado.png") < page.index("case3_y90_sobol.png")
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"sobol_draws": 1000}, r"sobol_draws: must be a power of two .* got 1000; allowed e\.g\. 512 or 1024"),
+    ({"sobol_draws": 4}, r"sobol_draws: expected an integer >= 8, got 4"),
+    ({"dpi": 10}, r"dpi: expected an integer >= 30 and <= 1,200, got 10"),
+    ({"figure_format": "gif"}, r"figure_format: 'gif'; allowed: png, svg, pdf"),
+])
+def test_build_report_refuses_bad_settings_before_writing(model, tmp_path, kwargs, match):
+    from netlrt.output.report import build_report
+
+    with pytest.raises(ValueError, match=match):
+        build_report(model, tmp_path / "r", progress=False, **kwargs)
+    assert os.listdir(tmp_path) == []

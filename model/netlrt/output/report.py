@@ -122,7 +122,7 @@ def build_report(model: Model, out_dir: str | os.PathLike = DEFAULT_OUT, *,
     ValueError
         For bad options or a target that cannot be used; nothing is left behind.
     """
-    from ..checks import positive_int
+    from ..checks import positive_int, power_of_two
     from ..evidence.cases import article_cases
     from ..files import build_folder, publish_folder
     from . import report_sections as sections
@@ -130,9 +130,7 @@ def build_report(model: Model, out_dir: str | os.PathLike = DEFAULT_OUT, *,
 
     started = time.perf_counter()
     n_draws = positive_int("n_draws", n_draws, minimum=100)
-    sobol_draws = positive_int("sobol_draws", sobol_draws, minimum=8)
-    if sobol_draws & (sobol_draws - 1):
-        raise ValueError(f"sobol_draws: {sobol_draws} is not a power of two; allowed: e.g. 512, 1024, 2048")
+    sobol_draws = power_of_two("sobol_draws", positive_int("sobol_draws", sobol_draws, minimum=8))
     dpi = positive_int("dpi", dpi, minimum=MIN_DPI, maximum=MAX_DPI)
     if workers is not None:
         workers = positive_int("workers", workers)
