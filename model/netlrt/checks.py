@@ -16,7 +16,7 @@ import math
 import numbers
 from typing import Any
 
-__all__ = ["finite_number", "is_bool", "positive_int", "power_of_two"]
+__all__ = ["finite_number", "is_bool", "is_integer", "is_real", "positive_int", "power_of_two"]
 
 
 def is_bool(x: Any) -> bool:
@@ -24,13 +24,39 @@ def is_bool(x: Any) -> bool:
     return isinstance(x, bool) or (type(x).__module__ == "numpy" and type(x).__name__ in ("bool", "bool_"))
 
 
+def is_real(x: Any) -> bool:
+    """A real number that is not a bool: what every numeric argument takes.
+
+    Python's and NumPy's ints and floats of every width and ``fractions.Fraction`` are real numbers; a bool,
+    text and ``decimal.Decimal`` (not a ``numbers.Real``) are not. Finiteness and range are the caller's.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> [is_real(x) for x in (3, np.int32(3), np.float32(3.0), True, np.True_, "3")]
+    [True, True, True, False, False, False]
+    """
+    return isinstance(x, numbers.Real) and not is_bool(x)
+
+
+def is_integer(x: Any) -> bool:
+    """An integer that is not a bool: Python's or NumPy's of any width, not a float such as ``2.0``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> [is_integer(x) for x in (3, np.int64(3), 3.0, True)]
+    [True, True, False, False]
+    """
+    return isinstance(x, numbers.Integral) and not is_bool(x)
+
+
 def positive_int(name: str, value: Any, *, minimum: int = 1, maximum: int | None = None) -> int:
     """``value`` as an int in ``[minimum, maximum]``; ``ValueError`` naming ``name`` otherwise.
 
     A bool is not an integer here, and neither is a float such as ``2.0``.
     """
-    ok = isinstance(value, numbers.Integral) and not is_bool(value)
-    if not ok or value < minimum or (maximum is not None and value > maximum):
+    if not is_integer(value) or value < minimum or (maximum is not None and value > maximum):
         what = "a positive integer" if minimum == 1 and maximum is None else \
             f"an integer >= {minimum}" + (f" and <= {maximum:,}" if maximum is not None else "")
         raise ValueError(f"{name}: expected {what}, got {value!r}")
@@ -52,7 +78,7 @@ def finite_number(name: str, value: Any, *, low: float = -math.inf, high: float 
            "a finite number")
     if isinstance(value, str):
         raise ValueError(f"{name}: {value!r} is text, not a number; allowed: {rng}")
-    if is_bool(value) or not isinstance(value, numbers.Real):
+    if not is_real(value):
         raise ValueError(f"{name}: {value!r} ({type(value).__name__}) is not allowed; allowed: {rng}")
     x = float(value)
     if not math.isfinite(x) or not low <= x <= high:

@@ -6,6 +6,8 @@ import zlib
 
 import numpy as np
 
+from .checks import is_integer
+
 __all__ = ["SeedLike", "as_generator", "recorded_seed", "stream"]
 
 SeedLike = int | np.random.Generator | None
@@ -25,7 +27,7 @@ def as_generator(seed: SeedLike) -> np.random.Generator:
         return seed
     if seed is None:
         return np.random.default_rng()
-    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0:
+    if is_integer(seed) and seed >= 0:
         return np.random.default_rng(int(seed))
     raise ValueError(f"seed: expected a non-negative int, a numpy Generator or None, got {seed!r}")
 
@@ -38,7 +40,7 @@ def recorded_seed(seed: SeedLike) -> int | None:
     >>> recorded_seed(np.int64(7)), recorded_seed(np.random.default_rng(7))
     (7, None)
     """
-    return int(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None
+    return int(seed) if is_integer(seed) else None
 
 
 def stream(pid: str) -> int:

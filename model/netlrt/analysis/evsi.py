@@ -56,6 +56,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..checks import is_integer
 from ..seeding import SeedLike, as_generator
 from .population_scale import PopulationScale, _number, population_value
 from .study_design import (BinomialOutcome, ExponentialMedian, LogNormalEstimate, Measurement, StudyDesign,
@@ -233,10 +234,12 @@ class EVSICurve:
 
 
 def _check_sizes(sizes: Any) -> tuple[int, ...]:
+    if isinstance(sizes, np.ndarray) and sizes.ndim == 1:
+        sizes = list(sizes)  # its elements are checked below like a list's
     if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or len(sizes) == 0:
         raise ValueError(f"sizes: {sizes!r}; allowed: a non-empty sequence of increasing integers >= 1")
     for s in sizes:
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1:
+        if not is_integer(s) or s < 1:
             raise ValueError(f"sizes: {s!r} in {list(sizes)}; allowed: integers >= 1")
     if any(b <= a for a, b in zip(sizes, sizes[1:])):
         raise ValueError(f"sizes: {list(sizes)}; allowed: strictly increasing integers")
@@ -373,10 +376,13 @@ def enbs(curve: EVSICurve, *, population: PopulationScale, cost_per_patient: flo
         raise ValueError(f"population: {population!r}; allowed: a PopulationScale")
     cost_per_patient = _number("cost_per_patient", cost_per_patient, 0.0, np.inf)
     fixed_cost = _number("fixed_cost", fixed_cost, 0.0, np.inf)
-    if isinstance(arms, bool) or not isinstance(arms, (int, np.integer)) or arms < 1:
+    if not is_integer(arms) or arms < 1:
         raise ValueError(f"arms: {arms!r}; allowed: an integer >= 1")
     result = ENBSResult(curve, population, cost_per_patient, fixed_cost, int(arms), None)
     table = result.to_df()
+    if not np.isfinite(table["enbs"].to_numpy()).all():
+        raise ValueError(f"cost_per_patient, fixed_cost: {cost_per_patient!r}, {fixed_cost!r} make a study cost "
+                         "more than a float can hold; allowed: costs whose total is finite")
     i = int(table["enbs"].to_numpy().argmax())
     best = int(table["n"].iloc[i]) if table["enbs"].iloc[i] > 0 else None
     return ENBSResult(curve, population, cost_per_patient, fixed_cost, int(arms), best)

@@ -6,18 +6,24 @@ is the most a health system should give up (in QALYs) to resolve the uncertainty
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ..checks import is_bool, is_integer, is_real
+
 __all__ = ["PopulationScale", "population_value"]
 
 
-def _number(name: str, value: Any, low: float, high: float, *, low_open: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(value) or not low <= value <= high or (low_open and value == low):
-        raise ValueError(f"{name}: {value!r}; allowed: a number in {'(' if low_open else '['}{low:g}, {high:g}]")
+def _number(name: str, value: Any, low: float, high: float = math.inf, *, low_open: bool = False,
+            high_open: bool = False) -> float:
+    if not is_real(value) or not math.isfinite(value) or not low <= value <= high or (low_open and value == low) \
+            or (high_open and value == high):
+        allowed = (f"a finite number {'>' if low_open else '>='} {low:g}" if high == math.inf else
+                   f"a number in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}")
+        raise ValueError(f"{name}: {value!r}; allowed: {allowed}")
     return float(value)
 
 
@@ -49,13 +55,13 @@ class PopulationScale:
     discount_rate: float
 
     def __post_init__(self) -> None:
-        _number("patients_per_year", self.patients_per_year, 0.0, np.inf, low_open=True)
-        if isinstance(self.horizon_years, bool) or not isinstance(self.horizon_years, (int, np.integer)) \
-                or self.horizon_years < 1:
+        _number("patients_per_year", self.patients_per_year, 0.0, low_open=True)
+        if not is_integer(self.horizon_years) or self.horizon_years < 1:
             raise ValueError(f"horizon_years: {self.horizon_years!r}; allowed: an integer >= 1")
-        _number("discount_rate", self.discount_rate, 0.0, 1.0)
-        if self.discount_rate == 1.0:
-            raise ValueError("discount_rate: 1.0; allowed: a number in [0, 1)")
+        _number("discount_rate", self.discount_rate, 0.0, 1.0, high_open=True)
+        if not math.isfinite(self.discounted_patients()):
+            raise ValueError(f"patients_per_year: {self.patients_per_year!r} for {self.horizon_years} years is more "
+                             "patients than a float can count; allowed: a population whose total is finite")
 
     def discounted_patients(self) -> float:
         """The discounted number of patients affected over the horizon (formula above)."""
@@ -82,10 +88,10 @@ def population_value(per_patient: Any, scale: PopulationScale) -> Any:
     factor = scale.discounted_patients()
     if isinstance(per_patient, float) and hasattr(per_patient, "se"):  # an Estimate: a float with its SE
         return type(per_patient)(float(per_patient) * factor, per_patient.se * factor)
-    if isinstance(per_patient, (bool, np.bool_)) or isinstance(per_patient, (str, bytes)):
+    if is_real(per_patient):  # one value: checked as a value of information is (a table may mark gaps with NaN)
+        return _number("per_patient", per_patient, 0.0) * factor
+    if is_bool(per_patient) or isinstance(per_patient, (str, bytes)):
         raise ValueError(f"per_patient: {per_patient!r}; allowed: numbers (float, array, Series, DataFrame)")
-    if isinstance(per_patient, (int, float, np.integer, np.floating)):
-        return float(per_patient) * factor
     kinds = np.asarray(per_patient.dtypes if hasattr(per_patient, "columns") else [np.asarray(per_patient).dtype])
     if any(np.dtype(k).kind not in "iuf" for k in kinds):
         raise ValueError(f"per_patient: dtype(s) {sorted(set(map(str, kinds)))}; allowed: numbers")

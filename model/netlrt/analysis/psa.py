@@ -30,10 +30,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..checks import positive_int
+from ..checks import is_bool, is_integer, is_real, positive_int
 from ..decision import policy
 from ..decision.core import TERM_NAMES
 from ..evidence.patient import Patient
+from ..evidence.patient_spec import MAX_MULTIPLIER
 from ..evidence.vocabulary import MODALITIES
 from ..network.declarations import OUTCOMES
 from ..network.engine import DEFAULT_CHUNK
@@ -153,7 +154,8 @@ class PSAResult:
         Parameters
         ----------
         multipliers
-            Values of ``lambda`` (finite, >= 0); default :data:`DEFAULT_MULTIPLIERS`.
+            Values of ``lambda`` in [0, :data:`~netlrt.evidence.patient_spec.MAX_MULTIPLIER`], the range a
+            preference's multipliers take; default :data:`DEFAULT_MULTIPLIERS`.
 
         Returns
         -------
@@ -162,12 +164,10 @@ class PSAResult:
             ``optimal`` (True for the modality with the most mean QALYs at that multiplier: the frontier).
         """
         lam = DEFAULT_MULTIPLIERS if multipliers is None else np.atleast_1d(np.asarray(multipliers, dtype=object))
-        ok = lam.ndim == 1 and lam.size > 0 and all(
-            isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
-            and np.isfinite(x) and x >= 0 for x in lam)
+        ok = lam.ndim == 1 and lam.size > 0 and all(is_real(x) and 0 <= x <= MAX_MULTIPLIER for x in lam)
         if not ok:
-            raise ValueError(f"multipliers: {multipliers!r} not allowed; allowed: a non-empty sequence of finite "
-                             "numbers >= 0")
+            raise ValueError(f"multipliers: {multipliers!r} not allowed; allowed: a non-empty sequence of numbers "
+                             f"0-{MAX_MULTIPLIER:g} (as a preference's multipliers)")
         terms = self.term_draws
         survival = np.column_stack([terms[(m, "survival")].to_numpy() for m in MODALITIES])
         harm = self._u() - survival
@@ -254,7 +254,7 @@ class PSAResult:
         """
         from .voi import _check_utilities, _fit, _standard_error, evpi
 
-        if not isinstance(se, bool) and not (isinstance(se, (int, np.integer)) and se >= 0):
+        if not is_bool(se) and not (is_integer(se) and se >= 0):
             raise ValueError(f"se: {se!r} not allowed; allowed: True, False or a number of parameters >= 0")
         rng = as_generator(seed)
         u = _check_utilities(self._u())
@@ -265,7 +265,7 @@ class PSAResult:
             fit = _fit(u, x[p])
             values[p], sizes[p] = fit.value, fit.smoother.size
         order = sorted(self.parameters, key=lambda p: -values[p])
-        k = len(order) if se is True else 0 if se is False else int(se)
+        k = (len(order) if se else 0) if is_bool(se) else int(se)
         errors = {p: _standard_error(_fit(u, x[p], sizes[p]), rng) for p in order[:k]}  # refit at that size
         df = pd.DataFrame([{"parameter": p, "description": self.descriptions.get(p, p), "evppi": values[p],
                             "se": errors.get(p, float("nan")), "share_of_evpi": values[p] / total if total > 0 else 0.0}

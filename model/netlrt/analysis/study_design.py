@@ -30,12 +30,14 @@ count + 0.5): with equal deaths ``d`` in total that is the familiar ``4 / d``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
 import numpy as np
 
+from ..checks import is_integer, is_real
 from ..seeding import SeedLike, as_generator
 
 __all__ = ["BinomialOutcome", "ExponentialMedian", "LogNormalEstimate", "Measurement", "StudyDesign", "TwoArmRatio"]
@@ -44,14 +46,13 @@ _CELLS = 1_000_000  # draws x patients simulated at once by ExponentialMedian (b
 
 
 def _check_size(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+    if not is_integer(value) or value < 1:
         raise ValueError(f"{name}: {value!r}; allowed: an integer >= 1 (patients)")
     return int(value)
 
 
 def _check_positive(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(value) or value <= 0:
+    if not is_real(value) or not math.isfinite(value) or value <= 0:
         raise ValueError(f"{name}: {value!r}; allowed: a finite number > 0")
     return float(value)
 
@@ -60,6 +61,14 @@ def _check_id(name: str, value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError(f"{name}: {value!r}; allowed: a non-empty parameter id (str)")
     return value
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_range(kind: str, pid: str, x: np.ndarray, low: float, high: float, hint: str) -> None:
@@ -99,7 +108,7 @@ class BinomialOutcome:
 
     def __post_init__(self) -> None:
         _check_id("parameter", self.parameter)
-        _check_size("n", self.n)
+        object.__setattr__(self, "n", _check_size("n", self.n))
         if self.summary not in ("proportion", "logit"):
             raise ValueError(f"summary: {self.summary!r}; allowed: 'proportion', 'logit'")
 
@@ -148,8 +157,8 @@ class LogNormalEstimate:
 
     def __post_init__(self) -> None:
         _check_id("parameter", self.parameter)
-        _check_size("n", self.n)
-        _check_positive("sd", self.sd)
+        object.__setattr__(self, "n", _check_size("n", self.n))
+        object.__setattr__(self, "sd", _check_positive("sd", self.sd))
 
     @property
     def parameters(self) -> tuple[str, ...]:
@@ -196,8 +205,8 @@ class ExponentialMedian:
 
     def __post_init__(self) -> None:
         _check_id("parameter", self.parameter)
-        _check_size("n", self.n)
-        _check_positive("follow_up", self.follow_up)
+        object.__setattr__(self, "n", _check_size("n", self.n))
+        object.__setattr__(self, "follow_up", _check_positive("follow_up", self.follow_up))
 
     @property
     def parameters(self) -> tuple[str, ...]:
@@ -254,14 +263,18 @@ class TwoArmRatio:
 
     def __post_init__(self) -> None:
         _check_id("parameter", self.parameter)
-        _check_size("n_per_arm", self.n_per_arm)
+        object.__setattr__(self, "n_per_arm", _check_size("n_per_arm", self.n_per_arm))
         if self.scale not in ("odds", "hazard"):
             raise ValueError(f"scale: {self.scale!r}; allowed: 'odds', 'hazard'")
         if isinstance(self.control_risk, str):
             _check_id("control_risk", self.control_risk)
-        elif isinstance(self.control_risk, bool) or not isinstance(self.control_risk, (float, int, np.floating)) \
-                or not 0.0 < self.control_risk < 1.0:
+            if _looks_numeric(self.control_risk):
+                raise ValueError(f"control_risk: {self.control_risk!r} is text, not a number or a parameter id; "
+                                 "allowed: a number in (0, 1) or a parameter id")
+        elif not is_real(self.control_risk) or not 0.0 < self.control_risk < 1.0:
             raise ValueError(f"control_risk: {self.control_risk!r}; allowed: a number in (0, 1) or a parameter id")
+        else:
+            object.__setattr__(self, "control_risk", float(self.control_risk))
 
     @property
     def parameters(self) -> tuple[str, ...]:

@@ -51,6 +51,7 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import is_integer
 from ..seeding import SeedLike, as_generator
 
 __all__ = ["BASIS_SIZES", "Estimate", "MAX_BASIS", "SE_REPLICATES", "bspline_basis", "evpi", "evppi", "ranks"]
@@ -181,7 +182,7 @@ def _fit(u: np.ndarray, X: np.ndarray, n_basis: int | None = None) -> _Fit:
         raise ValueError(f"X: expected shape ({n},) or ({n}, p), got {np.shape(X)}")
     if not np.isfinite(x).all():
         raise ValueError("X: contains NaN or infinite values; allowed: finite numbers")
-    if n_basis is not None and (not isinstance(n_basis, (int, np.integer)) or n_basis < _DEGREE + 1):
+    if n_basis is not None and (not is_integer(n_basis) or n_basis < _DEGREE + 1):
         raise ValueError(f"n_basis: {n_basis!r}; allowed: an integer >= {_DEGREE + 1} or None")
 
     delta = differences(u)
@@ -193,7 +194,7 @@ def _fit(u: np.ndarray, X: np.ndarray, n_basis: int | None = None) -> _Fit:
         scaled = rank_scale(x)
     else:
         delta = delta[order]
-    sizes = [n_basis] if n_basis is not None else _candidates(n, x.shape[1])
+    sizes = [int(n_basis)] if n_basis is not None else _candidates(n, x.shape[1])
     smoother, coef, fitted = gcv_fit(delta, sizes, lambda size: _Smoother(scaled, size) if order is None
                                      else _grid_smoother(n, size))
 

@@ -35,14 +35,13 @@ Examples
 from __future__ import annotations
 
 import math
-import numbers
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..checks import is_bool
+from ..checks import is_integer
 from .patient import Patient
 from .patient_spec import FIELD, ID_COLUMN
 
@@ -108,7 +107,7 @@ def _id(value: Any) -> str | None:
         return None
     if isinstance(value, str):
         return value.strip() or None
-    if isinstance(value, numbers.Integral) and not is_bool(value):
+    if is_integer(value):
         return str(int(value))
     raise ValueError(f"{ID_COLUMN}: {value!r} ({type(value).__name__}) cannot be a patient id; allowed: text or "
                      "an integer")

@@ -19,13 +19,12 @@ Examples
 from __future__ import annotations
 
 import math
-import numbers
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..checks import is_bool
+from ..checks import is_bool, is_integer, is_real
 from .vocabulary import BILIARY, BILIRUBIN, BURDENS, DISTRIBUTIONS, EXTRAHEPATIC, GRADES, NO_YES
 
 __all__ = ["BILIRUBIN_LIMIT", "FIELD", "FIELDS", "FINDING_NODES", "Field", "ID_COLUMN", "MAX_MULTIPLIER",
@@ -123,10 +122,10 @@ class Field:
                 return value
             raise ValueError(f"{bad} is text, not a number; allowed: {self.allowed()}")
         if self.kind == "int":
-            if is_bool(value) or not isinstance(value, numbers.Integral):
+            if not is_integer(value):
                 raise ValueError(f"{bad} ({type(value).__name__}) is not an integer; allowed: {self.allowed()}")
             value = int(value)
-        elif is_bool(value) or not isinstance(value, numbers.Real):
+        elif not is_real(value):
             raise ValueError(f"{bad} ({type(value).__name__}) is not a number; allowed: {self.allowed()}")
         else:
             value = float(value)
@@ -174,7 +173,7 @@ def _preference(value: Any) -> str | dict[str, float]:
         for k, w in value.items():
             if not isinstance(k, str):
                 raise ValueError(f"preference: term {k!r} is not a name; allowed: utility term names")
-            if is_bool(w) or not isinstance(w, numbers.Real) or not (math.isfinite(w) and 0 <= w <= MAX_MULTIPLIER):
+            if not is_real(w) or not (math.isfinite(w) and 0 <= w <= MAX_MULTIPLIER):
                 raise ValueError(f"preference: multiplier for {k!r} is {w!r}; allowed: a number 0-{MAX_MULTIPLIER:g}")
             out[k] = float(w)
         return out

@@ -20,7 +20,6 @@ True
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import is_integer, is_real
 from ..seeding import SeedLike, as_generator, stream
 from . import fitting
 from .roles import DEFAULT_MASS, FIT_TOLERANCE, INFERRED_MASS, ROLES, RULES, UNITS, study_mass
@@ -124,7 +124,7 @@ class Prior:
 
 
 def _number(x: Any) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_)) and math.isfinite(x)
+    return is_real(x) and math.isfinite(x)
 
 
 def squash(x: Any) -> str:
@@ -174,7 +174,7 @@ def parse_prior(fname: str, area: str, index: int, e: Any, *, refit: bool = Fals
     if not isinstance(quotes, list) or not all(isinstance(q, str) and q.strip() for q in quotes):
         raise ValueError(f"{where}: quote must be a sentence of the article or a list of them")
     refs = e.get("refs", [])
-    if not isinstance(refs, list) or not all(isinstance(r, int) and not isinstance(r, bool) and r > 0 for r in refs):
+    if not isinstance(refs, list) or not all(is_integer(r) and r > 0 for r in refs):
         raise ValueError(f"{where}: refs must be a list of the article's reference numbers, got {refs!r}")
     qv = e.get("quoted_values", [])
     if not isinstance(qv, list) or not all(map(_number, qv)):
@@ -213,7 +213,8 @@ def parse_prior(fname: str, area: str, index: int, e: Any, *, refit: bool = Fals
     prior = Prior(
         id=pid, description=squash(e["description"]), unit=unit, distribution=dist, params=params, source=source,
         rule=rule, interval=interval, mass=mass, reading=squash(e.get("reading", "")),
-        quotes=tuple(squash(q) for q in quotes), refs=tuple(refs), quoted_values=tuple(float(v) for v in qv),
+        quotes=tuple(squash(q) for q in quotes), refs=tuple(int(r) for r in refs),
+        quoted_values=tuple(float(v) for v in qv),
         quote_scale=float(scale), reasoning=squash(e.get("reasoning", "")), modified=squash(e.get("modified", "")),
         updates=tuple(squash(u) for u in updates), area=str(area), file=fname)
     _check_rule(where, prior)
@@ -223,11 +224,12 @@ def parse_prior(fname: str, area: str, index: int, e: Any, *, refit: bool = Fals
 def _mass(where: str, rule: str, e: dict, n_refs: int) -> float:
     if rule in ("study_range", "study_maximum"):
         k = e.get("studies", n_refs)
-        if not (isinstance(k, int) and not isinstance(k, bool) and k >= 2):
-            raise ValueError(f"{where}: rule {rule!r} needs the number of studies (its refs, or 'studies: k' >= 2)")
+        if not (is_integer(k) and k >= 2):
+            raise ValueError(f"{where}: rule {rule!r} needs the number of studies (its refs, or 'studies: k' >= 2), "
+                             f"got {k!r}")
         if "mass" in e:
             raise ValueError(f"{where}: rule {rule!r} sets mass = (k-1)/(k+1) from its {k} studies; remove 'mass'")
-        return study_mass(k)
+        return study_mass(int(k))
     mass = e.get("mass", DEFAULT_MASS)
     if not _number(mass) or not 0 < mass < 1:
         raise ValueError(f"{where}: mass {mass!r} not allowed; allowed: a number in (0, 1)")

@@ -28,6 +28,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ..checks import is_real
 from . import study_table, updating
 from .priors import Prior, PriorSet, parse_prior, squash
 from .roles import RULES
@@ -183,7 +184,7 @@ def changed_prior(prior: Prior, change: Any, note: str) -> Prior:
         raise ValueError(f"{where}: note must say why it was changed (it is kept as the prior's provenance)")
     entry = prior.to_entry()
     entry["modified"] = "; ".join(x for x in (prior.modified, squash(note)) if x)
-    if isinstance(change, (int, float)) and not isinstance(change, bool) and math.isfinite(change):
+    if is_real(change) and math.isfinite(change):
         for key in ("interval", "mass", "studies"):
             entry.pop(key, None)
         entry.update(distribution="fixed", rule="fixed", params={"value": float(change)})

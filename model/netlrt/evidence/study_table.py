@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import is_integer, is_real
+
 __all__ = ["COLUMNS", "ROLES", "StudyRow", "Z95", "check_kind", "parse_studies", "read_studies_csv"]
 
 #: Role of a prior -> the family study data can update.
@@ -91,9 +93,12 @@ class StudyRow:
         if self.population is not None and not isinstance(self.population, str):
             raise ValueError(f"population: {self.population!r} {at}; allowed: text or missing")
         for name in _COUNTS + _INTERVAL:
-            v, kinds = getattr(self, name), int if name in _COUNTS else (int, float)
-            if v is not None and (isinstance(v, bool) or not isinstance(v, kinds) or not math.isfinite(v)):
-                raise ValueError(f"{name}: {v!r} {at}; allowed: " + ("an integer" if kinds is int else "a number"))
+            v, count = getattr(self, name), name in _COUNTS
+            if v is None:
+                continue
+            if not (is_integer(v) if count else is_real(v) and math.isfinite(v)):
+                raise ValueError(f"{name}: {v!r} {at}; allowed: " + ("an integer" if count else "a finite number"))
+            object.__setattr__(self, name, int(v) if count else float(v))
         given = {n for n in _COUNTS + _INTERVAL if getattr(self, n) is not None}
         if not given:
             raise ValueError(f"row {row} (parameter {pid!r}) has no data; allowed: events and patients (a "
@@ -133,16 +138,17 @@ class StudyRow:
 def _number(value: Any, name: str, at: str) -> int | float | None:
     if _is_missing(value):
         return None
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if not is_real(value):
         hint = " (a string; read CSV files with read_studies_csv)" if isinstance(value, str) else ""
         raise ValueError(f"{name}: {value!r}{hint} {at}; allowed: a number")
-    if isinstance(value, (int, np.integer)):
+    if is_integer(value):
         return int(value)
     if not math.isfinite(value):
         raise ValueError(f"{name}: {value!r} {at}; allowed: a finite number")
-    # A float column is what pandas makes of integers next to missing values: 7.0 is 7, 7.5 is refused.
-    if name in _COUNTS and not float(value).is_integer():
-        raise ValueError(f"{name}: {value!r} {at}; allowed: a whole number")
+    # A float column is what pandas makes of integers next to missing values: 7.0 is 7, 7.5 is refused, and so
+    # is a float too large to hold every whole number exactly (2**53).
+    if name in _COUNTS and not (float(value).is_integer() and abs(value) <= 2**53):
+        raise ValueError(f"{name}: {value!r} {at}; allowed: a whole number up to 2**53")
     return int(value) if name in _COUNTS else float(value)
 
 

@@ -39,13 +39,17 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import is_real
 from .fitting import FAMILIES
 from .study_table import ROLES, StudyRow, check_kind, parse_studies
 
-__all__ = ["DEFAULT_TAU_SCALE", "METHODS", "UpdateResult", "update", "update_all"]
+__all__ = ["DEFAULT_TAU_SCALE", "MAX_TAU_SCALE", "METHODS", "UpdateResult", "update", "update_all"]
 
 METHODS = ("fixed", "random")
 DEFAULT_TAU_SCALE = 0.5
+#: Largest tau_scale: on the log or logit scale, 100 already lets settings' true effects differ by a factor of
+#: e^100; beyond ~1e153 the grid's tau^2 overflows and the update would come out NaN.
+MAX_TAU_SCALE = 100.0
 _N_TAU, _TAU_SPAN, _N_HERMITE = 2001, 8.0, 80
 
 
@@ -74,9 +78,11 @@ def _tau_mixture(prior_mean: float, prior_sd: float, y: np.ndarray, var: np.ndar
     return tau, weight / weight.sum(), m, 1.0 / precision
 
 
-def _check_tau_scale(tau_scale: Any) -> None:
-    if isinstance(tau_scale, bool) or not isinstance(tau_scale, (int, float)) or not 0 < tau_scale < math.inf:
-        raise ValueError(f"tau_scale: {tau_scale!r}; allowed: a finite number > 0 (half-normal scale of tau)")
+def _check_tau_scale(tau_scale: Any) -> float:
+    if not is_real(tau_scale) or not 0 < tau_scale <= MAX_TAU_SCALE:
+        raise ValueError(f"tau_scale: {tau_scale!r}; allowed: a number in (0, {MAX_TAU_SCALE:g}] (half-normal scale "
+                         "of tau, on the log or logit scale)")
+    return float(tau_scale)
 
 
 def _random_effects(prior_mean: float, prior_sd: float, y: np.ndarray, var: np.ndarray,
@@ -185,8 +191,7 @@ def _check_prior(family: str, params: Mapping[str, Any], role: str, pid: str) ->
                          "cannot be updated with ratio or time data; allowed: loc absent or 0")
     extra = set(params) - set(names) - ({"loc"} if family == "lognormal" else set())
     values = [params.get(n) for n in names]
-    if extra or not all(not isinstance(v, bool) and isinstance(v, (int, float, np.integer, np.floating))
-                        and math.isfinite(v) and (v > 0 or n == "mu") for n, v in zip(names, values)):
+    if extra or not all(is_real(v) and math.isfinite(v) and (v > 0 or n == "mu") for n, v in zip(names, values)):
         raise ValueError(f"params: {dict(params)!r} for {pid!r}; allowed: {family} {{{', '.join(names)}}}, finite, "
                          + ("a > 0, b > 0" if family == "beta" else "sigma > 0"))
     return {n: float(v) for n, v in zip(names, values)}
@@ -215,7 +220,8 @@ def update(family: str, params: Mapping[str, float], role: str, rows: Sequence[S
     method : str
         ``fixed`` (common effect, conjugate) or ``random`` (random-effects predictive for a new setting).
     tau_scale : float
-        Scale of the half-normal prior of tau on the log or logit scale (``random`` only).
+        Scale of the half-normal prior of tau on the log or logit scale, in (0, :data:`MAX_TAU_SCALE`]; used by
+        ``random`` only, checked with either method.
 
     Returns
     -------
@@ -235,6 +241,7 @@ def update(family: str, params: Mapping[str, float], role: str, rows: Sequence[S
     """
     if method not in METHODS:
         raise ValueError(f"method: {method!r}; allowed: {', '.join(METHODS)}")
+    tau_scale = _check_tau_scale(tau_scale)  # also with method 'fixed', which does not use it: never ignored silently
     rows = tuple(rows)
     if not rows or not all(isinstance(r, StudyRow) for r in rows):
         raise ValueError("rows: need at least one StudyRow (from parse_studies or read_studies_csv)")
@@ -249,7 +256,6 @@ def update(family: str, params: Mapping[str, float], role: str, rows: Sequence[S
     y, var = (np.array(v, dtype=float) for v in zip(*(r.transformed() for r in rows)))
     tau_mean = None
     if method == "random":
-        _check_tau_scale(tau_scale)
         if family == "beta":
             post, tau_mean = _beta_predictive(prior["a"], prior["b"], y, var, tau_scale)
         else:
