@@ -18,7 +18,7 @@ import netlrt
 from netlrt.evidence import fitting
 from netlrt.evidence.cases import CASES
 from netlrt.evidence.roles import ROLES, study_mass
-from netlrt.evidence.priors_files import default_priors_path, init_folder, load_priors, refit_folder
+from netlrt.evidence.priors_files import default_priors_path, init_folder, load_priors, parse_yaml, refit_folder
 from netlrt.network.declarations import NODES, QUOTES
 
 SHIPPED = load_priors()
@@ -285,6 +285,21 @@ def test_model_checks_every_prior_against_its_role(priors_copy, fname, pid, chan
     with pytest.raises(ValueError, match=message) as info:
         netlrt.load_model(priors_copy)
     assert pid in str(info.value) or "spare" in str(info.value)
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_every_float_written_as_python_writes_it_reads_back_as_itself(x):
+    # refit writes params with repr(): 1e-05 and 1e+16 must come back as numbers (YAML 1.1 reads them as text).
+    assert parse_yaml(f"x: {x!r}\ny: [{x!r}]\n", "f") == {"x": x, "y": [x]}
+
+
+def test_exponents_without_a_dot_are_numbers_in_priors_files(priors_copy):
+    f = priors_copy / "complications.yaml"
+    text = f.read_text()
+    assert "interval: [0.33, 0.86]" in text
+    f.write_text(text.replace("interval: [0.33, 0.86]", "interval: [33e-2, 86E-2]"))
+    assert load_priors(priors_copy)["abscess_bilioenteric"] == load_priors(default_priors_path())["abscess_bilioenteric"]
+    assert parse_yaml("a: '1e-3'\nb: 1e\n", "f") == {"a": "1e-3", "b": "1e"}  # quoted, or not a number: text
 
 
 def test_loader_rejects_bad_files_and_folders(priors_copy, tmp_path):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -61,6 +62,13 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
                 raise yaml.constructor.ConstructorError(None, None, f"repeated key {key!r}", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+# YAML 1.1, which PyYAML follows, reads 1e-3 and 1.0e5 as text (its floats need a dot and a signed exponent);
+# YAML 1.2 and every other reader take them as the numbers a researcher meant.
+_Loader.add_implicit_resolver("tag:yaml.org,2002:float",
+                              re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$"),
+                              list("-+0123456789."))
 
 
 def read_text(path: Path, what: str = "priors") -> str:
