@@ -298,7 +298,8 @@ def test_exponents_without_a_dot_are_numbers_in_priors_files(priors_copy):
     text = f.read_text()
     assert "interval: [0.33, 0.86]" in text
     f.write_text(text.replace("interval: [0.33, 0.86]", "interval: [33e-2, 86E-2]"))
-    assert load_priors(priors_copy)["abscess_bilioenteric"] == load_priors(default_priors_path())["abscess_bilioenteric"]
+    pid = "abscess_bilioenteric"
+    assert load_priors(priors_copy)[pid] == load_priors(default_priors_path())[pid]
     assert parse_yaml("a: '1e-3'\nb: 1e\n", "f") == {"a": "1e-3", "b": "1e"}  # quoted, or not a number: text
 
 
@@ -358,6 +359,19 @@ def test_a_utilities_file_holding_parameters_is_refused(priors_copy):
     f.write_text(f.read_text() + "parameters: []\n")
     with pytest.raises(ValueError, match="utilities.yaml: expected exactly one of"):
         load_priors(priors_copy)
+
+
+@pytest.mark.parametrize(("changes", "note", "message"), [
+    ({"or_pes_y90": "x"}, "n", "with_priors: parameter 'or_pes_y90': change 'x' not allowed"),
+    ({"or_pes_y90": {"interval": [0.5, 0.1]}}, "n", "with_priors: parameter 'or_pes_y90': interval low 0.5 must"),
+    ({"or_pes_y90": {"mass": 2}}, "n", "with_priors: parameter 'or_pes_y90': mass 2 not allowed"),
+    ({"or_pes_y90": 2}, " ", "with_priors: parameter 'or_pes_y90': note must say why"),
+    ({"nope": 1}, "n", "changes: unknown parameter 'nope'"),
+])
+def test_with_priors_names_the_change_not_the_file(model, changes, note, message):
+    with pytest.raises(ValueError) as err:
+        model.with_priors(changes, note=note)
+    assert str(err.value).startswith(message), str(err.value)
 
 
 def test_modified_article_prior_is_allowed_and_marked(priors_copy):
