@@ -68,6 +68,10 @@ def test_flags_say_when_the_ranking_cannot_be_read():
     notes = sobol._notes(df, 256, 1e-12)
     assert notes[0].startswith("N = 256 is too small for a stable ranking (3 flagged rows)") and "1024" in notes[0]
     assert notes[1].startswith("1 parameters have S1 slightly below 0")
+    # At a tiny N the intervals are as wide as the indices: the top total, told apart from 0, overlaps the next,
+    # whose own interval covers 0 (N = 8, case2_tace: 0.61 +- 0.58 and 0.32 +- 0.67); the ranking is not stable.
+    tiny = pd.DataFrame({"S1": [0.4, 0.2], "S1_conf": [0.5, 0.5], "ST": [0.61, 0.32], "ST_conf": [0.58, 0.67]})
+    assert sobol._flags(tiny, 1e-12) == ["rank overlaps a neighbour's"] * 2
     df2 = pd.DataFrame({"S1": [0.9], "S1_conf": [0.01], "ST": [0.5], "ST_conf": [0.01]})
     assert sobol._flags(df2, 1e-12) == ["S1 > ST beyond the intervals"]
     # Indices of a parameter whose effect cancels to the last digits (e.g. a term equal for every modality) are

@@ -9,10 +9,10 @@ the decision's.
 
 **Is N large enough?** SALib's bootstrap confidence half-widths (``S1_conf``, ``ST_conf``, 95%) are kept in
 the table, and each row is flagged when its estimate cannot be read at face value: ``S1 > ST`` beyond the
-intervals (impossible for the true indices), ``S1 < 0`` beyond its interval, or a total index whose interval
-overlaps the next-ranked one's (among the :data:`TOP_RANKED` largest, counting only totals whose interval
-excludes 0). :attr:`SobolResult.stable` is False when any of these occurs, and the notes say to raise
-``n_draws``.
+intervals (impossible for the true indices), ``S1 < 0`` beyond its interval, or a total index told apart from 0
+(its interval excludes 0) whose interval overlaps the next-ranked one's, among the :data:`TOP_RANKED` largest
+(totals indistinguishable from 0 are not ranked against each other). :attr:`SobolResult.stable` is False when
+any of these occurs, and the notes say to raise ``n_draws``.
 """
 
 from __future__ import annotations
@@ -109,9 +109,9 @@ def _flags(df: pd.DataFrame, rounding: float) -> list[str]:
             flags[i].append("S1 > ST beyond the intervals")
         if s1[i] < -max(s1c[i], rounding):
             flags[i].append("S1 < 0 beyond its interval")
-    told = [i for i in range(min(TOP_RANKED, len(df))) if st[i] - stc[i] > rounding]
-    for a, b in zip(told, told[1:]):
-        if b == a + 1 and st[a] - stc[a] <= st[b] + stc[b]:
+    for a in range(min(TOP_RANKED, len(df) - 1)):
+        b = a + 1  # the next-ranked total, whether or not it is told apart from 0 itself
+        if st[a] - stc[a] > rounding and st[a] - stc[a] <= st[b] + stc[b]:
             for i in (a, b):
                 if "rank overlaps a neighbour's" not in flags[i]:
                     flags[i].append("rank overlaps a neighbour's")
