@@ -325,6 +325,8 @@ def test_worker_processes_write_the_same_report_as_one_process(tmp_path):
     ({"sobol_draws": 4}, r"sobol_draws: expected an integer >= 8, got 4"),
     ({"dpi": 10}, r"dpi: expected an integer >= 30 and <= 1,200, got 10"),
     ({"figure_format": "gif"}, r"figure_format: 'gif'; allowed: png, svg, pdf"),
+    ({"patients": {"p" * 101: netlrt.Patient()}}, r"patients: id 'p{101}' not allowed; allowed: up to 100 letters"),
+    ({"patients": {"-2": netlrt.Patient()}}, r"patients: id '-2' not allowed; .* starting with a letter or digit"),
 ])
 def test_build_report_refuses_bad_settings_before_writing(model, tmp_path, kwargs, match):
     from netlrt.output.report import build_report

@@ -51,7 +51,9 @@ README_TEXT = """\
 (PNG) and tables (CSV) it shows. Everything in this folder except this README is generated output and is
 not committed; delete it freely and run `netlrt report` again.
 """
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+#: Longest patient id: ids name the report's files ("<id>_prob_best.png"), and a file name has at most 255 bytes.
+MAX_ID_LENGTH = 100
+_ID = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.-]{{0,{MAX_ID_LENGTH - 1}}}")
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,8 @@ def build_report(model: Model, out_dir: str | os.PathLike = DEFAULT_OUT, *,
         raise ValueError("patients: no patients to report on")
     for pid in given:
         if not _ID.fullmatch(str(pid)):  # ids name files and page anchors
-            raise ValueError(f"patients: id {pid!r} not allowed; allowed: letters, digits, '_', '-' and '.'")
+            raise ValueError(f"patients: id {pid!r} not allowed; allowed: up to {MAX_ID_LENGTH} letters, digits, "
+                             "'_', '-' and '.', starting with a letter or digit")
     settings = sections.Settings(n_draws, sobol_draws, seed, figure_format, dpi, patients is None, studies)
     adopt = {"README.md": README_TEXT.encode()}
     with build_folder(out_dir, adopt=adopt) as tmp:
