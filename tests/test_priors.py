@@ -361,6 +361,11 @@ def test_a_utilities_file_holding_parameters_is_refused(priors_copy):
         load_priors(priors_copy)
 
 
+def test_with_priors_without_a_note_still_marks_the_change(model):
+    changed = model.with_priors({"pes_embolic": {"interval": [0.25, 0.75]}})  # the CONTRACT's call
+    assert changed.priors["pes_embolic"].provenance.endswith("(modified: changed with with_priors, no reason given)")
+
+
 @pytest.mark.parametrize(("changes", "note", "message"), [
     ({"or_pes_y90": "x"}, "n", "with_priors: parameter 'or_pes_y90': change 'x' not allowed"),
     ({"or_pes_y90": {"interval": [0.5, 0.1]}}, "n", "with_priors: parameter 'or_pes_y90': interval low 0.5 must"),

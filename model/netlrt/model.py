@@ -228,7 +228,7 @@ class Model:
 
         return whatif.run(self.evaluator, patient)
 
-    def with_priors(self, changes: Mapping[str, Any], note: str) -> Model:
+    def with_priors(self, changes: Mapping[str, Any], note: str | None = None) -> Model:
         """A new model with some priors changed; each change is recorded in the prior's provenance.
 
         Parameters
@@ -237,7 +237,8 @@ class Model:
             Parameter id -> a number (the parameter becomes fixed at it), or a mapping with ``interval`` (and
             ``distribution``, ``mass``, ``rule``), refitted, or with ``params``.
         note
-            Why: kept as the changed priors' ``modified`` note.
+            Why: kept as the changed priors' ``modified`` note. Without one the note says that no reason was
+            given, so the provenance still shows the prior was changed.
 
         Examples
         --------
@@ -253,6 +254,7 @@ class Model:
             raise ValueError(f"changes: unknown parameter {unknown[0]!r}; allowed: {', '.join(self.priors)}")
         from .evidence.studies import changed_prior
 
+        note = "changed with with_priors, no reason given" if note is None else note
         return Model(self.priors.replace({k: changed_prior(self.priors[k], v, note) for k, v in changes.items()}))
 
     def update(self, studies: Any, *, method: str = "fixed", tau_scale: float | None = None) -> Model:
