@@ -354,6 +354,35 @@ def test_utilities_and_population_files_are_checked(priors_copy):
         load_priors(priors_copy)
 
 
+@pytest.mark.parametrize(("file", "edit", "message"), [
+    ("survival.yaml", lambda d: d.update(colour="red"),
+     "survival.yaml: unknown key 'colour' at the top level of a parameters file; allowed: area, description, "
+     "parameters"),
+    ("population.yaml", lambda d: d.update(area="x"), "population.yaml: unknown key 'area' at the top level"),
+    ("utilities.yaml", lambda d: d["profiles"]["avoid_pes"].update(weights={"survival": 2}),
+     "utilities.yaml: profile 'avoid_pes': unknown key 'weights'; allowed: multipliers, description, reasoning"),
+    ("population.yaml", lambda d: d["population"]["grade"].update(share={"G1": 1}),
+     "population.yaml: population 'grade': unknown key 'share'; allowed: shares, reasoning, quote"),
+])
+def test_an_unknown_key_is_never_ignored(priors_copy, file, edit, message):
+    f = priors_copy / file
+    doc = yaml.safe_load(f.read_text())
+    edit(doc)
+    f.write_text(yaml.safe_dump(doc))
+    with pytest.raises(ValueError) as err:
+        load_priors(priors_copy)
+    assert str(err.value).startswith(message), str(err.value)
+
+
+def test_a_folder_that_cannot_be_listed_is_named(priors_copy, monkeypatch):
+    def refuse(path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr("netlrt.evidence.priors_files.os.listdir", refuse)  # as for a folder of mode 0311 or 0
+    with pytest.raises(ValueError, match=rf"^priors: cannot list {re.escape(repr(str(priors_copy)))}: Permission"):
+        load_priors(priors_copy)
+
+
 def test_a_utilities_file_holding_parameters_is_refused(priors_copy):
     f = priors_copy / "utilities.yaml"
     f.write_text(f.read_text() + "parameters: []\n")

@@ -48,6 +48,11 @@ def is_shipped(path: str | os.PathLike) -> bool:
     return Path(path).resolve() == default_priors_path().resolve()
 
 
+#: The keys each kind of priors file may hold at its top level.
+_TOP_KEYS = {"parameters": {"area", "description", "parameters"}, "population": {"description", "population"},
+             "profiles": {"description", "profiles"}}
+
+
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """PyYAML's safe loader (libyaml's when installed), refusing repeated keys and keys that are not text."""
 
@@ -126,8 +131,8 @@ def _folder(path: Any) -> Path:
 
 
 def _files(folder: Path) -> list[Path]:
-    try:
-        files = sorted(folder.glob("*.yaml"))
+    try:  # os.listdir, not Path.glob, which reads a folder it may not list as empty
+        files = sorted(folder / name for name in os.listdir(folder) if name.endswith(".yaml"))
     except OSError as exc:
         raise ValueError(f"priors: cannot list {str(folder)!r}: {exc.strerror or exc}") from None
     if not files:
@@ -164,6 +169,9 @@ def load_priors(path: str | os.PathLike | None = None) -> PriorSet:
             raise ValueError(f"{f.name}: expected exactly one of 'parameters', 'population' or 'profiles' at the "
                              f"top level, found {sorted(keys) or 'none'}")
         kind = keys.pop()
+        if extra := sorted(set(doc) - _TOP_KEYS[kind]):  # a misspelt or misplaced key is never ignored silently
+            raise ValueError(f"{f.name}: unknown key {extra[0]!r} at the top level of a {kind} file; allowed: "
+                             f"{', '.join(sorted(_TOP_KEYS[kind]))}")
         if kind in kinds:
             raise ValueError(f"{f.name}: a second {kind} file (the first is {kinds[kind]}); keep one")
         if kind == "parameters":
@@ -203,6 +211,8 @@ def _population(fname: str, doc: Any) -> tuple[dict[str, dict[str, float]], dict
         where = f"{fname}: population {node!r}"
         if not isinstance(entry, dict) or not isinstance(entry.get("shares"), dict) or not entry.get("reasoning"):
             raise ValueError(f"{where}: needs 'shares' (state -> share) and 'reasoning'")
+        if extra := sorted(set(entry) - {"shares", "reasoning", "quote"}):
+            raise ValueError(f"{where}: unknown key {extra[0]!r}; allowed: shares, reasoning, quote")
         s = entry["shares"]
         if set(s) != set(FINDING_NODES[node]):
             raise ValueError(f"{where}: shares must name exactly the states {', '.join(FINDING_NODES[node])}")
@@ -228,6 +238,8 @@ def _profiles(fname: str, doc: Any) -> dict[str, dict[str, Any]]:
         where = f"{fname}: profile {name!r}"
         if not isinstance(prof, dict) or not isinstance(prof.get("multipliers"), dict) or not prof.get("reasoning"):
             raise ValueError(f"{where}: needs 'multipliers' (utility term -> factor; {{}} for none) and 'reasoning'")
+        if extra := sorted(set(prof) - {"multipliers", "description", "reasoning"}):
+            raise ValueError(f"{where}: unknown key {extra[0]!r}; allowed: multipliers, description, reasoning")
         for term, x in prof["multipliers"].items():
             if not is_real(x) or not (math.isfinite(x) and 0 <= x <= MAX_MULTIPLIER):
                 raise ValueError(f"{where}: multiplier of {term!r} is {x!r}; allowed: a number 0-{MAX_MULTIPLIER:g}")
