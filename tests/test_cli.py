@@ -200,8 +200,8 @@ MISTAKES = [
     (["cohort", "--in", "{t}/in.csv", "--out", "{t}/a_folder"], "--out: '{t}/a_folder' is a folder; give a file"),
     (["cohort", "--in", "{t}/in.csv", "--out", "{t}/no/x.csv"], "--out: folder '{t}/no' does not exist"),
     (["cohort", "--in", "{t}/in.csv", "--out", "{t}/" + "c" * 300 + ".csv"], "--out: cannot write"),
-    (["cohort", "--in", "{t}/in.csv", "--out", "{t}/o.csv", "--summary", "{t}/o.csv"], "--summary: '{t}/o.csv' is "
-                                                                                        "the input file"),
+    (["cohort", "--in", "{t}/in.csv", "--out", "{t}/o.csv", "--summary", "{t}/o.csv"],
+     "--summary: '{t}/o.csv' is the --out file '{t}/o.csv'; one would overwrite the other"),
     (["cohort", "--in", "{t}/missing.csv", "--out", "{t}/o.csv"], "patients file '{t}/missing.csv': cannot read"),
     (["cohort", "--in", "{t}/bad3.csv", "--out", "{t}/o.csv"], "row 2 (line 3) (patient_id 'b'): ecog: 7 is out of "
                                                                "range; allowed: an integer 0-4 or None (unknown) "

@@ -217,6 +217,58 @@ def test_export_never_writes_over_the_priors_it_reads(tmp_path, capsys):
     assert snapshot(tmp_path) == before
 
 
+def test_no_command_writes_over_a_file_it_read(tmp_path, patients, frail, capsys):
+    """Whichever argument names the output: the patients file, a priors file in use (directly or through a link),
+    a patients file that sits where the report writes one."""
+    folder = tmp_path / "p"
+    assert main(["priors", "init", str(folder)]) == 0
+    (folder / "psa.csv").symlink_to("efficacy.yaml")
+    (tmp_path / "psa.csv").write_text("burden,ecog\nlow,0\n")
+    report = tmp_path / "r"
+    assert main(["report", "--out", str(report), "--patients", str(frail), *FAST]) == 0
+    (report / "summary.csv").write_text("patient_id,burden\nzz,low\n")  # the user's own file, under a report name
+    capsys.readouterr()
+    before = snapshot(tmp_path)
+    cases = [
+        (["analyse", "psa", "--patient", str(tmp_path / "psa.csv"), "--draws", "40", "--out", str(tmp_path)],
+         f"--out: {str(tmp_path / 'psa.csv')!r} is the input file"),
+        (["analyse", "psa", "--case", "case3_y90", "--draws", "40", "--priors", str(folder), "--out", str(folder)],
+         f"--out: {str(folder / 'psa.csv')!r} is the input file {str(folder / 'efficacy.yaml')!r}"),
+        (["cohort", "--in", str(patients), "--out", str(folder / "efficacy.yaml"), "--priors", str(folder)],
+         f"--out: {str(folder / 'efficacy.yaml')!r} is the input file"),
+        (["cohort", "--in", str(patients), "--out", str(tmp_path / "o.csv"), "--summary",
+          str(folder / "utilities.yaml"), "--priors", str(folder)],
+         f"--summary: {str(folder / 'utilities.yaml')!r} is the input file"),
+        (["report", "--out", str(report), "--patients", str(report / "summary.csv"), *FAST], "is the input file"),
+    ]
+    for argv, message in cases:
+        assert main(argv) == 2, argv
+        msg = one_error(capsys)
+        assert message in msg and msg.endswith("writing it would destroy the input; choose another output file"), msg
+    assert snapshot(tmp_path) == before
+    assert not leftovers(tmp_path)
+
+
+def test_priors_refit_still_edits_its_own_files(tmp_path, capsys):
+    folder = tmp_path / "p"
+    assert main(["priors", "init", str(folder)]) == 0
+    f = folder / "survival.yaml"
+    f.write_text(f.read_text().replace("  params:", "  params_dropped:", 1).replace("params_dropped:", "#", 1))
+    assert main(["priors", "refit", str(folder)]) == 0
+    assert "refitted 1 parameter" in capsys.readouterr().out
+
+
+def test_a_path_too_long_is_a_user_mistake(tmp_path, capsys):
+    assert main(["analyse", "one-way", "--case", "case3_y90", "--out", str(tmp_path / ("b" * 300))]) == 2
+    msg = one_error(capsys)
+    assert "b" * 300 in msg and "File name too long" in msg
+
+
+def test_closed_standard_output_is_not_an_error(monkeypatch):
+    monkeypatch.setattr(sys, "stdout", None)  # what Python makes of `netlrt ... >&-`
+    assert main(["evaluate", "--case", "case3_y90"]) == 0
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
 def test_an_unreadable_priors_file_is_named(tmp_path, capsys):
     folder = tmp_path / "p"

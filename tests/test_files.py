@@ -12,6 +12,7 @@ import sys
 import tempfile
 import textwrap
 import threading
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -139,6 +140,13 @@ def test_dangling_symlink_into_existing_folder_creates_its_target(tmp_path):
     assert link.is_symlink() and (tmp_path / "d" / "new.csv").read_text() == "made"
 
 
+def test_a_file_in_place_of_a_folder_is_named(tmp_path):
+    (tmp_path / "pts.csv").write_text("a\n")
+    with pytest.raises(ValueError, match=r"^--out: '.*pts.csv' is not a folder \(writing '.*pts.csv/sub.csv'\)"):
+        atomic_write(tmp_path / "pts.csv" / "sub.csv", what="--out").__enter__()
+    assert (tmp_path / "pts.csv").read_text() == "a\n"
+
+
 def test_dangling_symlink_into_missing_folder_is_refused(tmp_path):
     link = tmp_path / "link.csv"
     link.symlink_to(tmp_path / "nowhere" / "new.csv")
@@ -223,7 +231,7 @@ def test_refused_targets_name_argument_path_and_reason(tmp_path):
     sock = socket.socket(socket.AF_UNIX)
     sock.bind(str(sock_dir / "s"))
     cases = [(tmp_path / "folder", "is a folder"), (sock_dir / "s", "is a socket"),
-             (tmp_path / "missing" / "a.csv", "does not exist"), (tmp_path / "afile" / "a.csv", "Not a directory"),
+             (tmp_path / "missing" / "a.csv", "does not exist"), (tmp_path / "afile" / "a.csv", "is not a folder"),
              (tmp_path / ("n" * 300), "File name too long"), ("", "the path is empty"),
              ("/proc/netlrt-test.csv", "No such file or directory")]
     try:
@@ -439,7 +447,7 @@ def test_unwritable_and_wrong_targets_leave_nothing_anywhere(tmp_path):
     for target, reason in [("/proc", "holds files netlrt did not write"), ("/", "holds files netlrt did not write"),
                            ("/proc/netlrt-report", "No such file or directory"),
                            (tmp_path / "afile", "is a plain file; give a folder"),
-                           (tmp_path / "afile" / "rep", "Not a directory"),
+                           (tmp_path / "afile" / "rep", "is not a folder"),
                            (tmp_path / "no" / "rep", "does not exist"), ("", "the path is empty")]:
         with pytest.raises(ValueError, match=reason):
             build(target, {"index.html": "x"})
@@ -579,6 +587,64 @@ def test_signal_during_a_critical_section_waits_for_its_end():
                 steps.append("renamed")  # still runs: the rename sequence is not cut in half
             steps.append("after")
     assert steps == ["renamed"]
+
+
+class _Referent:
+    pass
+
+
+def test_a_signal_python_swallowed_stops_the_next_write_and_publish(tmp_path, capsys):
+    """A signal arriving while Python runs a weakref callback: its exception is dropped ("Exception ignored in"),
+    so netlrt raises it again before it writes or publishes anything."""
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / "a.csv").write_text("a\n")
+    with terminate_as_interrupt():
+        referent = _Referent()
+        ref = weakref.ref(referent, lambda _: files.interrupts._on_signal(signal.SIGTERM, None))  # noqa: F841
+        del referent  # the callback runs here; Python swallows the Terminated it raises
+        for write in (lambda: atomic_write(tmp_path / "x.csv").__enter__(),
+                      lambda: publish_folder(build, tmp_path / "report")):
+            with pytest.raises(Terminated):
+                write()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]
+    assert "Exception ignored" not in capsys.readouterr().err  # the swallowed one is not shown as a traceback
+    with atomic_write(tmp_path / "x.csv") as f:  # the block is over: the signal is not raised again
+        f.write("x\n")
+
+
+def test_main_exits_as_stopped_when_a_signal_was_swallowed(monkeypatch, capsys):
+    from netlrt.cli import evaluate, main
+
+    def run(args):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+        except Terminated:  # swallowed, as Python does inside a weakref callback or __del__
+            pass
+        return 0
+
+    monkeypatch.setattr(evaluate, "run", run)
+    assert main(["evaluate", "--case", "case3_y90"]) == EXIT_TERMINATED
+    assert capsys.readouterr().err == "netlrt: stopped by SIGTERM\n"
+
+
+def test_outside_the_command_line_reading_protects_nothing(tmp_path):
+    f = tmp_path / "in.csv"
+    f.write_text("a\n")
+    files.note_input(f)  # no protect_inputs block: nothing is recorded, no state between calls
+    with atomic_write(f) as out:
+        out.write("b\n")
+    with files.protect_inputs():
+        files.note_input(f)
+        with pytest.raises(ValueError, match="is the input file"):
+            atomic_write(f, what="--out").__enter__()
+        with atomic_write(f, edits_input=True) as out:  # an input edited in place on purpose (priors refit)
+            out.write("c\n")
+    assert f.read_text() == "c\n"
+
+
+def test_a_device_is_never_refused_as_an_input():
+    refuse_same_file(os.devnull, os.devnull)  # written to, not replaced: nothing to destroy
 
 
 @pytest.mark.parametrize("exc, status, line", [(KeyboardInterrupt(), 130, "netlrt: stopped by Ctrl-C (SIGINT)"),

@@ -1,10 +1,10 @@
 """The ``netlrt`` command line: one module per subcommand, each with ``add_parser(sub)`` and ``run(args) -> int``.
 
-A user mistake (bad flag, unknown state, unreadable file) prints one line on stderr, ``netlrt: error: `` and what
-is wrong where (the flag, file, row or parameter), and exits 2; a failure of the machine (a disk full) prints one
-line and exits 1; Ctrl-C exits 130 and SIGTERM 143 with one line, after every temporary file is removed; a closed
-pipe (``netlrt ... | head``) exits quietly (141). Subcommand modules import their heavy dependencies only when
-they run.
+A user mistake (bad flag, unknown state, unreadable file, a name too long) prints one line on stderr,
+``netlrt: error: `` and what is wrong where (the flag, file, row or parameter), and exits 2; a failure of the
+machine (a disk full) prints one line and exits 1; no file the command reads is ever written over; Ctrl-C exits
+130 and SIGTERM 143 with one line, after every temporary file is removed; a closed pipe (``netlrt ... | head``)
+exits quietly (141). Subcommand modules import their heavy dependencies only when they run.
 
 Examples
 --------
@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Sequence
 
@@ -25,6 +26,9 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 
 COMMANDS = {"evaluate": evaluate, "report": report, "analyse": analyse, "cohort": cohort, "export": export,
             "priors": priors}
+#: OSErrors that come from the path a user gave (exit 2), not from the machine (exit 1).
+_PATH_ERRORS = {errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EACCES, errno.EPERM, errno.ENAMETOOLONG,
+                errno.ELOOP}
 
 
 def build_parser() -> Parser:
@@ -42,17 +46,18 @@ def build_parser() -> Parser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``netlrt`` console script; returns the exit status."""
-    from ..files import handle_interrupt, quiet_broken_pipe, terminate_as_interrupt
+    from ..files import checkpoint, handle_interrupt, protect_inputs, quiet_broken_pipe, terminate_as_interrupt
 
-    with terminate_as_interrupt():
+    with terminate_as_interrupt(), protect_inputs():
         try:
             try:
                 args = build_parser().parse_args(argv)
             except SystemExit:  # --help, --version: their text meets a closed pipe here, not at exit
-                sys.stdout.flush()
+                _flush()
                 raise
             status = COMMANDS[args.command].run(args)
-            sys.stdout.flush()  # a closed pipe is met here, where it is caught, not in the interpreter's last flush
+            checkpoint()  # a signal whose exception Python swallowed: the run was stopped, whatever it returned
+            _flush()  # a closed pipe is met here, where it is caught, not in the interpreter's last flush
             return status
         except (UsageError, ValueError) as exc:
             print(f"netlrt: error: {' '.join(str(exc).split())}", file=sys.stderr)
@@ -62,12 +67,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
         except BrokenPipeError:
             return quiet_broken_pipe()
-        except OSError as exc:  # not a user mistake (disk full, I/O error), still one line
+        except OSError as exc:  # one line; a path's fault is the user's (2), the machine's (disk full) is not (1)
             where = f"{exc.filename!r}: " if exc.filename else ""
             print(f"netlrt: error: {where}{exc.strerror or exc}", file=sys.stderr)
-            return EXIT_FAILURE
+            return EXIT_USAGE if exc.errno in _PATH_ERRORS else EXIT_FAILURE
         except KeyboardInterrupt as exc:
             return handle_interrupt(exc)
+
+
+def _flush() -> None:
+    if sys.stdout is not None:  # None when the shell closed it (`netlrt ... >&-`): print() then writes nothing
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":

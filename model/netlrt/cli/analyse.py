@@ -116,7 +116,7 @@ def _compute(model: Any, patient: Any, args: argparse.Namespace, draws: int, par
 def run(args: argparse.Namespace) -> int:
     """Run one analysis and write its table and figure; returns the exit status."""
     from ..checks import positive_int
-    from ..files import atomic_write, csv_safe_frame
+    from ..files import atomic_write, csv_safe_frame, refuse_inputs
 
     out = Path(args.out)
     if args.out == "" or not out.is_dir():
@@ -133,6 +133,10 @@ def run(args: argparse.Namespace) -> int:
     ev = model.evaluate(patient)
     if not ev.eligible:
         raise UsageError(f"no recommendation to analyse: {'; '.join(ev.reasons)}")
+    name = args.analysis.replace("-", "_")
+    csv_path, fig_path = out / f"{name}.csv", out / f"{name}.{args.figure_format}"
+    for path in (csv_path, fig_path):  # both before the work, so that neither is written when one would be refused
+        refuse_inputs(path, what="--out")
 
     import matplotlib
 
@@ -143,8 +147,6 @@ def run(args: argparse.Namespace) -> int:
         table, ax = _compute(model, patient, args, draws, params)
     except ValueError as exc:
         raise reword(exc, {"n_draws": "--draws", "param": "--param", "seed": "--seed"}) from None
-    name = args.analysis.replace("-", "_")
-    csv_path, fig_path = out / f"{name}.csv", out / f"{name}.{args.figure_format}"
     fig = ax.figure
     try:
         with atomic_write(csv_path, what="--out") as f:

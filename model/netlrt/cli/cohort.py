@@ -33,17 +33,20 @@ def run(args: argparse.Namespace) -> int:
     """Evaluate the cohort and write its tables; returns the exit status."""
     from ..analysis.cohort import run_cohort, write_cohort_csv
     from ..evidence.patient_io import read_patient_rows
-    from ..files import refuse_same_file
+    from ..files import refuse_inputs, refuse_same_file
 
     if args.input == "":
         raise UsageError("--in: empty file name; give the CSV or YAML file of patients")
     check_output_file(args.out, "--out")
-    refuse_same_file(args.out, args.input, what="--out")
     if args.summary is not None:
         check_output_file(args.summary, "--summary")
-        refuse_same_file(args.summary, args.input, args.out, what="--summary")
+        refuse_same_file(args.summary, args.out, what="--summary", kind="the --out file",
+                         why="one would overwrite the other")
     model = load_model_from(args.priors)
     rows = read_patient_rows(args.input, check=lambda patient: model.evaluator.multipliers(patient.preference))
+    for path, flag in ((args.out, "--out"), (args.summary, "--summary")):  # every input read: refuse before writing
+        if path is not None:
+            refuse_inputs(path, what=flag)
     if rows.problems and not args.skip_invalid:
         more = len(rows.problems) - 1
         raise UsageError(rows.problems[0] + (f" (and {more} more invalid row{'s' * (more > 1)}; --skip-invalid "
@@ -53,9 +56,9 @@ def run(args: argparse.Namespace) -> int:
     result = run_cohort(model.evaluator, rows, skip_invalid=args.skip_invalid)
     for line in result.skipped:
         print(f"netlrt: skipped: {line}", file=sys.stderr)
-    write_cohort_csv(result, args.out, inputs=[args.input], what="--out")
+    write_cohort_csv(result, args.out, what="--out")
     if args.summary is not None:
-        write_cohort_csv(result, args.summary, table="summary", inputs=[args.input, args.out], what="--summary")
+        write_cohort_csv(result, args.summary, table="summary", what="--summary")
     n = len(result.summary)
     print(f"wrote {len(result.table)} rows ({n} patients) to {args.out}"
           + (f" and the summary to {args.summary}" if args.summary is not None else ""))

@@ -89,10 +89,9 @@ def check_output_file(path: str, what: str) -> None:
     real = os.path.realpath(path)
     if os.path.isdir(real):
         raise UsageError(f"{what}: {path!r} is a folder; give a file name")
-    folder = os.path.dirname(real)
-    if not os.path.isdir(folder):
-        raise UsageError(f"{what}: folder {os.path.dirname(path) or folder!r} does not exist (writing {path!r}); "
-                         "create it first")
+    from ..files.writing import _parent
+
+    _parent(real, path, what)  # the folder to write in: missing, or a file
 
 
 def add_priors_argument(p: argparse.ArgumentParser) -> None:
@@ -113,8 +112,11 @@ def add_patient_arguments(p: argparse.ArgumentParser) -> None:
             kwargs["choices"] = f.states
         if f.kind == "bool":
             kwargs.update(nargs="?", const="yes", metavar="yes|no")
+        text = (f"{f.help} ({f.allowed()})" if f.kind != "preference" else  # a flag takes a name; a file, a mapping
+                "utility profile of the priors' utilities file (none, avoid_pes, fewest_procedures, ...); custom "
+                "multipliers go in a --patient YAML file (preference: {term: multiplier})")
         # argparse %-formats help text: a literal percent sign must be doubled
-        p.add_argument(f.flag, help=f"{f.help} ({f.allowed()})".replace("%", "%%"), **kwargs)
+        p.add_argument(f.flag, help=text.replace("%", "%%"), **kwargs)
     p.add_argument("--bilirubin", dest="field_bilirubin_mg_dl", help=argparse.SUPPRESS)  # 0.1's spelling
 
 

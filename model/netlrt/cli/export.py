@@ -31,7 +31,6 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the network; returns the exit status."""
-    from ..files import refuse_same_file
     from ..output.export import format_for
 
     check_output_file(args.out, "--out")
@@ -39,8 +38,7 @@ def run(args: argparse.Namespace) -> int:
         fmt = format_for(args.out, args.format)
     except ValueError as exc:
         raise reword(exc, _FLAGS) from None
-    model = load_model_from(args.priors)
-    refuse_same_file(args.out, *sorted(model.priors.path.glob("*.yaml")), what="--out")
+    model = load_model_from(args.priors)  # its priors files are inputs: writing one is refused (protect_inputs)
     try:
         path = model.export(args.out, fmt)
     except ValueError as exc:

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from ..checks import is_integer
+from ..files.writing import note_input
 from .patient import Patient
 from .patient_spec import FIELD, ID_COLUMN
 
@@ -236,6 +237,7 @@ def patients_from_frame(df: Any, *, source: str = TABLE, check: Check | None = N
 # ------------------------------------------------------------------------------------------------ files
 
 def _text(path: Path, source: str) -> str:
+    note_input(path)
     try:
         return path.read_text(encoding="utf-8-sig")  # -sig: a spreadsheet's byte-order mark is not a column name
     except UnicodeDecodeError:

@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from ..checks import is_real
+from ..files.writing import note_input
 from .patient_spec import FINDING_NODES
 from .priors import PriorSet, parse_prior, squash
 
@@ -78,6 +79,7 @@ _Loader.add_implicit_resolver("tag:yaml.org,2002:float",
 
 def read_text(path: Path, what: str = "priors") -> str:
     """A file's UTF-8 text; ``ValueError`` naming the file when it cannot be read or is not UTF-8."""
+    note_input(path)
     try:
         return Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -298,7 +300,7 @@ def refit_folder(path: str | os.PathLike) -> list[str]:
                 edits.append((pos, pos, line if text[pos - 1:pos] == "\n" else "\n" + line))
             done.append(fitted.id)
         if edits:
-            with atomic_write(f, what="priors") as out:
+            with atomic_write(f, what="priors", edits_input=True) as out:
                 out.write(apply_edits(text, edits))
     load_priors(folder)
     return done

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..checks import is_integer, is_real
+from ..files.writing import note_input
 
 __all__ = ["COLUMNS", "ROLES", "StudyRow", "Z95", "check_kind", "parse_studies", "read_studies_csv"]
 
@@ -284,6 +285,7 @@ def read_studies_csv(path: str | Path, roles: Mapping[str, str]) -> tuple[StudyR
     7
     """
     name = str(Path(path))
+    note_input(path)
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             text = handle.read()

@@ -11,8 +11,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 
-from .interrupts import _critical
-from .writing import _error, _follow, _fresh, _fsync_folder, _kind, _parent, _path, atomic_write
+from .interrupts import _critical, checkpoint
+from .writing import _error, _follow, _fresh, _fsync_folder, _kind, _parent, _path, atomic_write, refuse_inputs
 
 __all__ = ["MANIFEST", "build_folder", "new_folder", "publish_folder"]
 
@@ -209,6 +209,9 @@ def publish_folder(build_dir: str | os.PathLike[str], target: str | os.PathLike[
     if clash:
         raise ValueError(f"{what}: {p!r} holds {clash[0]!r}, which netlrt did not write and the new report would "
                          "replace; nothing was changed; move it or choose an empty or new folder")
+    checkpoint()  # a signal whose exception was swallowed stops the run before it publishes
+    for name in sorted(set(new) | (old or set())):  # every file about to be replaced or removed
+        refuse_inputs(os.path.join(real, name), what=what)
     with _critical():  # under terminate_as_interrupt, a signal waits until the folder is consistent
         created = False
         try:

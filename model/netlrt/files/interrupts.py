@@ -7,12 +7,12 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from typing import IO
+from typing import IO, Any
 
 
-__all__ = ["EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "Terminated", "handle_interrupt",
+__all__ = ["EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "Terminated", "checkpoint", "handle_interrupt",
            "quiet_broken_pipe", "terminate_as_interrupt"]
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C
@@ -44,6 +44,9 @@ class Terminated(KeyboardInterrupt):
 
 _depth = 0  # critical sections open: a signal arriving now is raised when they end
 _pending: int | None = None
+# The signal last raised by _on_signal. Python swallows an exception raised while it runs a weakref callback or a
+# __del__ (a signal can arrive there), and work would go on as if no signal had come: checkpoint() raises it again.
+_received: int | None = None
 
 
 def _interrupt(signum: int) -> KeyboardInterrupt:
@@ -51,11 +54,34 @@ def _interrupt(signum: int) -> KeyboardInterrupt:
 
 
 def _on_signal(signum: int, frame: object) -> None:
-    global _pending
+    global _pending, _received
+    _received = signum
     if _depth:
         _pending = signum
         return
     raise _interrupt(signum)
+
+
+def checkpoint() -> None:
+    """Raise, as `Terminated` or ``KeyboardInterrupt``, a signal received under `terminate_as_interrupt` whose
+    exception Python swallowed (raised inside a weakref callback or ``__del__``); called before netlrt writes a file
+    or publishes a report, and by ``main()`` when a command returns, so a stopped run never publishes or exits 0.
+
+    Examples
+    --------
+    >>> checkpoint()  # no signal received: nothing happens
+    """
+    if _received is not None and _depth == 0:
+        raise _interrupt(_received)
+
+
+def _quiet_unraisable(previous: Callable[[Any], object]) -> Callable[[Any], None]:
+    """An ``sys.unraisablehook`` that drops the swallowed interrupt's "Exception ignored" traceback (checkpoint
+    raises it again) and hands anything else to ``previous``."""
+    def hook(unraisable: Any) -> None:
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+            previous(unraisable)
+    return hook
 
 
 @contextmanager
@@ -76,8 +102,9 @@ def _critical() -> Iterator[None]:
 def terminate_as_interrupt() -> Iterator[None]:
     """Within the block SIGTERM and SIGHUP raise `Terminated`, so ``finally``/``with`` cleanups run as on Ctrl-C.
 
-    A signal (these or SIGINT) arriving while files are being renamed waits until they are consistent. Signals the
-    caller ignores or handles are left alone; outside the main thread this does nothing. The old handlers return.
+    A signal (these or SIGINT) arriving while files are being renamed waits until they are consistent; one whose
+    exception Python swallowed is raised again at the next `checkpoint`. Signals the caller ignores or handles are
+    left alone; outside the main thread this does nothing. The old handlers return.
 
     Yields
     ------
@@ -105,9 +132,13 @@ def terminate_as_interrupt() -> Iterator[None]:
                 saved[signum] = signal.signal(signum, _on_signal)
     except ValueError:  # not the main thread
         pass
+    global _received
+    hook, sys.unraisablehook = sys.unraisablehook, _quiet_unraisable(sys.unraisablehook)
     try:
         yield
     finally:
+        _received = None
+        sys.unraisablehook = hook
         for signum, handler in saved.items():
             signal.signal(signum, handler)
 

@@ -8,12 +8,13 @@ import os
 import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from typing import IO, Any, TypeVar
 
 
-from .interrupts import _critical
+from .interrupts import _critical, checkpoint
 
-__all__ = ["atomic_write", "refuse_same_file"]
+__all__ = ["atomic_write", "note_input", "protect_inputs", "refuse_inputs", "refuse_same_file"]
 
 _MAX_LINKS = 40  # the kernel's own limit on symlinks followed in one lookup
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
@@ -54,7 +55,7 @@ def _follow(path: str, what: str) -> tuple[str, os.stat_result | None, bool]:
     for _ in range(_MAX_LINKS):
         try:
             st = os.lstat(p)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # absent; _parent says which folder is missing or a file
             return p, None, False
         except OSError as exc:
             raise _error(what, path, exc) from None
@@ -68,8 +69,12 @@ def _follow(path: str, what: str) -> tuple[str, os.stat_result | None, bool]:
 
 def _parent(real: str, path: str, what: str) -> str:
     folder = os.path.dirname(real) or "."
+    given = os.path.dirname(path) or "."  # named as the user wrote it, unless a symlink led elsewhere
+    shown = given if os.path.realpath(given) == os.path.realpath(folder) else folder
+    if os.path.lexists(folder) and not os.path.isdir(folder):
+        raise ValueError(f"{what}: {shown!r} is not a folder (writing {path!r}); give a path inside a folder")
     if not os.path.isdir(folder):
-        raise ValueError(f"{what}: folder {folder!r} does not exist (writing {path!r}); create it first")
+        raise ValueError(f"{what}: folder {shown!r} does not exist (writing {path!r}); create it first")
     return folder
 
 
@@ -93,11 +98,51 @@ def _fsync_folder(folder: str) -> None:
             os.close(fd)
 
 
+# ------------------------------------------------------------------------------------------ inputs
+
+_inputs: ContextVar[list[str] | None] = ContextVar("netlrt_inputs", default=None)
+
+
+@contextmanager
+def protect_inputs() -> Iterator[None]:
+    """Within the block, every file netlrt reads (`note_input`) is kept from its writers: `atomic_write` and
+    `publish_folder` refuse to replace it, whichever argument named the output. The command line runs each
+    command in one; outside it nothing is recorded, so a Python session keeps no state between calls.
+
+    Examples
+    --------
+    >>> with protect_inputs():
+    ...     note_input("patients.csv")
+    ...     refuse_inputs("./patients.csv", what="--out")
+    Traceback (most recent call last):
+    ...
+    ValueError: --out: './patients.csv' is the input file 'patients.csv'; writing it would destroy the input; \
+choose another output file
+    """
+    token = _inputs.set([])
+    try:
+        yield
+    finally:
+        _inputs.reset(token)
+
+
+def note_input(path: str | os.PathLike[str]) -> None:
+    """Record a file being read, when inside `protect_inputs` (elsewhere nothing happens)."""
+    read = _inputs.get()
+    if read is not None:
+        read.append(os.fspath(path))
+
+
+def refuse_inputs(path: str | os.PathLike[str], *, what: str) -> None:
+    """`refuse_same_file` against every input recorded by `note_input` in the current `protect_inputs` block."""
+    refuse_same_file(path, *(_inputs.get() or ()), what=what)
+
+
 # ------------------------------------------------------------------------------------------ files
 
 @contextmanager
 def atomic_write(path: str | os.PathLike[str], *, what: str = "out", mode: str = "w",
-                 encoding: str = "utf-8") -> Iterator[IO[Any]]:
+                 encoding: str = "utf-8", edits_input: bool = False) -> Iterator[IO[Any]]:
     """Open ``path`` for writing so that it only ever holds a complete result.
 
     A plain or absent file is written as a hidden ``.NAME.XXXXXXXX.tmp`` beside it, synced and renamed onto it when
@@ -116,6 +161,8 @@ def atomic_write(path: str | os.PathLike[str], *, what: str = "out", mode: str =
         Text (newlines written as given, no translation) or bytes.
     encoding : str
         Text encoding.
+    edits_input : bool
+        The file is an input edited in place on purpose (``priors refit``): not refused as one (`protect_inputs`).
 
     Yields
     ------
@@ -126,7 +173,7 @@ def atomic_write(path: str | os.PathLike[str], *, what: str = "out", mode: str =
     ------
     ValueError
         Naming ``what``, the path and the reason: a folder, block device or socket; a missing folder; a name too
-        long; no permission; a symlink loop.
+        long; no permission; a symlink loop; a file read as input (`protect_inputs`).
 
     Examples
     --------
@@ -148,6 +195,9 @@ def atomic_write(path: str | os.PathLike[str], *, what: str = "out", mode: str =
         raise ValueError(f"encoding: unknown encoding {encoding!r}; allowed: a Python codec name") from None
     opts: dict[str, Any] = {"encoding": encoding, "newline": ""} if mode == "w" else {}
     p = _path(path, what)
+    checkpoint()  # a signal whose exception was swallowed stops the run before it writes
+    if not edits_input:
+        refuse_inputs(p, what=what)
     real, st, is_fd = _follow(p, what)
     if is_fd or (st is not None and (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode))):
         try:  # appending: a shell's `> file` behind /dev/stdout keeps what was printed before
@@ -194,8 +244,12 @@ def atomic_write(path: str | os.PathLike[str], *, what: str = "out", mode: str =
 
 
 def refuse_same_file(output: str | os.PathLike[str], *inputs: str | os.PathLike[str] | None,
-                     what: str = "--out") -> None:
+                     what: str = "--out", kind: str = "the input file",
+                     why: str = "writing it would destroy the input") -> None:
     """Refuse an output path that is (or would replace) one of the inputs, through symlinks and hard links.
+
+    A character device or named pipe (``/dev/stdout``) is written to, not replaced, so it destroys nothing and is
+    never refused.
 
     Parameters
     ----------
@@ -205,6 +259,9 @@ def refuse_same_file(output: str | os.PathLike[str], *inputs: str | os.PathLike[
         Paths read to make it; ``None`` (an input not given) is skipped.
     what : str
         Names the output argument in the message.
+    kind, why : str
+        What the inputs are and why that is refused, in the message (e.g. ``"the --out file"`` and ``"one would
+        overwrite the other"`` for a second output).
 
     Raises
     ------
@@ -221,6 +278,9 @@ def refuse_same_file(output: str | os.PathLike[str], *inputs: str | os.PathLike[
 another output file
     """
     out = _path(output, what)
+    with suppress(OSError):
+        if not stat.S_ISREG(os.stat(out).st_mode) and not stat.S_ISDIR(os.stat(out).st_mode):
+            return
     for src in inputs:
         if src is None:
             continue
@@ -230,7 +290,6 @@ another output file
         except OSError:  # one does not exist yet: compare where the paths lead
             same = os.path.realpath(out) == os.path.realpath(inp)
         if same:
-            raise ValueError(f"{what}: {out!r} is the input file {inp!r}; writing it would destroy the input; "
-                             "choose another output file")
+            raise ValueError(f"{what}: {out!r} is {kind} {inp!r}; {why}; choose another output file")
 
 
