@@ -114,6 +114,10 @@ def test_yaml_one_patient_a_list_or_a_mapping(tmp_path):
     assert list(listed) == ["1", "x"]
     mapping = read_patients(_write(tmp_path, "m.yaml", "alpha: {grade: G3}\nbeta: {ecog: 2}\n"))
     assert {k: (p.grade, p.ecog) for k, p in mapping.items()} == {"alpha": ("G3", None), "beta": (None, 2)}
+    # Ids that YAML 1.2 would read as numbers stay the text they are (priors files read 1e-3 as a number).
+    ids = read_patients(_write(tmp_path, "i.yaml", "- patient_id: 5E3\n  ecog: 1\n- patient_id: 12e4\n"))
+    assert list(ids) == ["5E3", "12e4"]
+    assert list(read_patients(_write(tmp_path, "k.yaml", "7e10: {ecog: 1}\n"))) == ["7e10"]
 
 
 @pytest.mark.parametrize(("text", "match"), [

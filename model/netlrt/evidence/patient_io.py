@@ -359,7 +359,7 @@ def read_patient_rows(path: str | os.PathLike[str], *, check: Check | None = Non
         return _csv_rows(_text(p, source), source, check)
     from .priors_files import parse_yaml  # refuses repeated keys and keys that are not text
 
-    return _yaml_rows(parse_yaml(_text(p, source), source), p, source, check)
+    return _yaml_rows(parse_yaml(_text(p, source), source, priors=False), p, source, check)
 
 
 def read_patients(path: str | os.PathLike[str], *, check: Check | None = None,

@@ -70,11 +70,15 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
         return super().construct_mapping(node, deep=deep)
 
 
-# YAML 1.1, which PyYAML follows, reads 1e-3 and 1.0e5 as text (its floats need a dot and a signed exponent);
-# YAML 1.2 and every other reader take them as the numbers a researcher meant.
-_Loader.add_implicit_resolver("tag:yaml.org,2002:float",
-                              re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$"),
-                              list("-+0123456789."))
+class _PriorsLoader(_Loader):
+    """`_Loader` reading 1e-3 and 1.0e5 as numbers: YAML 1.1, which PyYAML follows, reads them as text (its floats
+    need a dot and a signed exponent); YAML 1.2 and every other reader take them as the numbers a researcher meant.
+    Priors files only: in a patients file, ``patient_id: 5E3`` stays the id it was."""
+
+
+_PriorsLoader.add_implicit_resolver("tag:yaml.org,2002:float",
+                                    re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$"),
+                                    list("-+0123456789."))
 
 
 def read_text(path: Path, what: str = "priors") -> str:
@@ -88,11 +92,12 @@ def read_text(path: Path, what: str = "priors") -> str:
         raise ValueError(f"{what}: cannot read {str(path)!r}: {exc.strerror or exc}") from None
 
 
-def parse_yaml(text: str, label: str) -> Any:
+def parse_yaml(text: str, label: str, *, priors: bool = True) -> Any:
     """Parse YAML text safely, refusing repeated keys and keys that are not text; ``ValueError`` starting with
-    ``label`` (how messages name the file) for invalid YAML."""
+    ``label`` (how messages name the file) for invalid YAML. ``priors=False`` (a patients file) reads numbers as
+    YAML 1.1 does, so that an id such as ``5E3`` stays text."""
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
+        return yaml.load(text, Loader=_PriorsLoader if priors else _Loader)  # noqa: S506 (SafeLoader subclasses)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
