@@ -593,12 +593,14 @@ class _Referent:
     pass
 
 
-def test_a_signal_python_swallowed_stops_the_next_write_and_publish(tmp_path, capsys):
+def test_a_signal_python_swallowed_stops_the_next_write_and_publish(tmp_path, monkeypatch):
     """A signal arriving while Python runs a weakref callback: its exception is dropped ("Exception ignored in"),
     so netlrt raises it again before it writes or publishes anything."""
     build = tmp_path / "build"
     build.mkdir()
     (build / "a.csv").write_text("a\n")
+    reported = []
+    monkeypatch.setattr(sys, "unraisablehook", reported.append)
     with terminate_as_interrupt():
         referent = _Referent()
         ref = weakref.ref(referent, lambda _: files.interrupts._on_signal(signal.SIGTERM, None))  # noqa: F841
@@ -608,12 +610,25 @@ def test_a_signal_python_swallowed_stops_the_next_write_and_publish(tmp_path, ca
             with pytest.raises(Terminated):
                 write()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]
-    assert "Exception ignored" not in capsys.readouterr().err  # the swallowed one is not shown as a traceback
+    assert reported == []  # the swallowed interrupt is not reported as "Exception ignored": it is raised again
     with atomic_write(tmp_path / "x.csv") as f:  # the block is over: the signal is not raised again
         f.write("x\n")
 
 
-def test_main_exits_as_stopped_when_a_signal_was_swallowed(monkeypatch, capsys):
+def test_a_hosts_own_interrupt_is_not_hidden(monkeypatch):
+    """An interrupt netlrt did not raise (a notebook's own Ctrl-C handler) still reaches the "Exception ignored"
+    report (sys.unraisablehook)."""
+    reported = []
+    monkeypatch.setattr(sys, "unraisablehook", reported.append)
+    with terminate_as_interrupt():
+        referent = _Referent()
+        ref = weakref.ref(referent, lambda _: (_ for _ in ()).throw(KeyboardInterrupt()))  # noqa: F841
+        del referent
+        files.checkpoint()  # nothing of netlrt's to raise
+    assert [type(r.exc_value) for r in reported] == [KeyboardInterrupt]
+
+
+def test_main_exits_as_stopped_when_a_signal_was_swallowed(monkeypatch, capsys, tmp_path):
     from netlrt.cli import evaluate, main
 
     def run(args):
@@ -626,6 +641,10 @@ def test_main_exits_as_stopped_when_a_signal_was_swallowed(monkeypatch, capsys):
     monkeypatch.setattr(evaluate, "run", run)
     assert main(["evaluate", "--case", "case3_y90"]) == EXIT_TERMINATED
     assert capsys.readouterr().err == "netlrt: stopped by SIGTERM\n"
+    monkeypatch.undo()
+    assert main(["evaluate", "--case", "case3_y90"]) == 0  # the next command is not stopped by the old signal
+    with atomic_write(tmp_path / "x.csv") as f:  # nor is a write outside the command line
+        f.write("x\n")
 
 
 def test_outside_the_command_line_reading_protects_nothing(tmp_path):

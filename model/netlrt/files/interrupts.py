@@ -47,6 +47,7 @@ _pending: int | None = None
 # The signal last raised by _on_signal. Python swallows an exception raised while it runs a weakref callback or a
 # __del__ (a signal can arrive there), and work would go on as if no signal had come: checkpoint() raises it again.
 _received: int | None = None
+_guarded = 0  # terminate_as_interrupt blocks open that installed a handler: checkpoint acts only inside one
 
 
 def _interrupt(signum: int) -> KeyboardInterrupt:
@@ -71,15 +72,15 @@ def checkpoint() -> None:
     --------
     >>> checkpoint()  # no signal received: nothing happens
     """
-    if _received is not None and _depth == 0:
+    if _guarded and _received is not None and _depth == 0:
         raise _interrupt(_received)
 
 
 def _quiet_unraisable(previous: Callable[[Any], object]) -> Callable[[Any], None]:
-    """An ``sys.unraisablehook`` that drops the swallowed interrupt's "Exception ignored" traceback (checkpoint
-    raises it again) and hands anything else to ``previous``."""
+    """An ``sys.unraisablehook`` that drops the "Exception ignored" traceback of an interrupt `_on_signal` raised
+    (checkpoint raises it again) and hands anything else, a host's own Ctrl-C handler's included, to ``previous``."""
     def hook(unraisable: Any) -> None:
-        if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+        if not (isinstance(unraisable.exc_value, KeyboardInterrupt) and _received is not None):
             previous(unraisable)
     return hook
 
@@ -132,15 +133,20 @@ def terminate_as_interrupt() -> Iterator[None]:
                 saved[signum] = signal.signal(signum, _on_signal)
     except ValueError:  # not the main thread
         pass
-    global _received
+    if not saved:  # the caller's own handlers (or not the main thread): nothing of ours to raise again
+        yield
+        return
+    global _received, _guarded
     hook, sys.unraisablehook = sys.unraisablehook, _quiet_unraisable(sys.unraisablehook)
+    _guarded += 1
     try:
         yield
     finally:
-        _received = None
-        sys.unraisablehook = hook
         for signum, handler in saved.items():
             signal.signal(signum, handler)
+        _guarded -= 1
+        sys.unraisablehook = hook
+        _received = None  # last: a signal now goes to the restored handlers, and never reaches a later block
 
 
 def handle_interrupt(exc: KeyboardInterrupt, *, prog: str = "netlrt", file: IO[str] | None = None) -> int:
