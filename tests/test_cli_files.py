@@ -239,14 +239,31 @@ def test_no_command_writes_over_a_file_it_read(tmp_path, patients, frail, capsys
         (["cohort", "--in", str(patients), "--out", str(tmp_path / "o.csv"), "--summary",
           str(folder / "utilities.yaml"), "--priors", str(folder)],
          f"--summary: {str(folder / 'utilities.yaml')!r} is the input file"),
-        (["report", "--out", str(report), "--patients", str(report / "summary.csv"), *FAST], "is the input file"),
+        (["report", "--out", str(report), "--patients", str(report / "summary.csv"), *FAST],
+         f"--out: {str(report / 'summary.csv')!r} is the input file"),
     ]
     for argv, message in cases:
         assert main(argv) == 2, argv
         msg = one_error(capsys)
-        assert message in msg and msg.endswith("writing it would destroy the input; choose another output file"), msg
+        remedy = "choose another folder, or move the input out of this one" if argv[0] == "report" else \
+            "choose another output file"
+        assert msg.startswith(message) and msg.endswith(f"writing it would destroy the input; {remedy}"), msg
     assert snapshot(tmp_path) == before
     assert not leftovers(tmp_path)
+
+
+def test_report_refuses_to_replace_its_input_before_the_work(tmp_path, frail, monkeypatch, capsys):
+    report = tmp_path / "r"
+    assert main(["report", "--out", str(report), "--patients", str(frail), *FAST]) == 0
+    (report / "summary.csv").write_text("patient_id,burden\nzz,low\n")
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the report's sections were computed before the refusal")
+
+    monkeypatch.setattr("netlrt.output.report_sections.run_jobs", no_work)
+    capsys.readouterr()
+    assert main(["report", "--out", str(report), "--patients", str(report / "summary.csv"), *FAST]) == 2
+    assert "is the input file" in one_error(capsys)
 
 
 def test_priors_refit_still_edits_its_own_files(tmp_path, capsys):

@@ -663,7 +663,11 @@ def test_outside_the_command_line_reading_protects_nothing(tmp_path):
 
 
 def test_a_device_is_never_refused_as_an_input():
-    refuse_same_file(os.devnull, os.devnull)  # written to, not replaced: nothing to destroy
+    with files.protect_inputs():
+        files.note_input(os.devnull)  # a terminal read from and written to, as /dev/stdin and /dev/stdout
+        files.refuse_inputs(os.devnull, what="--out")  # written to, not replaced: nothing to destroy
+    with pytest.raises(ValueError, match="is the --out file"):  # two outputs into one device are still refused
+        refuse_same_file(os.devnull, os.devnull, what="--summary", kind="the --out file", why="one would overwrite")
 
 
 @pytest.mark.parametrize("exc, status, line", [(KeyboardInterrupt(), 130, "netlrt: stopped by Ctrl-C (SIGINT)"),

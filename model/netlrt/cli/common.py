@@ -89,9 +89,9 @@ def check_output_file(path: str, what: str) -> None:
     real = os.path.realpath(path)
     if os.path.isdir(real):
         raise UsageError(f"{what}: {path!r} is a folder; give a file name")
-    from ..files.writing import _parent
+    from ..files.writing import parent_folder
 
-    _parent(real, path, what)  # the folder to write in: missing, or a file
+    parent_folder(real, path, what)  # the folder to write in: missing, or a file
 
 
 def add_priors_argument(p: argparse.ArgumentParser) -> None:

@@ -68,8 +68,11 @@ def _run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise reword(exc, {"priors": "--priors"}) from None
         refuse_same_file(args.out, args.data, what="--out")
-        refuse_same_file(args.out, source.path, what="--out", kind="the priors folder")
-        updated = update_priors(source, args.data, method=args.method, tau_scale=args.tau_scale)
+        refuse_same_file(args.out, source.path, what="--out", kind="the priors folder", remedy="choose another folder")
+        try:
+            updated = update_priors(source, args.data, method=args.method, tau_scale=args.tau_scale)
+        except ValueError as exc:
+            raise reword(exc, {"tau_scale": "--tau-scale"}) from None
         out = write_priors(updated, args.out)
         changed = [k for k, p in updated.items() if p.updates and p is not source[k]]
         print(f"updated {len(changed)} prior(s) ({', '.join(changed)}) with {args.data}; wrote {out}")

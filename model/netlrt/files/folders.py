@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 import os
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
 
 from .interrupts import _critical, checkpoint
-from .writing import _error, _follow, _fresh, _fsync_folder, _kind, _parent, _path, atomic_write, refuse_inputs
+from .writing import _error, _follow, _fresh, _fsync_folder, _kind, _path, atomic_write, parent_folder, refuse_inputs
 
 __all__ = ["MANIFEST", "build_folder", "new_folder", "publish_folder"]
 
@@ -42,7 +42,7 @@ def _survey(target: str, manifest: str, what: str,
     repository ships in ``reports/``) counts as netlrt's own."""
     real, st, _ = _follow(target.rstrip("/") or "/", what)  # 'rep/' names the folder rep, absent or not
     if st is None:
-        _parent(real, target, what)
+        parent_folder(real, target, what)
         return real, None
     if not stat.S_ISDIR(st.st_mode):
         raise ValueError(f"{what}: {target!r} is {_kind(st)}; give a folder")
@@ -134,6 +134,7 @@ def build_folder(target: str | os.PathLike[str], *, manifest: str = MANIFEST, wh
 
     p = _path(target, what)
     real, old = _survey(p, manifest, what, adopt)
+    _keep_inputs(p, old or (), what)  # before the work: an earlier report's file the command reads stays
     created = False
     build = None
     try:
@@ -210,8 +211,7 @@ def publish_folder(build_dir: str | os.PathLike[str], target: str | os.PathLike[
         raise ValueError(f"{what}: {p!r} holds {clash[0]!r}, which netlrt did not write and the new report would "
                          "replace; nothing was changed; move it or choose an empty or new folder")
     checkpoint()  # a signal whose exception was swallowed stops the run before it publishes
-    for name in sorted(set(new) | (old or set())):  # every file about to be replaced or removed
-        refuse_inputs(os.path.join(real, name), what=what)
+    _keep_inputs(p, set(new) | (old or set()), what)  # every file about to be replaced or removed
     with _critical():  # under terminate_as_interrupt, a signal waits until the folder is consistent
         created = False
         try:
@@ -234,6 +234,13 @@ def publish_folder(build_dir: str | os.PathLike[str], target: str | os.PathLike[
             raise
         _fsync_folder(real)
     return Path(p)
+
+
+def _keep_inputs(target: str, names: Iterable[str], what: str) -> None:
+    """Refuse when a file to be replaced or removed in ``target`` is one the command reads (`protect_inputs`)."""
+    for name in sorted(names):
+        refuse_inputs(os.path.join(target, name), what=what,
+                      remedy="choose another folder, or move the input out of this one")
 
 
 def _write_manifest(folder: str, manifest: str, names: set[str], what: str) -> None:
@@ -292,7 +299,7 @@ def new_folder(target: str | os.PathLike[str], *, what: str = "--out") -> Iterat
     real, st, _ = _follow(p.rstrip("/") or "/", what)
     created = st is None
     if created:
-        _parent(real, p, what)
+        parent_folder(real, p, what)
         try:
             os.mkdir(real, 0o777)
         except OSError as exc:

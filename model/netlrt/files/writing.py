@@ -14,7 +14,7 @@ from typing import IO, Any, TypeVar
 
 from .interrupts import _critical, checkpoint
 
-__all__ = ["atomic_write", "note_input", "protect_inputs", "refuse_inputs", "refuse_same_file"]
+__all__ = ["atomic_write", "note_input", "parent_folder", "protect_inputs", "refuse_inputs", "refuse_same_file"]
 
 _MAX_LINKS = 40  # the kernel's own limit on symlinks followed in one lookup
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
@@ -55,7 +55,7 @@ def _follow(path: str, what: str) -> tuple[str, os.stat_result | None, bool]:
     for _ in range(_MAX_LINKS):
         try:
             st = os.lstat(p)
-        except (FileNotFoundError, NotADirectoryError):  # absent; _parent says which folder is missing or a file
+        except (FileNotFoundError, NotADirectoryError):  # absent; parent_folder says which folder is missing or a file
             return p, None, False
         except OSError as exc:
             raise _error(what, path, exc) from None
@@ -67,7 +67,9 @@ def _follow(path: str, what: str) -> tuple[str, os.stat_result | None, bool]:
     raise ValueError(f"{what}: {path!r} is a symlink loop (more than {_MAX_LINKS} links); point it at a file")
 
 
-def _parent(real: str, path: str, what: str) -> str:
+def parent_folder(real: str, path: str, what: str) -> str:
+    """The folder ``real`` (where ``path`` leads) is written in; ``ValueError`` naming ``what`` when it is missing or
+    is a file."""
     folder = os.path.dirname(real) or "."
     given = os.path.dirname(path) or "."  # named as the user wrote it, unless a symlink led elsewhere
     shown = given if os.path.realpath(given) == os.path.realpath(folder) else folder
@@ -133,9 +135,19 @@ def note_input(path: str | os.PathLike[str]) -> None:
         read.append(os.fspath(path))
 
 
-def refuse_inputs(path: str | os.PathLike[str], *, what: str) -> None:
-    """`refuse_same_file` against every input recorded by `note_input` in the current `protect_inputs` block."""
-    refuse_same_file(path, *(_inputs.get() or ()), what=what)
+def refuse_inputs(path: str | os.PathLike[str], *, what: str, remedy: str = "choose another output file") -> None:
+    """`refuse_same_file` against every input recorded by `note_input` in the current `protect_inputs` block.
+
+    A character device or named pipe (``/dev/stdout``) is written to, not replaced: it destroys no input and is
+    never refused, though a terminal may be both where patients are read from and where results go.
+    """
+    read = _inputs.get()
+    if not read:
+        return
+    with suppress(OSError):
+        if stat.S_ISCHR(os.stat(path).st_mode) or stat.S_ISFIFO(os.stat(path).st_mode):
+            return
+    refuse_same_file(path, *read, what=what, remedy=remedy)
 
 
 # ------------------------------------------------------------------------------------------ files
@@ -209,7 +221,7 @@ def atomic_write(path: str | os.PathLike[str], *, what: str = "out", mode: str =
         return
     if st is not None and not stat.S_ISREG(st.st_mode):
         raise ValueError(f"{what}: {p!r} is {_kind(st)}; give a file name")
-    folder = _parent(real, p, what)
+    folder = parent_folder(real, p, what)
     tmp: str | None = None
     f = None
     try:
@@ -245,11 +257,9 @@ def atomic_write(path: str | os.PathLike[str], *, what: str = "out", mode: str =
 
 def refuse_same_file(output: str | os.PathLike[str], *inputs: str | os.PathLike[str] | None,
                      what: str = "--out", kind: str = "the input file",
-                     why: str = "writing it would destroy the input") -> None:
+                     why: str = "writing it would destroy the input", remedy: str = "choose another output file"
+                     ) -> None:
     """Refuse an output path that is (or would replace) one of the inputs, through symlinks and hard links.
-
-    A character device or named pipe (``/dev/stdout``) is written to, not replaced, so it destroys nothing and is
-    never refused.
 
     Parameters
     ----------
@@ -259,9 +269,9 @@ def refuse_same_file(output: str | os.PathLike[str], *inputs: str | os.PathLike[
         Paths read to make it; ``None`` (an input not given) is skipped.
     what : str
         Names the output argument in the message.
-    kind, why : str
-        What the inputs are and why that is refused, in the message (e.g. ``"the --out file"`` and ``"one would
-        overwrite the other"`` for a second output).
+    kind, why, remedy : str
+        What the inputs are, why that is refused and what to do, in the message (e.g. ``"the --out file"`` and
+        ``"one would overwrite the other"`` for a second output).
 
     Raises
     ------
@@ -278,9 +288,6 @@ def refuse_same_file(output: str | os.PathLike[str], *inputs: str | os.PathLike[
 another output file
     """
     out = _path(output, what)
-    with suppress(OSError):
-        if not stat.S_ISREG(os.stat(out).st_mode) and not stat.S_ISDIR(os.stat(out).st_mode):
-            return
     for src in inputs:
         if src is None:
             continue
@@ -290,6 +297,6 @@ another output file
         except OSError:  # one does not exist yet: compare where the paths lead
             same = os.path.realpath(out) == os.path.realpath(inp)
         if same:
-            raise ValueError(f"{what}: {out!r} is {kind} {inp!r}; {why}; choose another output file")
+            raise ValueError(f"{what}: {out!r} is {kind} {inp!r}; {why}; {remedy}")
 
 
