@@ -72,6 +72,13 @@ def test_flags_say_when_the_ranking_cannot_be_read():
     # whose own interval covers 0 (N = 8, case2_tace: 0.61 +- 0.58 and 0.32 +- 0.67); the ranking is not stable.
     tiny = pd.DataFrame({"S1": [0.4, 0.2], "S1_conf": [0.5, 0.5], "ST": [0.61, 0.32], "ST_conf": [0.58, 0.67]})
     assert sobol._flags(tiny, 1e-12) == ["rank overlaps a neighbour's"] * 2
+    mirror = pd.DataFrame({"S1": [0.3, 0.3, 0.05], "S1_conf": [0.3, 0.05, 0.05], "ST": [0.5, 0.4, 0.1],
+                           "ST_conf": [0.6, 0.1, 0.05]})  # the top interval covers 0, the second's does not
+    assert sobol._flags(mirror, 1e-12) == ["rank overlaps a neighbour's"] * 2 + [""]
+    # The 10th and 11th totals overlap, but only the TOP_RANKED largest are ranked against each other.
+    many = pd.DataFrame({"S1": np.zeros(12), "S1_conf": np.full(12, 0.01), "ST_conf": np.full(12, 0.01),
+                         "ST": [0.95, 0.85, 0.75, 0.65, 0.55, 0.45, 0.35, 0.25, 0.2, 0.15, 0.145, 0.01]})
+    assert sobol._flags(many, 1e-12) == [""] * 12
     df2 = pd.DataFrame({"S1": [0.9], "S1_conf": [0.01], "ST": [0.5], "ST_conf": [0.01]})
     assert sobol._flags(df2, 1e-12) == ["S1 > ST beyond the intervals"]
     # Indices of a parameter whose effect cancels to the last digits (e.g. a term equal for every modality) are

@@ -9,9 +9,9 @@ the decision's.
 
 **Is N large enough?** SALib's bootstrap confidence half-widths (``S1_conf``, ``ST_conf``, 95%) are kept in
 the table, and each row is flagged when its estimate cannot be read at face value: ``S1 > ST`` beyond the
-intervals (impossible for the true indices), ``S1 < 0`` beyond its interval, or a total index told apart from 0
-(its interval excludes 0) whose interval overlaps the next-ranked one's, among the :data:`TOP_RANKED` largest
-(totals indistinguishable from 0 are not ranked against each other). :attr:`SobolResult.stable` is False when
+intervals (impossible for the true indices), ``S1 < 0`` beyond its interval, or two neighbours in the ranking
+of the :data:`TOP_RANKED` largest total indices whose intervals overlap, unless both intervals cover 0 (totals
+indistinguishable from 0 are not ranked against each other). :attr:`SobolResult.stable` is False when
 any of these occurs, and the notes say to raise ``n_draws``.
 """
 
@@ -109,9 +109,10 @@ def _flags(df: pd.DataFrame, rounding: float) -> list[str]:
             flags[i].append("S1 > ST beyond the intervals")
         if s1[i] < -max(s1c[i], rounding):
             flags[i].append("S1 < 0 beyond its interval")
-    for a in range(min(TOP_RANKED, len(df) - 1)):
-        b = a + 1  # the next-ranked total, whether or not it is told apart from 0 itself
-        if st[a] - stc[a] > rounding and st[a] - stc[a] <= st[b] + stc[b]:
+    told = st - stc > rounding  # the total's interval excludes 0
+    for a in range(min(TOP_RANKED, len(df)) - 1):
+        b = a + 1
+        if (told[a] or told[b]) and st[a] - stc[a] <= st[b] + stc[b]:
             for i in (a, b):
                 if "rank overlaps a neighbour's" not in flags[i]:
                     flags[i].append("rank overlaps a neighbour's")
