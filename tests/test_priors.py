@@ -401,6 +401,8 @@ def test_with_priors_without_a_note_still_marks_the_change(model):
     ({"or_pes_y90": {"mass": 2}}, "n", "with_priors: parameter 'or_pes_y90': mass 2 not allowed"),
     ({"or_pes_y90": 2}, " ", "with_priors: parameter 'or_pes_y90': note must say why"),
     ({"nope": 1}, "n", "changes: unknown parameter 'nope'"),
+    ({"pes_embolic": 1.5}, "n", "with_priors: parameter 'pes_embolic': [1.5] is outside the range of its role"),
+    ({"or_pes_y90": -1}, "n", "with_priors: parameter 'or_pes_y90': [-1.0] is outside the range of its role"),
 ])
 def test_with_priors_names_the_change_not_the_file(model, changes, note, message):
     with pytest.raises(ValueError) as err:

@@ -255,7 +255,13 @@ class Model:
         from .evidence.studies import changed_prior
 
         note = "changed with with_priors, no reason given" if note is None else note
-        return Model(self.priors.replace({k: changed_prior(self.priors[k], v, note) for k, v in changes.items()}))
+        try:
+            return Model(self.priors.replace({k: changed_prior(self.priors[k], v, note) for k, v in changes.items()}))
+        except ValueError as exc:  # named as the researcher made the change, not by the file the prior came from
+            text = str(exc)
+            for file in {self.priors[k].file for k in changes if self.priors[k].file}:
+                text = text.removeprefix(f"{file}: ")
+            raise ValueError(text if text.startswith("with_priors: ") else f"with_priors: {text}") from None
 
     def update(self, studies: Any, *, method: str = "fixed", tau_scale: float | None = None) -> Model:
         """A new model whose priors are updated by a table of study results (see :mod:`netlrt.evidence.studies`).

@@ -210,8 +210,4 @@ def changed_prior(prior: Prior, change: Any, note: str) -> Prior:
     elif "mass" in entry:
         del entry["mass"]
     entry.setdefault("reading", entry["modified"])
-    try:
-        return parse_prior(prior.file or "with_priors", prior.area, 0, entry, refit=refit)
-    except ValueError as exc:  # named as the researcher made the change, not by the file the prior came from
-        text, file_prefix = str(exc), f"{prior.file or 'with_priors'}: "
-        raise ValueError("with_priors: " + text.removeprefix(file_prefix)) from None
+    return parse_prior(prior.file or "with_priors", prior.area, 0, entry, refit=refit)
