@@ -100,7 +100,7 @@ def test_normal_update_helper():
     (counts("response", 0, 0), ["patients: 0", "row 2", ">= 1"]),
     (counts("response", True, 10), ["events: True", "row 2", "a number"]),
     (counts("response", "12", 20), ["events: '12'", "a string", "row 2", "read_studies_csv"]),
-    (counts("response", 3, math.inf), ["patients: inf", "row 2", "finite"]),
+    (counts("response", 3, math.inf), ["patients: inf", "row 2", "a whole number up to 2**53"]),
     (counts("response", math.nan, 10), ["events: missing", "row 2", "'response'"]),
     (interval("hr_os", 2.0, 3.0, 1.0), ["lower: 3.0 >= upper 1.0", "row 2", "'hr_os'"]),
     (interval("hr_os", 1.0, 1.0, 1.0), ["lower: 1.0 >= upper 1.0", "row 2"]),

@@ -16,7 +16,8 @@ import math
 import numbers
 from typing import Any
 
-__all__ = ["finite_number", "is_bool", "is_integer", "is_real", "positive_int", "power_of_two"]
+__all__ = ["finite_number", "finite_real", "is_bool", "is_integer", "is_real", "positive_int", "power_of_two",
+           "short_repr"]
 
 
 def is_bool(x: Any) -> bool:
@@ -37,6 +38,22 @@ def is_real(x: Any) -> bool:
     [True, True, True, False, False, False]
     """
     return isinstance(x, numbers.Real) and not is_bool(x)
+
+
+def finite_real(x: Any) -> bool:
+    """A real number (`is_real`) that is finite; an integer too large for a float (``10**400``) is not.
+
+    Examples
+    --------
+    >>> [finite_real(x) for x in (1e308, 10**308, 10**400, float("nan"), True)]
+    [True, True, False, False, False]
+    """
+    if not is_real(x):
+        return False
+    try:
+        return math.isfinite(x)
+    except OverflowError:  # math.isfinite converts an int to a float
+        return False
 
 
 def is_integer(x: Any) -> bool:
@@ -63,8 +80,10 @@ def positive_int(name: str, value: Any, *, minimum: int = 1, maximum: int | None
     return int(value)
 
 
-def finite_number(name: str, value: Any, *, low: float = -math.inf, high: float = math.inf) -> float:
-    """``value`` as a float in ``[low, high]``; ``ValueError`` naming ``name``, the value and the range.
+def finite_number(name: str, value: Any, *, low: float = -math.inf, high: float = math.inf, low_open: bool = False,
+                  high_open: bool = False) -> float:
+    """``value`` as a float in ``[low, high]`` (``low_open``/``high_open``: without that end); ``ValueError`` naming
+    ``name``, the value and the range.
 
     Examples
     --------
@@ -73,17 +92,24 @@ def finite_number(name: str, value: Any, *, low: float = -math.inf, high: float 
     ...
     ValueError: x: '2.0' is text, not a number; allowed: a number >= 0
     """
-    rng = (f"a number in [{low:g}, {high:g}]" if math.isfinite(low) and math.isfinite(high) else
-           f"a number >= {low:g}" if math.isfinite(low) else f"a number <= {high:g}" if math.isfinite(high) else
-           "a finite number")
+    rng = (f"a number in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+           if math.isfinite(low) and math.isfinite(high) else
+           f"a number {'>' if low_open else '>='} {low:g}" if math.isfinite(low) else
+           f"a number {'<' if high_open else '<='} {high:g}" if math.isfinite(high) else "a finite number")
     if isinstance(value, str):
         raise ValueError(f"{name}: {value!r} is text, not a number; allowed: {rng}")
     if not is_real(value):
         raise ValueError(f"{name}: {value!r} ({type(value).__name__}) is not allowed; allowed: {rng}")
-    x = float(value)
-    if not math.isfinite(x) or not low <= x <= high:
-        raise ValueError(f"{name}: {value!r} is out of range; allowed: {rng}")
-    return x
+    if not finite_real(value) or not low <= value <= high or (low_open and value == low) or \
+            (high_open and value == high):
+        raise ValueError(f"{name}: {short_repr(value)} is out of range; allowed: {rng}")
+    return float(value)
+
+
+def short_repr(value: Any) -> str:
+    """``repr(value)``, an integer of more than 20 digits in powers of ten (a message stays one readable line)."""
+    text = repr(value)
+    return f"an integer of {len(str(abs(value)))} digits" if is_integer(value) and len(text) > 20 else text
 
 
 def power_of_two(name: str, value: int) -> int:

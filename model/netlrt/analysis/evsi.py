@@ -56,9 +56,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..checks import is_integer
+from ..checks import finite_number, is_integer, short_repr
 from ..seeding import SeedLike, as_generator
-from .population_scale import PopulationScale, _number, population_value
+from .population_scale import PopulationScale, population_value
 from .study_design import (BinomialOutcome, ExponentialMedian, LogNormalEstimate, Measurement, StudyDesign,
                            TwoArmRatio)
 
@@ -374,15 +374,18 @@ def enbs(curve: EVSICurve, *, population: PopulationScale, cost_per_patient: flo
         raise ValueError(f"curve: {curve!r}; allowed: an EVSICurve (from evsi_curve)")
     if not isinstance(population, PopulationScale):
         raise ValueError(f"population: {population!r}; allowed: a PopulationScale")
-    cost_per_patient = _number("cost_per_patient", cost_per_patient, 0.0, np.inf)
-    fixed_cost = _number("fixed_cost", fixed_cost, 0.0, np.inf)
+    cost_per_patient = finite_number("cost_per_patient", cost_per_patient, low=0.0)
+    fixed_cost = finite_number("fixed_cost", fixed_cost, low=0.0)
     if not is_integer(arms) or arms < 1:
         raise ValueError(f"arms: {arms!r}; allowed: an integer >= 1")
     result = ENBSResult(curve, population, cost_per_patient, fixed_cost, int(arms), None)
-    table = result.to_df()
-    if not np.isfinite(table["enbs"].to_numpy()).all():
-        raise ValueError(f"cost_per_patient, fixed_cost: {cost_per_patient!r}, {fixed_cost!r} make a study cost "
-                         "more than a float can hold; allowed: costs whose total is finite")
+    try:
+        table = result.to_df()
+    except OverflowError:  # arms beyond what a float holds
+        table = None
+    if table is None or not np.isfinite(table["enbs"].to_numpy()).all():
+        raise ValueError(f"cost_per_patient, fixed_cost, arms: {cost_per_patient!r}, {fixed_cost!r}, {short_repr(arms)}"
+                         " make a study cost more than a float can hold; allowed: costs whose total is finite")
     i = int(table["enbs"].to_numpy().argmax())
     best = int(table["n"].iloc[i]) if table["enbs"].iloc[i] > 0 else None
     return ENBSResult(curve, population, cost_per_patient, fixed_cost, int(arms), best)

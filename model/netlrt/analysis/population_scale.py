@@ -12,19 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import is_bool, is_integer, is_real
+from ..checks import finite_number, is_bool, is_integer, is_real, short_repr
 
 __all__ = ["PopulationScale", "population_value"]
-
-
-def _number(name: str, value: Any, low: float, high: float = math.inf, *, low_open: bool = False,
-            high_open: bool = False) -> float:
-    if not is_real(value) or not math.isfinite(value) or not low <= value <= high or (low_open and value == low) \
-            or (high_open and value == high):
-        allowed = (f"a finite number {'>' if low_open else '>='} {low:g}" if high == math.inf else
-                   f"a number in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}")
-        raise ValueError(f"{name}: {value!r}; allowed: {allowed}")
-    return float(value)
 
 
 @dataclass(frozen=True)
@@ -55,13 +45,18 @@ class PopulationScale:
     discount_rate: float
 
     def __post_init__(self) -> None:
-        _number("patients_per_year", self.patients_per_year, 0.0, low_open=True)
+        finite_number("patients_per_year", self.patients_per_year, low=0.0, low_open=True)
         if not is_integer(self.horizon_years) or self.horizon_years < 1:
             raise ValueError(f"horizon_years: {self.horizon_years!r}; allowed: an integer >= 1")
-        _number("discount_rate", self.discount_rate, 0.0, 1.0, high_open=True)
-        if not math.isfinite(self.discounted_patients()):
-            raise ValueError(f"patients_per_year: {self.patients_per_year!r} for {self.horizon_years} years is more "
-                             "patients than a float can count; allowed: a population whose total is finite")
+        finite_number("discount_rate", self.discount_rate, low=0.0, high=1.0, high_open=True)
+        try:
+            total = self.discounted_patients()
+        except OverflowError:  # a horizon of more years than a float holds
+            total = math.inf
+        if not math.isfinite(total):
+            raise ValueError(f"patients_per_year, horizon_years: {short_repr(self.patients_per_year)} a year for "
+                             f"{short_repr(self.horizon_years)} years is more patients than a float can count; "
+                             "allowed: a population whose total is finite")
 
     def discounted_patients(self) -> float:
         """The discounted number of patients affected over the horizon (formula above)."""
@@ -89,7 +84,7 @@ def population_value(per_patient: Any, scale: PopulationScale) -> Any:
     if isinstance(per_patient, float) and hasattr(per_patient, "se"):  # an Estimate: a float with its SE
         return type(per_patient)(float(per_patient) * factor, per_patient.se * factor)
     if is_real(per_patient):  # one value: checked as a value of information is (a table may mark gaps with NaN)
-        return _number("per_patient", per_patient, 0.0) * factor
+        return finite_number("per_patient", per_patient, low=0.0) * factor
     if is_bool(per_patient) or isinstance(per_patient, (str, bytes)):
         raise ValueError(f"per_patient: {per_patient!r}; allowed: numbers (float, array, Series, DataFrame)")
     kinds = np.asarray(per_patient.dtypes if hasattr(per_patient, "columns") else [np.asarray(per_patient).dtype])

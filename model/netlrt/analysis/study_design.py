@@ -30,14 +30,14 @@ count + 0.5): with equal deaths ``d`` in total that is the familiar ``4 / d``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
 import numpy as np
 
-from ..checks import is_integer, is_real
+from ..checks import finite_number, is_integer, is_real, short_repr
+from ..evidence.study_table import MAX_COUNT
 from ..seeding import SeedLike, as_generator
 
 __all__ = ["BinomialOutcome", "ExponentialMedian", "LogNormalEstimate", "Measurement", "StudyDesign", "TwoArmRatio"]
@@ -46,15 +46,9 @@ _CELLS = 1_000_000  # draws x patients simulated at once by ExponentialMedian (b
 
 
 def _check_size(name: str, value: Any) -> int:
-    if not is_integer(value) or value < 1:
-        raise ValueError(f"{name}: {value!r}; allowed: an integer >= 1 (patients)")
+    if not is_integer(value) or not 1 <= value <= MAX_COUNT:
+        raise ValueError(f"{name}: {short_repr(value)}; allowed: an integer from 1 to 2**53 (patients)")
     return int(value)
-
-
-def _check_positive(name: str, value: Any) -> float:
-    if not is_real(value) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name}: {value!r}; allowed: a finite number > 0")
-    return float(value)
 
 
 def _check_id(name: str, value: Any) -> str:
@@ -158,7 +152,7 @@ class LogNormalEstimate:
     def __post_init__(self) -> None:
         _check_id("parameter", self.parameter)
         object.__setattr__(self, "n", _check_size("n", self.n))
-        object.__setattr__(self, "sd", _check_positive("sd", self.sd))
+        object.__setattr__(self, "sd", finite_number("sd", self.sd, low=0.0, low_open=True))
 
     @property
     def parameters(self) -> tuple[str, ...]:
@@ -206,7 +200,7 @@ class ExponentialMedian:
     def __post_init__(self) -> None:
         _check_id("parameter", self.parameter)
         object.__setattr__(self, "n", _check_size("n", self.n))
-        object.__setattr__(self, "follow_up", _check_positive("follow_up", self.follow_up))
+        object.__setattr__(self, "follow_up", finite_number("follow_up", self.follow_up, low=0.0, low_open=True))
 
     @property
     def parameters(self) -> tuple[str, ...]:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..checks import is_bool, is_integer, is_real
+from ..checks import finite_real, is_bool, is_integer, is_real
 from .vocabulary import BILIARY, BILIRUBIN, BURDENS, DISTRIBUTIONS, EXTRAHEPATIC, GRADES, NO_YES
 
 __all__ = ["BILIRUBIN_LIMIT", "FIELD", "FIELDS", "FINDING_NODES", "Field", "ID_COLUMN", "MAX_MULTIPLIER",
@@ -124,14 +124,11 @@ class Field:
         if self.kind == "int":
             if not is_integer(value):
                 raise ValueError(f"{bad} ({type(value).__name__}) is not an integer; allowed: {self.allowed()}")
-            value = int(value)
         elif not is_real(value):
             raise ValueError(f"{bad} ({type(value).__name__}) is not a number; allowed: {self.allowed()}")
-        else:
-            value = float(value)
-        if not (math.isfinite(value) and self.low <= value <= self.high):
+        if not (finite_real(value) and self.low <= value <= self.high):
             raise ValueError(f"{bad} is out of range; allowed: {self.allowed()}")
-        return value
+        return int(value) if self.kind == "int" else float(value)
 
     def parse_text(self, text: str) -> Any:
         """A value from text (a CSV cell, a command-line argument); empty text means unknown."""

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import is_integer, is_real
+from ..checks import finite_real, is_integer
 from ..seeding import SeedLike, as_generator, stream
 from . import fitting
 from .roles import DEFAULT_MASS, FIT_TOLERANCE, INFERRED_MASS, ROLES, RULES, UNITS, study_mass
@@ -124,7 +124,7 @@ class Prior:
 
 
 def _number(x: Any) -> bool:
-    return is_real(x) and math.isfinite(x)
+    return finite_real(x)
 
 
 def squash(x: Any) -> str:

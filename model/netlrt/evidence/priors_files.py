@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from ..checks import is_real
+from ..checks import finite_real
 from ..files.writing import note_input
 from .patient_spec import FINDING_NODES
 from .priors import PriorSet, parse_prior, squash
@@ -224,7 +224,7 @@ def _population(fname: str, doc: Any) -> tuple[dict[str, dict[str, float]], dict
         if set(s) != set(FINDING_NODES[node]):
             raise ValueError(f"{where}: shares must name exactly the states {', '.join(FINDING_NODES[node])}")
         for state, x in s.items():
-            if not is_real(x) or not (math.isfinite(x) and 0 <= x <= 1):
+            if not finite_real(x) or not 0 <= x <= 1:
                 raise ValueError(f"{where}: share of {state!r} is {x!r}; allowed: a number in [0, 1]")
         if not math.isclose(sum(s.values()), 1.0, abs_tol=1e-9):
             raise ValueError(f"{where}: shares sum to {sum(s.values()):g}; allowed: shares summing to 1")
@@ -248,7 +248,7 @@ def _profiles(fname: str, doc: Any) -> dict[str, dict[str, Any]]:
         if extra := sorted(set(prof) - {"multipliers", "description", "reasoning"}):
             raise ValueError(f"{where}: unknown key {extra[0]!r}; allowed: multipliers, description, reasoning")
         for term, x in prof["multipliers"].items():
-            if not is_real(x) or not (math.isfinite(x) and 0 <= x <= MAX_MULTIPLIER):
+            if not finite_real(x) or not 0 <= x <= MAX_MULTIPLIER:
                 raise ValueError(f"{where}: multiplier of {term!r} is {x!r}; allowed: a number 0-{MAX_MULTIPLIER:g}")
         out[str(name)] = {"multipliers": {str(k): float(v) for k, v in prof["multipliers"].items()},
                           "description": squash(prof.get("description", "")),

@@ -20,7 +20,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 import os
 import shutil
 from collections.abc import Mapping
@@ -28,7 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..checks import is_real
+from ..checks import finite_real, short_repr
 from . import study_table, updating
 from .priors import Prior, PriorSet, parse_prior, squash
 from .roles import RULES
@@ -184,7 +183,7 @@ def changed_prior(prior: Prior, change: Any, note: str) -> Prior:
         raise ValueError(f"{where}: note must say why it was changed (it is kept as the prior's provenance)")
     entry = prior.to_entry()
     entry["modified"] = "; ".join(x for x in (prior.modified, squash(note)) if x)
-    if is_real(change) and math.isfinite(change):
+    if finite_real(change):
         for key in ("interval", "mass", "studies"):
             entry.pop(key, None)
         entry.update(distribution="fixed", rule="fixed", params={"value": float(change)})
@@ -199,7 +198,7 @@ def changed_prior(prior: Prior, change: Any, note: str) -> Prior:
             entry["rule"] = "assumption"
         refit = "params" not in change
     else:
-        raise ValueError(f"{where}: change {change!r} not allowed; allowed: a number, or a mapping with "
+        raise ValueError(f"{where}: change {short_repr(change)} not allowed; allowed: a number, or a mapping with "
                          "'interval' (and 'distribution', 'mass', 'rule') or 'params'")
     if RULES[entry["rule"]][0] == "assumption":
         entry["source"] = "assumption"

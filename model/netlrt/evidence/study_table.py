@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import is_integer, is_real
+from ..checks import short_repr, finite_real, is_integer, is_real
 from ..files.writing import note_input
 
 __all__ = ["COLUMNS", "ROLES", "StudyRow", "Z95", "check_kind", "parse_studies", "read_studies_csv"]
@@ -37,6 +37,7 @@ ROLES: dict[str, str] = {"probability": "beta", "ratio": "lognormal", "time": "l
 Z95 = 1.959963984540054  # standard normal 97.5% quantile
 COLUMNS = ("parameter", "citation", "population", "events", "patients", "estimate", "lower", "upper")
 _COUNTS, _INTERVAL = ("events", "patients"), ("estimate", "lower", "upper")
+MAX_COUNT = 2**53  # the largest count a float (a CSV column with gaps) holds exactly
 
 
 def _is_missing(value: Any) -> bool:
@@ -97,8 +98,9 @@ class StudyRow:
             v, count = getattr(self, name), name in _COUNTS
             if v is None:
                 continue
-            if not (is_integer(v) if count else is_real(v) and math.isfinite(v)):
-                raise ValueError(f"{name}: {v!r} {at}; allowed: " + ("an integer" if count else "a finite number"))
+            if not (is_integer(v) and abs(v) <= MAX_COUNT if count else finite_real(v)):
+                raise ValueError(f"{name}: {short_repr(v)} {at}; allowed: " + ("an integer up to 2**53" if count else
+                                                                            "a finite number"))
             object.__setattr__(self, name, int(v) if count else float(v))
         given = {n for n in _COUNTS + _INTERVAL if getattr(self, n) is not None}
         if not given:
@@ -142,15 +144,15 @@ def _number(value: Any, name: str, at: str) -> int | float | None:
     if not is_real(value):
         hint = " (a string; read CSV files with read_studies_csv)" if isinstance(value, str) else ""
         raise ValueError(f"{name}: {value!r}{hint} {at}; allowed: a number")
-    if is_integer(value):
+    if name in _COUNTS:
+        # A float column is what pandas makes of integers next to missing values: 7.0 is 7, 7.5 is refused, and
+        # so is a count beyond 2**53, where floats no longer hold every whole number.
+        if not (finite_real(value) and float(value).is_integer() and abs(value) <= MAX_COUNT):
+            raise ValueError(f"{name}: {short_repr(value)} {at}; allowed: a whole number up to 2**53")
         return int(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name}: {value!r} {at}; allowed: a finite number")
-    # A float column is what pandas makes of integers next to missing values: 7.0 is 7, 7.5 is refused, and so
-    # is a float too large to hold every whole number exactly (2**53).
-    if name in _COUNTS and not (float(value).is_integer() and abs(value) <= 2**53):
-        raise ValueError(f"{name}: {value!r} {at}; allowed: a whole number up to 2**53")
-    return int(value) if name in _COUNTS else float(value)
+    if not finite_real(value):
+        raise ValueError(f"{name}: {short_repr(value)} {at}; allowed: a finite number")
+    return float(value)
 
 
 def _parse_record(record: Mapping[str, Any], row: int, roles: Mapping[str, str]) -> StudyRow:

@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import is_real
+from ..checks import finite_number, finite_real
 from .fitting import FAMILIES
 from .study_table import ROLES, StudyRow, check_kind, parse_studies
 
@@ -76,13 +76,6 @@ def _tau_mixture(prior_mean: float, prior_sd: float, y: np.ndarray, var: np.ndar
     weight = np.concatenate([step, [0.0]]) / 2 + np.concatenate([[0.0], step]) / 2
     weight *= np.exp(logpost - logpost.max())
     return tau, weight / weight.sum(), m, 1.0 / precision
-
-
-def _check_tau_scale(tau_scale: Any) -> float:
-    if not is_real(tau_scale) or not 0 < tau_scale <= MAX_TAU_SCALE:
-        raise ValueError(f"tau_scale: {tau_scale!r}; allowed: a number in (0, {MAX_TAU_SCALE:g}] (half-normal scale "
-                         "of tau, on the log or logit scale)")
-    return float(tau_scale)
 
 
 def _random_effects(prior_mean: float, prior_sd: float, y: np.ndarray, var: np.ndarray,
@@ -191,7 +184,7 @@ def _check_prior(family: str, params: Mapping[str, Any], role: str, pid: str) ->
                          "cannot be updated with ratio or time data; allowed: loc absent or 0")
     extra = set(params) - set(names) - ({"loc"} if family == "lognormal" else set())
     values = [params.get(n) for n in names]
-    if extra or not all(is_real(v) and math.isfinite(v) and (v > 0 or n == "mu") for n, v in zip(names, values)):
+    if extra or not all(finite_real(v) and (v > 0 or n == "mu") for n, v in zip(names, values)):
         raise ValueError(f"params: {dict(params)!r} for {pid!r}; allowed: {family} {{{', '.join(names)}}}, finite, "
                          + ("a > 0, b > 0" if family == "beta" else "sigma > 0"))
     return {n: float(v) for n, v in zip(names, values)}
@@ -241,7 +234,8 @@ def update(family: str, params: Mapping[str, float], role: str, rows: Sequence[S
     """
     if method not in METHODS:
         raise ValueError(f"method: {method!r}; allowed: {', '.join(METHODS)}")
-    tau_scale = _check_tau_scale(tau_scale)  # also with method 'fixed', which does not use it: never ignored silently
+    # checked with method 'fixed' too, which does not use it: a value given is never ignored silently
+    tau_scale = finite_number("tau_scale", tau_scale, low=0.0, high=MAX_TAU_SCALE, low_open=True)
     rows = tuple(rows)
     if not rows or not all(isinstance(r, StudyRow) for r in rows):
         raise ValueError("rows: need at least one StudyRow (from parse_studies or read_studies_csv)")
