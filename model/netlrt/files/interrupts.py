@@ -142,11 +142,12 @@ def terminate_as_interrupt() -> Iterator[None]:
     try:
         yield
     finally:
-        for signum, handler in saved.items():
-            signal.signal(signum, handler)
-        _guarded -= 1
-        sys.unraisablehook = hook
-        _received = None  # last: a signal now goes to the restored handlers, and never reaches a later block
+        with _critical():  # a signal arriving while the handlers go back waits, and is raised once all is restored
+            for signum, handler in saved.items():
+                signal.signal(signum, handler)
+            _guarded -= 1
+            sys.unraisablehook = hook
+            _received = None
 
 
 def handle_interrupt(exc: KeyboardInterrupt, *, prog: str = "netlrt", file: IO[str] | None = None) -> int:
