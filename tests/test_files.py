@@ -662,12 +662,17 @@ def test_outside_the_command_line_reading_protects_nothing(tmp_path):
     assert f.read_text() == "c\n"
 
 
-def test_a_device_is_never_refused_as_an_input():
+def test_a_device_is_never_refused_as_an_input(tmp_path):
+    """A device is written to, not replaced: a terminal read as /dev/stdin and written as /dev/stdout, or both
+    tables sent to /dev/null, destroy nothing."""
     with files.protect_inputs():
-        files.note_input(os.devnull)  # a terminal read from and written to, as /dev/stdin and /dev/stdout
-        files.refuse_inputs(os.devnull, what="--out")  # written to, not replaced: nothing to destroy
-    with pytest.raises(ValueError, match="is the --out file"):  # two outputs into one device are still refused
-        refuse_same_file(os.devnull, os.devnull, what="--summary", kind="the --out file", why="one would overwrite")
+        files.note_input(os.devnull)
+        files.refuse_inputs(os.devnull, what="--out")
+    refuse_same_file(os.devnull, os.devnull, what="--summary", kind="the --out file", why="one would overwrite")
+    (tmp_path / "a.csv").write_text("a\n")
+    with pytest.raises(ValueError, match="is the --out file"):  # a plain file still is
+        refuse_same_file(tmp_path / "a.csv", tmp_path / "a.csv", what="--summary", kind="the --out file",
+                         why="one would overwrite")
 
 
 @pytest.mark.parametrize("exc, status, line", [(KeyboardInterrupt(), 130, "netlrt: stopped by Ctrl-C (SIGINT)"),

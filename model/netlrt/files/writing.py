@@ -138,16 +138,8 @@ def note_input(path: str | os.PathLike[str]) -> None:
 def refuse_inputs(path: str | os.PathLike[str], *, what: str, remedy: str = "choose another output file") -> None:
     """`refuse_same_file` against every input recorded by `note_input` in the current `protect_inputs` block.
 
-    A character device or named pipe (``/dev/stdout``) is written to, not replaced: it destroys no input and is
-    never refused, though a terminal may be both where patients are read from and where results go.
     """
-    read = _inputs.get()
-    if not read:
-        return
-    with suppress(OSError):
-        if stat.S_ISCHR(os.stat(path).st_mode) or stat.S_ISFIFO(os.stat(path).st_mode):
-            return
-    refuse_same_file(path, *read, what=what, remedy=remedy)
+    refuse_same_file(path, *(_inputs.get() or ()), what=what, remedy=remedy)
 
 
 # ------------------------------------------------------------------------------------------ files
@@ -261,6 +253,9 @@ def refuse_same_file(output: str | os.PathLike[str], *inputs: str | os.PathLike[
                      ) -> None:
     """Refuse an output path that is (or would replace) one of the inputs, through symlinks and hard links.
 
+    A character device or named pipe (``/dev/stdout``, ``/dev/null``) is written to, not replaced: it destroys
+    nothing and is never refused, though a terminal may be where patients are read from and where both tables go.
+
     Parameters
     ----------
     output : str or os.PathLike
@@ -288,6 +283,9 @@ def refuse_same_file(output: str | os.PathLike[str], *inputs: str | os.PathLike[
 another output file
     """
     out = _path(output, what)
+    with suppress(OSError):
+        if stat.S_ISCHR(os.stat(out).st_mode) or stat.S_ISFIFO(os.stat(out).st_mode):
+            return
     for src in inputs:
         if src is None:
             continue
