@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.axes import Axes
 from matplotlib.colors import to_hex
@@ -155,6 +156,15 @@ def test_sobol_bars_are_the_indices_with_intervals():
     assert [s[1][0] - s[0][0] for s in segments] == pytest.approx(2 * table["ST_conf"].to_numpy())
     assert [t.get_text().split(" \u2020")[0] for t in ax.get_yticklabels()] == list(table["label"])
     assert "N = 256" in ax.get_title()
+
+
+def test_sobol_without_flags_counts_overlaps_by_the_analysis_rule():
+    from types import SimpleNamespace
+
+    table = pd.DataFrame({"parameter": ["a", "b", "c"], "label": ["A", "B", "C"], "S1": [0.3, 0.3, 0.05],
+                          "S1_conf": [0.3, 0.05, 0.05], "ST": [0.5, 0.4, 0.1], "ST_conf": [0.6, 0.1, 0.05]})
+    result = SimpleNamespace(table=table, n_draws=8, output="y", notes=())  # the top interval covers 0
+    assert "1 neighbouring pair overlap: the ranking is not stable at N = 8" in plot_sobol(result).get_title()
 
 
 def test_sobol_flags_unstable_rows(model, cases):

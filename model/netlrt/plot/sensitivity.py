@@ -196,7 +196,8 @@ def plot_sobol(result: SobolResult, *, ax: Axes | None = None, top: int | None =
     A row the analysis flags (its ``flag`` column: S1 above ST or below zero beyond the intervals, or a rank
     whose interval reaches a neighbour's) has its label in red with a dagger, and the analysis' notes (e.g.
     that N is too small for a stable ranking) are written under the axes. Without a ``flag`` column, neighbours
-    among the rows told apart from zero whose intervals touch are counted in the title instead.
+    whose intervals touch are counted in the title instead, by the analysis' own rule
+    (:func:`~netlrt.analysis.sensitivity.sobol.overlapping_neighbours`).
 
     Parameters
     ----------
@@ -238,9 +239,10 @@ def plot_sobol(result: SobolResult, *, ax: Axes | None = None, top: int | None =
         if flags.any():
             notes.insert(0, "\u2020 flagged: " + "; ".join(sorted({x for f in flags if f for x in f.split("; ")})))
     else:
-        st, conf = full["ST"].to_numpy(dtype=float)[:k], full["ST_conf"].to_numpy(dtype=float)[:k]
-        told = np.flatnonzero(st - conf > 0)
-        touching = int(sum(b == a + 1 and st[a] - conf[a] <= st[b] + conf[b] for a, b in zip(told, told[1:])))
+        from ..analysis.sensitivity.sobol import overlapping_neighbours
+
+        st, conf = full["ST"].to_numpy(dtype=float), full["ST_conf"].to_numpy(dtype=float)
+        touching = len(overlapping_neighbours(st, conf))
         if touching:
             pairs = f"{touching} neighbouring pair{'s' if touching != 1 else ''}"
             title += f"\n{pairs} overlap: the ranking is not stable at N = {n}"

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from ...decision.core import Evaluator
     from ...evidence.patient import Patient
 
-__all__ = ["saltelli_layout", "COLUMNS", "SobolResult", "TOP_RANKED", "analyze", "run"]
+__all__ = ["saltelli_layout", "COLUMNS", "SobolResult", "TOP_RANKED", "analyze", "overlapping_neighbours", "run"]
 
 #: Uniforms are kept this far inside (0, 1) so that no inverse CDF returns 0 or infinity.
 EDGE = 1e-12
@@ -109,14 +109,20 @@ def _flags(df: pd.DataFrame, rounding: float) -> list[str]:
             flags[i].append("S1 > ST beyond the intervals")
         if s1[i] < -max(s1c[i], rounding):
             flags[i].append("S1 < 0 beyond its interval")
-    told = st - stc > rounding  # the total's interval excludes 0
-    for a in range(min(TOP_RANKED, len(df)) - 1):
-        b = a + 1
-        if (told[a] or told[b]) and st[a] - stc[a] <= st[b] + stc[b]:
-            for i in (a, b):
-                if "rank overlaps a neighbour's" not in flags[i]:
-                    flags[i].append("rank overlaps a neighbour's")
+    for a in overlapping_neighbours(st, stc, rounding):
+        for i in (a, a + 1):
+            if "rank overlaps a neighbour's" not in flags[i]:
+                flags[i].append("rank overlaps a neighbour's")
     return ["; ".join(f) for f in flags]
+
+
+def overlapping_neighbours(st: np.ndarray, conf: np.ndarray, rounding: float = 0.0,
+                           top: int = TOP_RANKED) -> list[int]:
+    """Ranks ``a`` (totals sorted largest first) whose interval overlaps that of rank ``a + 1``, among the ``top``
+    largest, unless both intervals cover 0 (``rounding``: the size below which an index is rounding)."""
+    told = st - conf > rounding  # the total's interval excludes 0
+    return [a for a in range(min(top, len(st)) - 1)
+            if (told[a] or told[a + 1]) and st[a] - conf[a] <= st[a + 1] + conf[a + 1]]
 
 
 def _notes(df: pd.DataFrame, n_draws: int, rounding: float) -> tuple[str, ...]:
