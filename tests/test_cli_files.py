@@ -245,8 +245,8 @@ def test_no_command_writes_over_a_file_it_read(tmp_path, patients, frail, capsys
     for argv, message in cases:
         assert main(argv) == 2, argv
         msg = one_error(capsys)
-        remedy = "choose another folder, or move the input out of this one" if argv[0] == "report" else \
-            "choose another output file"
+        remedy = {"report": "choose another folder, or move the input out of this one",
+                  "analyse": "choose another folder"}.get(argv[0], "choose another output file")
         assert msg.startswith(message) and msg.endswith(f"writing it would destroy the input; {remedy}"), msg
     assert snapshot(tmp_path) == before
     assert not leftovers(tmp_path)

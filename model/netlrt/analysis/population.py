@@ -181,9 +181,7 @@ class PopulationResult:
         ValueError
             For ``at_least`` outside (0, 1].
         """
-        x = finite_number("at_least", at_least, low=0.0, high=1.0)
-        if x == 0.0:
-            raise ValueError("at_least: 0; allowed: a share of draws in (0, 1]")
+        x = finite_number("at_least", at_least, low=0.0, high=1.0, low_open=True)
         return float((self.share_changed[self.eligible] >= x).mean()) if self.eligible.any() else float("nan")
 
     def policy_values(self) -> pd.Series:

@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
     name = args.analysis.replace("-", "_")
     csv_path, fig_path = out / f"{name}.csv", out / f"{name}.{args.figure_format}"
     for path in (csv_path, fig_path):  # both before the work, so that neither is written when one would be refused
-        refuse_inputs(path, what="--out")
+        refuse_inputs(path, what="--out", remedy="choose another folder")
 
     import matplotlib
 

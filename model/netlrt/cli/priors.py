@@ -67,7 +67,7 @@ def _run(args: argparse.Namespace) -> int:
             source = load_priors(priors_folder(args.priors))
         except ValueError as exc:
             raise reword(exc, {"priors": "--priors"}) from None
-        refuse_same_file(args.out, args.data, what="--out")
+        refuse_same_file(args.out, args.data, what="--out", remedy="choose another folder")
         refuse_same_file(args.out, source.path, what="--out", kind="the priors folder", remedy="choose another folder")
         try:
             updated = update_priors(source, args.data, method=args.method, tau_scale=args.tau_scale)
