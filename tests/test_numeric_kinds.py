@@ -94,7 +94,7 @@ def test_integer_arguments_take_every_integer_and_nothing_else(model, name, base
         assert call(model, value) == expected, type(value)
     for value in (True, np.True_, float(base), np.float64(base), Decimal(base), str(base)):
         _refused(name, call, model, value)
-    if name not in ("seed", "refs", "studies", "n_basis", "sizes"):  # these take any size of integer
+    if name not in ("seed", "refs", "studies", "n_basis"):  # these take any size of integer
         _refused(name, call, model, 10**400)
 
 
@@ -146,6 +146,21 @@ def test_values_whose_results_overflow_are_refused():
     assert all(math.isfinite(v) and v > 0 for v in widest.params.values())
 
 
+def test_huge_integers_elsewhere_are_refused_with_a_short_message():
+    from netlrt.checks import short_repr
+    from netlrt.evidence import fitting
+    from netlrt.evidence.patient import Patient
+
+    with pytest.raises(ValueError, match="^preference: multiplier for 'survival' is an integer of 401 digits"):
+        Patient(preference={"survival": 10**400})
+    with pytest.raises(ValueError, match="^interval: low 0.1 must be below high an integer of 401 digits"):
+        fitting.fit("beta", 0.1, 10**400)
+    design = lambda n: StudyDesign(BinomialOutcome("p", n))  # noqa: E731
+    with pytest.raises(ValueError, match=r"^sizes: 1152921504606846976 .*allowed: integers from 1 to 2\*\*53"):
+        evsi_curve(U, DRAWS, design, [5, 2**60])
+    assert short_repr(np.int64(10**11)) == repr(np.int64(10**11)) and short_repr(10**21) == "an integer of 22 digits"
+
+
 def test_tau_scale_is_checked_with_either_method():
     with pytest.raises(ValueError, match="^tau_scale: 'junk'"):
         update("beta", {"a": 2, "b": 3}, "probability", ROWS, method="fixed", tau_scale="junk")
@@ -161,12 +176,13 @@ def test_one_value_of_information_must_be_a_finite_number_at_least_zero():
 
 
 @pytest.mark.parametrize(("events", "shown"), [(1e308, "1e+308"), (2**60, str(2**60)),
-                                               (10**400, "an integer of 401 digits")])
+                                               (10**400, "an integer of 401 digits")],
+                         ids=["float", "2**60", "10**400"])
 def test_a_count_too_large_to_be_exact_is_refused_in_a_short_message(events, shown):
     with pytest.raises(ValueError, match=rf"^events: {re.escape(shown)} .*allowed: a whole number up to 2\*\*53$"):
         parse_studies([{"parameter": "p", "citation": "Doe", "events": events, "patients": 10**401}],
                       {"p": "probability"})
-    with pytest.raises(ValueError, match=r"^events: .*allowed: an integer up to 2\*\*53$"):
+    with pytest.raises(ValueError, match=r"^events: .*allowed: a whole number up to 2\*\*53$"):
         StudyRow(1, "p", "Doe", events=2**60, patients=2**61)
 
 

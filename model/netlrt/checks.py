@@ -108,8 +108,8 @@ def finite_number(name: str, value: Any, *, low: float = -math.inf, high: float 
 
 def short_repr(value: Any) -> str:
     """``repr(value)``, an integer of more than 20 digits in powers of ten (a message stays one readable line)."""
-    text = repr(value)
-    return f"an integer of {len(str(abs(value)))} digits" if is_integer(value) and len(text) > 20 else text
+    digits = len(str(abs(int(value)))) if is_integer(value) else 0
+    return f"an integer of {digits} digits" if digits > 20 else repr(value)
 
 
 def power_of_two(name: str, value: int) -> int:

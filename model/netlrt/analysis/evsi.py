@@ -57,6 +57,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..checks import finite_number, is_integer, short_repr
+from ..evidence.study_table import MAX_COUNT
 from ..seeding import SeedLike, as_generator
 from .population_scale import PopulationScale, population_value
 from .study_design import (BinomialOutcome, ExponentialMedian, LogNormalEstimate, Measurement, StudyDesign,
@@ -239,8 +240,8 @@ def _check_sizes(sizes: Any) -> tuple[int, ...]:
     if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or len(sizes) == 0:
         raise ValueError(f"sizes: {sizes!r}; allowed: a non-empty sequence of increasing integers >= 1")
     for s in sizes:
-        if not is_integer(s) or s < 1:
-            raise ValueError(f"sizes: {s!r} in {list(sizes)}; allowed: integers >= 1")
+        if not is_integer(s) or not 1 <= s <= MAX_COUNT:
+            raise ValueError(f"sizes: {short_repr(s)} in the sizes given; allowed: integers from 1 to 2**53")
     if any(b <= a for a, b in zip(sizes, sizes[1:])):
         raise ValueError(f"sizes: {list(sizes)}; allowed: strictly increasing integers")
     return tuple(int(s) for s in sizes)

@@ -22,6 +22,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..checks import finite_real, is_real, short_repr
+
 __all__ = ["FAMILIES", "fit", "mean", "ppf", "fast_ppf", "sample", "interval_error"]
 
 #: Family -> names of its parameters.
@@ -65,10 +67,10 @@ def fit(family: str, low: float, high: float, *, mass: float = 0.95) -> dict[str
     >>> [round(float(x), 4) for x in ppf("beta", p, [1 / 6, 5 / 6])]
     [0.5, 0.6]
     """
-    if not (math.isfinite(low) and math.isfinite(high) and low < high):
-        raise ValueError(f"interval: low {low} must be below high {high}, both finite")
-    if not 0 < mass < 1:
-        raise ValueError(f"mass: {mass} must lie in (0, 1)")
+    if not (finite_real(low) and finite_real(high) and low < high):
+        raise ValueError(f"interval: low {short_repr(low)} must be below high {short_repr(high)}, both finite")
+    if not (is_real(mass) and 0 < mass < 1):
+        raise ValueError(f"mass: {short_repr(mass)} must lie in (0, 1)")
     tail = (1 - mass) / 2
     if family == "lognormal":
         if low <= 0:

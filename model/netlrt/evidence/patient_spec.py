@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..checks import finite_real, is_bool, is_integer, is_real
+from ..checks import finite_real, is_bool, is_integer, is_real, short_repr
 from .vocabulary import BILIARY, BILIRUBIN, BURDENS, DISTRIBUTIONS, EXTRAHEPATIC, GRADES, NO_YES
 
 __all__ = ["BILIRUBIN_LIMIT", "FIELD", "FIELDS", "FINDING_NODES", "Field", "ID_COLUMN", "MAX_MULTIPLIER",
@@ -170,8 +170,9 @@ def _preference(value: Any) -> str | dict[str, float]:
         for k, w in value.items():
             if not isinstance(k, str):
                 raise ValueError(f"preference: term {k!r} is not a name; allowed: utility term names")
-            if not is_real(w) or not (math.isfinite(w) and 0 <= w <= MAX_MULTIPLIER):
-                raise ValueError(f"preference: multiplier for {k!r} is {w!r}; allowed: a number 0-{MAX_MULTIPLIER:g}")
+            if not finite_real(w) or not 0 <= w <= MAX_MULTIPLIER:
+                raise ValueError(f"preference: multiplier for {k!r} is {short_repr(w)}; allowed: a number "
+                                 f"0-{MAX_MULTIPLIER:g}")
             out[k] = float(w)
         return out
     raise ValueError(f"preference: {value!r} not allowed; allowed: a profile name or a non-empty mapping utility "

@@ -99,8 +99,8 @@ class StudyRow:
             if v is None:
                 continue
             if not (is_integer(v) and abs(v) <= MAX_COUNT if count else finite_real(v)):
-                raise ValueError(f"{name}: {short_repr(v)} {at}; allowed: " + ("an integer up to 2**53" if count else
-                                                                            "a finite number"))
+                allowed = "a whole number up to 2**53" if count else "a finite number"
+                raise ValueError(f"{name}: {short_repr(v)} {at}; allowed: {allowed}")
             object.__setattr__(self, name, int(v) if count else float(v))
         given = {n for n in _COUNTS + _INTERVAL if getattr(self, n) is not None}
         if not given:
