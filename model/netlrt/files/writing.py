@@ -136,9 +136,7 @@ def note_input(path: str | os.PathLike[str]) -> None:
 
 
 def refuse_inputs(path: str | os.PathLike[str], *, what: str, remedy: str = "choose another output file") -> None:
-    """`refuse_same_file` against every input recorded by `note_input` in the current `protect_inputs` block.
-
-    """
+    """`refuse_same_file` against every input recorded by `note_input` in the current `protect_inputs` block."""
     refuse_same_file(path, *(_inputs.get() or ()), what=what, remedy=remedy)
 
 
