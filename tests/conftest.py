@@ -4,12 +4,17 @@ empty matplotlibrc, so a developer's own settings do not change what the tests c
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ["MATPLOTLIBRC"] = str(Path(__file__).with_name("matplotlibrc"))
+# A job a script starts in the background (`cmd &`) inherits Ctrl-C ignored, and so would every process the tests
+# interrupt as a terminal does; they need the default, as in a terminal.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 REPO = Path(__file__).resolve().parents[1]
 SEED_DIR = REPO.parent / "shared" / "seed"
