@@ -615,6 +615,29 @@ def test_a_signal_python_swallowed_stops_the_next_write_and_publish(tmp_path, mo
         f.write("x\n")
 
 
+def test_a_signal_while_the_handlers_go_back_leaves_them_restored(monkeypatch):
+    """A Ctrl-C arriving just as SIGINT's handler is put back (found in review): every handler is still restored,
+    nothing of the block is left behind, and the interrupt is raised after."""
+    real = signal.signal
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    fired = []
+
+    def restoring(signum, handler):
+        old = real(signum, handler)
+        if handler is signal.default_int_handler and not fired:  # SIGINT is back: a Ctrl-C arrives now
+            fired.append(True)
+            os.kill(os.getpid(), signal.SIGINT)
+        return old
+
+    with pytest.raises(KeyboardInterrupt):
+        with terminate_as_interrupt():
+            monkeypatch.setattr(signal, "signal", restoring)
+    monkeypatch.undo()
+    assert fired and {s: signal.getsignal(s) for s in before} == before
+    assert (files.interrupts._guarded, files.interrupts._received) == (0, None)
+    files.checkpoint()  # nothing stale to raise
+
+
 def test_a_hosts_own_interrupt_is_not_hidden(monkeypatch):
     """An interrupt netlrt did not raise (a notebook's own Ctrl-C handler) still reaches the "Exception ignored"
     report (sys.unraisablehook)."""

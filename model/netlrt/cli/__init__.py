@@ -46,33 +46,41 @@ def build_parser() -> Parser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``netlrt`` console script; returns the exit status."""
-    from ..files import checkpoint, handle_interrupt, protect_inputs, quiet_broken_pipe, terminate_as_interrupt
+    from ..files import handle_interrupt, protect_inputs, terminate_as_interrupt
 
-    with terminate_as_interrupt(), protect_inputs():
+    try:
+        with terminate_as_interrupt(), protect_inputs():
+            return _run(argv)
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM, in the command or while the handlers were put back
+        return handle_interrupt(exc)
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    """One command, its mistakes and failures as one line and an exit status (interrupts are `main`'s)."""
+    from ..files import checkpoint, quiet_broken_pipe
+
+    try:
         try:
-            try:
-                args = build_parser().parse_args(argv)
-            except SystemExit:  # --help, --version: their text meets a closed pipe here, not at exit
-                _flush()
-                raise
-            status = COMMANDS[args.command].run(args)
-            checkpoint()  # a signal whose exception Python swallowed: the run was stopped, whatever it returned
-            _flush()  # a closed pipe is met here, where it is caught, not in the interpreter's last flush
-            return status
-        except (UsageError, ValueError) as exc:
-            print(f"netlrt: error: {' '.join(str(exc).split())}", file=sys.stderr)
-            return EXIT_USAGE
-        except MemoryError:
-            print("netlrt: error: out of memory; use fewer --draws or a smaller table", file=sys.stderr)
-            return EXIT_USAGE
-        except BrokenPipeError:
-            return quiet_broken_pipe()
-        except OSError as exc:  # one line; a path's fault is the user's (2), the machine's (disk full) is not (1)
-            where = f"{exc.filename!r}: " if exc.filename else ""
-            print(f"netlrt: error: {where}{exc.strerror or exc}", file=sys.stderr)
-            return EXIT_USAGE if exc.errno in _PATH_ERRORS else EXIT_FAILURE
-        except KeyboardInterrupt as exc:
-            return handle_interrupt(exc)
+            args = build_parser().parse_args(argv)
+        except SystemExit:  # --help, --version: their text meets a closed pipe here, not at exit
+            _flush()
+            raise
+        status = COMMANDS[args.command].run(args)
+        checkpoint()  # a signal whose exception Python swallowed: the run was stopped, whatever it returned
+        _flush()  # a closed pipe is met here, where it is caught, not in the interpreter's last flush
+        return status
+    except (UsageError, ValueError) as exc:
+        print(f"netlrt: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return EXIT_USAGE
+    except MemoryError:
+        print("netlrt: error: out of memory; use fewer --draws or a smaller table", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return quiet_broken_pipe()
+    except OSError as exc:  # one line; a path's fault is the user's (2), the machine's (disk full) is not (1)
+        where = f"{exc.filename!r}: " if exc.filename else ""
+        print(f"netlrt: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE if exc.errno in _PATH_ERRORS else EXIT_FAILURE
 
 
 def _flush() -> None:

@@ -136,18 +136,31 @@ def terminate_as_interrupt() -> Iterator[None]:
     if not saved:  # the caller's own handlers (or not the main thread): nothing of ours to raise again
         yield
         return
-    global _received, _guarded
+    global _guarded
     hook, sys.unraisablehook = sys.unraisablehook, _quiet_unraisable(sys.unraisablehook)
-    _guarded += 1
+    guarded, _guarded = _guarded, _guarded + 1
     try:
         yield
     finally:
-        with _critical():  # a signal arriving while the handlers go back waits, and is raised once all is restored
-            for signum, handler in saved.items():
-                signal.signal(signum, handler)
-            _guarded -= 1
-            sys.unraisablehook = hook
-            _received = None
+        late = None
+        for _ in range(len(saved) + 1):  # each try restores everything again; a signal can interrupt each once
+            try:
+                _restore(saved, hook, guarded)
+                break
+            except KeyboardInterrupt as exc:  # arrived while the handlers went back: raised once all is restored
+                late = exc
+        if late is not None:
+            raise late
+
+
+def _restore(saved: dict[int, Any], hook: Callable[[Any], object], guarded: int) -> None:
+    """Put back what `terminate_as_interrupt` changed; safe to repeat (it sets values, it does not count)."""
+    global _guarded, _received
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)
+    _guarded = guarded
+    sys.unraisablehook = hook
+    _received = None
 
 
 def handle_interrupt(exc: KeyboardInterrupt, *, prog: str = "netlrt", file: IO[str] | None = None) -> int:
