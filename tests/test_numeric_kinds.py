@@ -159,6 +159,10 @@ def test_huge_integers_elsewhere_are_refused_with_a_short_message():
     with pytest.raises(ValueError, match=r"^sizes: 1152921504606846976 .*allowed: integers from 1 to 2\*\*53"):
         evsi_curve(U, DRAWS, design, [5, 2**60])
     assert short_repr(np.int64(10**11)) == repr(np.int64(10**11)) and short_repr(10**21) == "an integer of 22 digits"
+    assert len(short_repr(Fraction(10**400, 3))) < 60
+    # what the checks accept, the fit computes with: a Fraction or a NumPy scalar is the float it stands for
+    assert fitting.fit("lognormal", Fraction(1), np.float32(2), mass=Fraction(9, 10)) == fitting.fit("lognormal", 1.0,
+                                                                                                    2.0, mass=0.9)
 
 
 def test_tau_scale_is_checked_with_either_method():

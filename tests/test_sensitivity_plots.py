@@ -165,6 +165,7 @@ def test_sobol_without_flags_counts_overlaps_by_the_analysis_rule():
                           "S1_conf": [0.3, 0.05, 0.05], "ST": [0.5, 0.4, 0.1], "ST_conf": [0.6, 0.1, 0.05]})
     result = SimpleNamespace(table=table, n_draws=8, output="y", notes=())  # the top interval covers 0
     assert "1 neighbouring pair overlap: the ranking is not stable at N = 8" in plot_sobol(result).get_title()
+    assert "overlap" not in plot_sobol(result, top=1).get_title()  # counted among the rows drawn
 
 
 def test_sobol_flags_unstable_rows(model, cases):

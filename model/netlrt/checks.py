@@ -107,9 +107,13 @@ def finite_number(name: str, value: Any, *, low: float = -math.inf, high: float 
 
 
 def short_repr(value: Any) -> str:
-    """``repr(value)``, an integer of more than 20 digits in powers of ten (a message stays one readable line)."""
+    """``repr(value)``, shortened for an integer of more than 20 digits or any repr over 60 characters (a message
+    stays one readable line)."""
     digits = len(str(abs(int(value)))) if is_integer(value) else 0
-    return f"an integer of {digits} digits" if digits > 20 else repr(value)
+    if digits > 20:
+        return f"an integer of {digits} digits"
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:25]}... ({len(text)} characters)"  # e.g. a Fraction of huge terms
 
 
 def power_of_two(name: str, value: int) -> int:

@@ -71,6 +71,7 @@ def fit(family: str, low: float, high: float, *, mass: float = 0.95) -> dict[str
         raise ValueError(f"interval: low {short_repr(low)} must be below high {short_repr(high)}, both finite")
     if not (is_real(mass) and 0 < mass < 1):
         raise ValueError(f"mass: {short_repr(mass)} must lie in (0, 1)")
+    low, high, mass = float(low), float(high), float(mass)  # a Fraction or NumPy scalar, as the numbers below need
     tail = (1 - mass) / 2
     if family == "lognormal":
         if low <= 0:

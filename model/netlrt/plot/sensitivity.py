@@ -196,7 +196,7 @@ def plot_sobol(result: SobolResult, *, ax: Axes | None = None, top: int | None =
     A row the analysis flags (its ``flag`` column: S1 above ST or below zero beyond the intervals, or a rank
     whose interval reaches a neighbour's) has its label in red with a dagger, and the analysis' notes (e.g.
     that N is too small for a stable ranking) are written under the axes. Without a ``flag`` column, neighbours
-    whose intervals touch are counted in the title instead, by the analysis' own rule
+    among the rows drawn whose intervals touch are counted in the title instead, by the analysis' own rule
     (:func:`~netlrt.analysis.sensitivity.sobol.overlapping_neighbours`).
 
     Parameters
@@ -242,7 +242,7 @@ def plot_sobol(result: SobolResult, *, ax: Axes | None = None, top: int | None =
         from ..analysis.sensitivity.sobol import overlapping_neighbours
 
         st, conf = full["ST"].to_numpy(dtype=float), full["ST_conf"].to_numpy(dtype=float)
-        touching = len(overlapping_neighbours(st, conf))
+        touching = len(overlapping_neighbours(st, conf, top=k))  # among the rows drawn
         if touching:
             pairs = f"{touching} neighbouring pair{'s' if touching != 1 else ''}"
             title += f"\n{pairs} overlap: the ranking is not stable at N = {n}"
