@@ -123,10 +123,6 @@ class Prior:
         return entry
 
 
-def _number(x: Any) -> bool:
-    return finite_real(x)
-
-
 def squash(x: Any) -> str:
     """``x`` as text on one line: runs of whitespace (YAML's folded line breaks) become one space."""
     return " ".join(str(x).split())
@@ -177,10 +173,10 @@ def parse_prior(fname: str, area: str, index: int, e: Any, *, refit: bool = Fals
     if not isinstance(refs, list) or not all(is_integer(r) and r > 0 for r in refs):
         raise ValueError(f"{where}: refs must be a list of the article's reference numbers, got {refs!r}")
     qv = e.get("quoted_values", [])
-    if not isinstance(qv, list) or not all(map(_number, qv)):
+    if not isinstance(qv, list) or not all(map(finite_real, qv)):
         raise ValueError(f"{where}: quoted_values must be a list of numbers, got {qv!r}")
     scale = e.get("quote_scale", 1.0)
-    if not _number(scale) or scale <= 0:
+    if not finite_real(scale) or scale <= 0:
         raise ValueError(f"{where}: quote_scale must be a positive number, got {scale!r}")
     for key in ("reading", "reasoning", "modified", "description"):
         if key in e and not isinstance(e[key], str):
@@ -199,7 +195,7 @@ def parse_prior(fname: str, area: str, index: int, e: Any, *, refit: bool = Fals
     interval, mass = None, DEFAULT_MASS
     if dist != "fixed":
         raw = e.get("interval")
-        if not (isinstance(raw, list) and len(raw) == 2 and all(map(_number, raw))):
+        if not (isinstance(raw, list) and len(raw) == 2 and all(map(finite_real, raw))):
             raise ValueError(f"{where}: interval must be [low, high], two finite numbers, got {raw!r}")
         interval = (float(raw[0]), float(raw[1]))
         if not interval[0] < interval[1]:
@@ -231,7 +227,7 @@ def _mass(where: str, rule: str, e: dict, n_refs: int) -> float:
             raise ValueError(f"{where}: rule {rule!r} sets mass = (k-1)/(k+1) from its {k} studies; remove 'mass'")
         return study_mass(int(k))
     mass = e.get("mass", DEFAULT_MASS)
-    if not _number(mass) or not 0 < mass < 1:
+    if not finite_real(mass) or not 0 < mass < 1:
         raise ValueError(f"{where}: mass {mass!r} not allowed; allowed: a number in (0, 1)")
     return float(mass)
 
@@ -248,7 +244,7 @@ def _params(where: str, dist: str, e: dict, interval: tuple[float, float] | None
     if not isinstance(params, dict) or set(params) != set(names):
         raise ValueError(f"{where}: params must be {{{', '.join(names)}}} for a {dist} distribution, got {params!r}")
     for k, v in params.items():
-        if not _number(v):
+        if not finite_real(v):
             raise ValueError(f"{where}: params {k}={v!r} must be a finite number")
     out = {k: float(params[k]) for k in names}
     if dist == "beta" and min(out.values()) <= 0:

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import short_repr, finite_real, is_integer, is_real
+from ..checks import finite_real, is_integer, is_real, short_repr
 from ..files.writing import note_input
 
 __all__ = ["COLUMNS", "ROLES", "StudyRow", "Z95", "check_kind", "parse_studies", "read_studies_csv"]
