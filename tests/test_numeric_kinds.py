@@ -147,7 +147,7 @@ def test_values_whose_results_overflow_are_refused():
 
 
 def test_huge_integers_elsewhere_are_refused_with_a_short_message():
-    from netlrt.checks import short_repr
+    from netlrt.checks import positive_int, short_repr
     from netlrt.evidence import fitting
     from netlrt.evidence.patient import Patient
 
@@ -160,6 +160,11 @@ def test_huge_integers_elsewhere_are_refused_with_a_short_message():
         evsi_curve(U, DRAWS, design, [5, 2**60])
     assert short_repr(np.int64(10**11)) == repr(np.int64(10**11)) and short_repr(10**21) == "an integer of 22 digits"
     assert len(short_repr(Fraction(10**400, 3))) < 60
+    # beyond the 4300 digits Python writes as text, the size is estimated, not a ValueError of its own
+    assert short_repr(-(10**5000)) == "an integer of about 5001 digits"
+    assert short_repr(10**20 - 1) == "99999999999999999999"
+    with pytest.raises(ValueError, match="^draws: expected a positive integer, got an integer of 401 digits$"):
+        positive_int("draws", -(10**400))
     # what the checks accept, the fit computes with: a Fraction or a NumPy scalar is the float it stands for
     assert fitting.fit("lognormal", Fraction(1), np.float32(2), mass=Fraction(9, 10)) == fitting.fit("lognormal", 1.0,
                                                                                                     2.0, mass=0.9)

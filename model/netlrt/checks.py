@@ -76,7 +76,7 @@ def positive_int(name: str, value: Any, *, minimum: int = 1, maximum: int | None
     if not is_integer(value) or value < minimum or (maximum is not None and value > maximum):
         what = "a positive integer" if minimum == 1 and maximum is None else \
             f"an integer >= {minimum}" + (f" and <= {maximum:,}" if maximum is not None else "")
-        raise ValueError(f"{name}: expected {what}, got {value!r}")
+        raise ValueError(f"{name}: expected {what}, got {short_repr(value)}")
     return int(value)
 
 
@@ -109,7 +109,10 @@ def finite_number(name: str, value: Any, *, low: float = -math.inf, high: float 
 def short_repr(value: Any) -> str:
     """``repr(value)``, shortened for an integer of more than 20 digits or any repr over 60 characters (a message
     stays one readable line)."""
-    digits = len(str(abs(int(value)))) if is_integer(value) else 0
+    bits = abs(int(value)).bit_length() if is_integer(value) else 0
+    if bits > 4000 * 3.33:  # Python refuses to write an integer of over 4300 digits as text
+        return f"an integer of about {int(bits * math.log10(2)) + 1} digits"
+    digits = len(str(abs(int(value)))) if bits > 64 else 0
     if digits > 20:
         return f"an integer of {digits} digits"
     text = repr(value)
