@@ -120,6 +120,19 @@ def test_yaml_one_patient_a_list_or_a_mapping(tmp_path):
     assert list(read_patients(_write(tmp_path, "k.yaml", "7e10: {ecog: 1}\n"))) == ["7e10"]
 
 
+def test_yaml_numbers_without_a_dot_are_numbers_where_a_field_takes_numbers(tmp_path):
+    # YAML 1.2 reads 1.5e1 as 15; PyYAML (YAML 1.1) as text, which the file's author did not mean.
+    p = read_patients(_write(tmp_path, "p.yaml", "patient_id: 5E3\nbilirubin_mg_dl: 1.5e1\n"
+                                                 "preference: {survival: 2e0}\n"))
+    assert list(p) == ["5E3"] and p["5E3"].bilirubin_mg_dl == 15.0 and p["5E3"].preference == {"survival": 2.0}
+    with pytest.raises(ValueError, match=r"grade: unknown value '1e3'"):  # a named state keeps the text written
+        read_patients(_write(tmp_path, "g.yaml", "grade: 1e3\n"))
+    with pytest.raises(ValueError, match=r"ecog: 1\.0 \(float\) is not an integer"):
+        read_patients(_write(tmp_path, "e.yaml", "ecog: 1e0\n"))
+    with pytest.raises(ValueError, match=r"bilirubin_mg_dl: '1\.5e1' is text"):  # quoted: text, as written
+        read_patients(_write(tmp_path, "q.yaml", "bilirubin_mg_dl: '1.5e1'\n"))
+
+
 @pytest.mark.parametrize(("text", "match"), [
     ("grade: G1\ngrade: G2\n", r"repeated key 'grade'"),
     ("a: {grade: G1}\n1: {grade: G2}\n", r"key 1 is not text"),

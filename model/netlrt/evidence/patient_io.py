@@ -310,9 +310,24 @@ def _yaml_rows(doc: Any, path: Path, source: str, check: Check | None) -> Patien
             hint = f"the patient id key is {ID_COLUMN!r}" if bad[0] == "id" else f"allowed: {_ALLOWED}"
             raise ValueError(f"{source}: patient #{i}: unknown field {bad[0]!r}; {hint}")
         columns += [k for k in rec if k not in columns]
-    rows = [(f"patient #{i}", [rec.get(ID_COLUMN, i) if c == ID_COLUMN else rec.get(c) for c in columns])
-            for i, rec in enumerate(doc, start=1)]
+    rows = [(f"patient #{i}", [rec.get(ID_COLUMN, i) if c == ID_COLUMN else _yaml_value(c, rec.get(c))
+                               for c in columns]) for i, rec in enumerate(doc, start=1)]
     return _parse_rows(source, columns, rows, None, check, typed=True)
+
+
+def _yaml_value(name: str, value: Any) -> Any:
+    """Field ``name``'s value from a patients file, with a scalar such as ``1.5e1`` (YAML 1.2's number, YAML 1.1's
+    text) the number it spells where the field takes numbers (a preference's multipliers too); the id and the
+    fields of named states keep it as the text it was written as."""
+    from .priors_files import YamlNumber
+
+    if FIELD[name].kind not in ("number", "int", "preference"):
+        return value
+    if isinstance(value, YamlNumber):
+        return float(value)
+    if isinstance(value, Mapping):
+        return {k: float(v) if isinstance(v, YamlNumber) else v for k, v in value.items()}
+    return value
 
 
 def _source(path: Any) -> tuple[Path, str]:

@@ -70,15 +70,29 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
         return super().construct_mapping(node, deep=deep)
 
 
+#: Plain scalars that YAML 1.2 (and every other reader) takes as numbers, but YAML 1.1, which PyYAML follows, as
+#: text: its floats need a dot and a signed exponent, so ``1e-3`` and ``1.0e5`` would be strings.
+_YAML12_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$")
+_YAML12_TAG = "tag:netlrt,2026:yaml12-number"
+
+
+class YamlNumber(str):
+    """A plain scalar of a patients file, such as ``1.5e1``, that YAML 1.2 reads as a number: text where text is
+    meant (``patient_id: 5E3``), the number ``float(self)`` where a number is (``bilirubin_mg_dl: 1.5e1``)."""
+
+
 class _PriorsLoader(_Loader):
-    """`_Loader` reading 1e-3 and 1.0e5 as numbers: YAML 1.1, which PyYAML follows, reads them as text (its floats
-    need a dot and a signed exponent); YAML 1.2 and every other reader take them as the numbers a researcher meant.
-    Priors files only: in a patients file, ``patient_id: 5E3`` stays the id it was."""
+    """`_Loader` reading 1e-3 and 1.0e5 as the numbers a researcher meant (:data:`_YAML12_FLOAT`)."""
 
 
-_PriorsLoader.add_implicit_resolver("tag:yaml.org,2002:float",
-                                    re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$"),
-                                    list("-+0123456789."))
+class _PatientsLoader(_Loader):
+    """`_Loader` reading 1e-3 and 5E3 as :class:`YamlNumber`: whether such a scalar is a number or an id depends on
+    the field it is the value of."""
+
+
+_PriorsLoader.add_implicit_resolver("tag:yaml.org,2002:float", _YAML12_FLOAT, list("-+0123456789."))
+_PatientsLoader.add_implicit_resolver(_YAML12_TAG, _YAML12_FLOAT, list("-+0123456789."))
+_PatientsLoader.add_constructor(_YAML12_TAG, lambda loader, node: YamlNumber(loader.construct_scalar(node)))
 
 
 def read_text(path: Path, what: str = "priors") -> str:
@@ -94,10 +108,10 @@ def read_text(path: Path, what: str = "priors") -> str:
 
 def parse_yaml(text: str, label: str, *, priors: bool = True) -> Any:
     """Parse YAML text safely, refusing repeated keys and keys that are not text; ``ValueError`` starting with
-    ``label`` (how messages name the file) for invalid YAML. ``priors=False`` (a patients file) reads numbers as
-    YAML 1.1 does, so that an id such as ``5E3`` stays text."""
+    ``label`` (how messages name the file) for invalid YAML. ``priors=False`` (a patients file) reads a scalar
+    such as ``5E3`` as a :class:`YamlNumber`: text, that a patient's number fields read as the number it spells."""
     try:
-        return yaml.load(text, Loader=_PriorsLoader if priors else _Loader)  # noqa: S506 (SafeLoader subclasses)
+        return yaml.load(text, Loader=_PriorsLoader if priors else _PatientsLoader)  # noqa: S506 (SafeLoader subclasses)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
