@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import netlrt
 from netlrt.evidence.patient_spec import FIELDS
-from netlrt.network.declarations import EDGE_SOURCES, NODE, NODES, OUTCOMES, ROOTS, edges_df
+from netlrt.network.declarations import EDGE_SOURCES, EXCHANGEABLE_EFFECTS, NODE, NODES, OUTCOMES, ROOTS, edges_df
 from netlrt.network.engine import RootEvidence, expect
 from netlrt.network.forms import Survival, discounted_life_years
 from netlrt.network.pgmpy_adapter import query_yes
@@ -190,3 +190,18 @@ def test_saltelli_refuses_mismatched_samples(model):
 def test_saltelli_for_no_patients_is_empty(model):
     a, b = {"horizon_years": np.full(3, 5.0)}, {"horizon_years": np.full(3, 9.0)}
     assert model.evaluator.saltelli([], a, b).shape == (3, 3, 0, 4)
+
+
+def test_the_exchangeable_effects_are_the_modality_effects_the_priors_call_exchangeable():
+    """The decision core rotates the draws of EXCHANGEABLE_EFFECTS among modalities: they must be every effect
+    that gives each modality a prior of its own, and exactly the priors whose rule is 'exchangeable'."""
+    per_modality = []
+    for node in NODES:
+        effects = getattr(node.form, "effects", None) or getattr(node.form, "hazard_ratios", None) or {}
+        if set(effects.get("modality", {})) == set(netlrt.MODALITIES):
+            per_modality.append(effects["modality"])
+    assert len(per_modality) == len(EXCHANGEABLE_EFFECTS) == 3
+    assert {frozenset(e.items()) for e in per_modality} == {frozenset(e.items()) for e in EXCHANGEABLE_EFFECTS}
+    priors = netlrt.load_priors()
+    assert {pid for e in EXCHANGEABLE_EFFECTS for pid in e.values()} == \
+        {pid for pid, p in priors.items() if p.rule == "exchangeable"}

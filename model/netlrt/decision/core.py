@@ -5,9 +5,10 @@
 * :meth:`Evaluator.batch` gives arrays with named dimensions ``(draw, patient, modality, outcome)`` and
   ``(draw, patient, modality, term)``, for the PSA, cohorts, the what-if and the sensitivity analyses;
 * :meth:`Evaluator.bayes` gives the Bayes decision: expected QALYs averaged over parameter uncertainty,
-  computed on a fixed internal sample of the priors (:data:`INTERNAL_REPLICATES` independent Latin
-  hypercube samples of :data:`INTERNAL_POINTS` draws), with its Monte Carlo standard error from the
-  spread of the replicates, and the probability each modality is best.
+  computed on a fixed internal sample of the priors (:data:`INTERNAL_REPLICATES` independent replicates of
+  :data:`INTERNAL_POINTS` stratified draws, in which every modality meets the same draws of its exchangeable
+  effects: :attr:`Evaluator.internal_values`), with its Monte Carlo standard error from the spread of the
+  replicates, and the probability each modality is best.
 
 Averages over draws are exact through the draw-averaged (predictive) tables, since every result is linear
 in the tables (:mod:`netlrt.network.engine`); that is also why ``model.network``'s CPDs, the predictive
@@ -36,7 +37,7 @@ from ..evidence.patient import Patient
 from ..evidence.priors import PriorSet
 from ..evidence.roles import ROLES
 from ..evidence.vocabulary import MODALITIES
-from ..network.declarations import NODE, NODES, OUTCOMES, ROOTS
+from ..network.declarations import EXCHANGEABLE_EFFECTS, NODE, NODES, OUTCOMES, ROOTS
 from ..network.engine import DEFAULT_CHUNK, RootEvidence, expect
 from ..network.tables import STATES, Tables, affected, build_tables, update_tables
 from ..seeding import stream
@@ -165,19 +166,31 @@ class Evaluator:
 
     @cached_property
     def internal_values(self) -> dict[str, np.ndarray]:
-        """The fixed internal sample of every parameter: independent Latin hypercube replicates, draw-major.
+        """The fixed internal sample of every parameter: independent replicates of :data:`INTERNAL_POINTS` draws,
+        draw-major.
 
-        Within a replicate each parameter takes one value from each of :data:`INTERNAL_POINTS` equal-probability
-        strata, which removes most of the sampling error of the (nearly additive) expected QALYs; the
+        A replicate is a Latin hypercube of ``INTERNAL_POINTS / 4`` points, in which each parameter takes one
+        value from each equal-probability stratum (this removes most of the sampling error of the nearly additive
+        expected QALYs), taken four times: in the ``k``-th copy, each modality's own effects
+        (:data:`~netlrt.network.declarations.EXCHANGEABLE_EFFECTS`) take the draws of the modality ``k`` places
+        on. Every copy is a sample of the priors, and each modality meets the same draws, so modalities whose
+        effects have equal priors get exactly equal expectations: sampling noise never tells them apart. The
         replicates are independent, so their spread gives an honest Monte Carlo standard error.
         """
         ids = self.priors.uncertain
-        m, columns = INTERNAL_POINTS, []
+        rotations, reps = len(MODALITIES), INTERNAL_REPLICATES
+        m = INTERNAL_POINTS // rotations
+        base = {}
         for pid in ids:  # each parameter its own stream: a model with one prior changed keeps the others' draws
             rng = np.random.default_rng([INTERNAL_SEED, stream(pid)])
-            columns.append(np.concatenate([(rng.permutation(m) + rng.random(m)) / m
-                                           for _ in range(INTERNAL_REPLICATES)]))
-        return self.priors.ppf(np.column_stack(columns), ids, fast=True)
+            base[pid] = np.stack([(rng.permutation(m) + rng.random(m)) / m for _ in range(reps)])
+        copies = {pid: np.repeat(u[:, None, :], rotations, axis=1) for pid, u in base.items()}  # (rep, copy, point)
+        for effect in EXCHANGEABLE_EFFECTS:
+            group = [pid for pid in effect.values() if pid in base]  # a fixed prior has no draws to share
+            for k in range(1, rotations):
+                for i, pid in enumerate(group):
+                    copies[pid][:, k] = base[group[(i + k) % len(group)]]
+        return self.priors.ppf(np.column_stack([copies[pid].reshape(-1) for pid in ids]), ids, fast=True)
 
     @cached_property
     def internal_tables(self) -> Tables:

@@ -25,8 +25,8 @@ from ..evidence.patient_spec import FIELDS
 from ..evidence.vocabulary import MODALITIES, NO_YES
 from .forms import Deterministic, Form, Logistic, Survival
 
-__all__ = ["EDGE_SOURCES", "NODE", "NODES", "OUTCOMES", "OUTCOME_LABELS", "QUOTES", "ROOTS", "Node", "Why",
-           "edges_df"]
+__all__ = ["EDGE_SOURCES", "EXCHANGEABLE_EFFECTS", "NODE", "NODES", "OUTCOMES", "OUTCOME_LABELS", "QUOTES", "ROOTS",
+           "Node", "Why", "edges_df"]
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,14 @@ def _sessions(modality: str, treatment: str) -> str:
 
 def _by_modality(prefix: str) -> dict[str, str]:
     return {m: f"{prefix}_{m.lower().replace('-', '_')}" for m in MODALITIES}
+
+
+#: Each modality's own effect on an outcome the article does not compare between modalities (the nodes below use
+#: them): modality -> prior id, one mapping per outcome. The default priors of a mapping are equal (rule
+#: ``exchangeable``); the decision core rotates their draws among the modalities so that equal priors give exactly
+#: equal expectations (:attr:`netlrt.decision.core.Evaluator.internal_values`).
+EXCHANGEABLE_EFFECTS: tuple[dict[str, str], ...] = tuple(_by_modality(prefix) for prefix in
+                                                         ("or_response", "or_symptoms", "hr_modality"))
 
 
 _FINDINGS = tuple(Node(f.node, "finding", f.help, f.node_states) for f in FIELDS if f.node)
