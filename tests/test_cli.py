@@ -204,8 +204,8 @@ MISTAKES = [
      "--summary: '{t}/o.csv' is the --out file '{t}/o.csv'; one would overwrite the other"),
     (["cohort", "--in", "{t}/missing.csv", "--out", "{t}/o.csv"], "patients file '{t}/missing.csv': cannot read"),
     (["cohort", "--in", "{t}/bad3.csv", "--out", "{t}/o.csv"], "row 2 (line 3) (patient_id 'b'): ecog: 7 is out of "
-                                                               "range; allowed: an integer 0-4 or None (unknown) "
-                                                               "(and 1 more invalid row; --skip-invalid"),
+                                                               "range; allowed: an integer 0-4 or unknown (leave it "
+                                                               "out) (and 1 more invalid row; --skip-invalid"),
     (["cohort", "--in", "{t}/in.csv", "--out", "{t}/loop"], "--out: '{t}/loop' is a symlink loop"),
     (["cohort", "--in", "{t}/noid.csv", "--out", "{t}/o.csv"], "row 1 (line 2): patient_id is empty; every patient "
                                                                "needs an id"),

@@ -46,7 +46,7 @@ def test_ki67_sets_grade(ki67, grade):
 @pytest.mark.parametrize(
     "fields, message",
     [
-        ({"grade": "G4"}, "grade: unknown value 'G4'; allowed: G1, G2, G3 or None"),
+        ({"grade": "G4"}, "grade: unknown value 'G4'; allowed: G1, G2, G3 or unknown"),
         ({"grade": "G1", "ki67": 30}, "grade: 'G1' contradicts ki67=30"),
         ({"colour": "blue"}, "colour: unknown patient field; allowed: grade"),
         ({"ecog": 5}, "ecog: 5 is out of range; allowed: an integer 0-4"),

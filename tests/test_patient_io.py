@@ -220,3 +220,11 @@ def test_check_hook_reports_per_row_and_non_frames_are_refused():
         f"{TABLE}: row 2 (patient_id '2'): preference: unknown profile 'mystery'",)
     with pytest.raises(ValueError, match=r"patients table: expected a pandas DataFrame of patients .* got list"):
         patients_from_frame([{"grade": "G1"}])
+
+
+def test_an_unknown_word_spelled_like_a_state_is_refused_not_read_as_unknown(tmp_path):
+    # 'None' in extrahepatic could be the state 'none' (no extrahepatic disease) or an unknown finding
+    with pytest.raises(ValueError, match=r"extrahepatic: 'None' could mean the state 'none' or unknown"):
+        read_patients(_write(tmp_path, "x.csv", "patient_id,extrahepatic\nA,None\n"))
+    ok = read_patients(_write(tmp_path, "y.csv", "patient_id,extrahepatic,grade\nA,none,NA\nB,,unknown\n"))
+    assert [(p.extrahepatic, p.grade) for p in ok.values()] == [("none", None), (None, None)]

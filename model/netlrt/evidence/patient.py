@@ -51,7 +51,7 @@ class Patient:
     >>> Patient(grade="G4")
     Traceback (most recent call last):
     ...
-    ValueError: grade: unknown value 'G4'; allowed: G1, G2, G3 or None (unknown)
+    ValueError: grade: unknown value 'G4'; allowed: G1, G2, G3 or unknown (leave it out)
     """
 
     __slots__ = ("_values",)

@@ -7,11 +7,13 @@ rules holds everywhere:
   (:data:`~netlrt.evidence.patient_spec.FIELDS`) plus the one id column or key ``patient_id``
   (:data:`~netlrt.evidence.patient_spec.ID_COLUMN`). Anything else is refused, naming it.
 * Text cells are read with :meth:`Field.parse_text <netlrt.evidence.patient_spec.Field.parse_text>`:
-  empty, ``none``, ``unknown`` or ``na`` is an unknown finding (unless it is the field's own state, such as
-  extrahepatic ``none``); booleans are true/false, yes/no or 1/0; numbers are numeric text.
+  empty, ``none``, ``unknown`` or ``na`` (any case) is an unknown finding, except that a field's own state is
+  that state (extrahepatic ``none``) and its other spellings are refused (``None`` could mean either);
+  booleans are true/false, yes/no or 1/0; numbers are numeric text.
   A DataFrame's non-text cells are validated as Python values, except that a whole float such as ``2.0``
   is accepted for an integer field, because pandas stores an integer column with gaps as floats.
-* YAML values keep their YAML types: ``bilirubin_mg_dl: "2.0"`` (quoted) is text, not a number. A YAML file
+* YAML values keep their YAML types: ``bilirubin_mg_dl: "2.0"`` (quoted) is text, not a number, while a plain
+  ``1.5e1`` is the number YAML 1.2 reads (PyYAML would read text), except in the id. A YAML file
   holds one patient (a mapping of fields, which may include ``patient_id``), a list of them, or a mapping
   patient id -> fields. Repeated keys and keys that are not text are refused.
 * Patient ids are text (an integer id in a DataFrame is written as text), never empty, never repeated.

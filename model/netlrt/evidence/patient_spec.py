@@ -93,14 +93,14 @@ class Field:
     def allowed(self) -> str:
         """What the field accepts, in words."""
         if self.kind == "state":
-            return ", ".join(self.states) + " or None (unknown)"
+            return ", ".join(self.states) + " or unknown (leave it out)"
         if self.kind == "bool":
-            return "True, False or None (unknown)"
+            return "True, False or unknown (leave it out)"
         if self.kind == "preference":
             return "a profile name, or a mapping utility term -> multiplier (>= 0)"
         what = "an integer" if self.kind == "int" else "a number"
         extra = f", one of {', '.join(self.states)} when only that is known" if self.states else ""
-        return f"{what} {self.low:g}-{self.high:g}{extra} or None (unknown)"
+        return f"{what} {self.low:g}-{self.high:g}{extra} or unknown (leave it out)"
 
     def validate(self, value: Any) -> Any:
         """The canonical value, or ``ValueError`` naming the field, the value and what is allowed."""
@@ -135,7 +135,13 @@ class Field:
         t = text.strip()
         if t in self.states:  # a state spelled like an 'unknown' word (extrahepatic 'none') is the state
             return self.validate(t)
-        if not t or t.lower() in ("none", "unknown", "na"):
+        if not t:
+            return None
+        if t.lower() in ("none", "unknown", "na"):
+            state = next((s for s in self.states if s.lower() == t.lower()), None)
+            if state is not None:  # 'None' for extrahepatic: the state 'none', or unknown?
+                raise ValueError(f"{self.name}: {text!r} could mean the state {state!r} or unknown; allowed: "
+                                 f"{state!r} as spelled for the state, an empty cell for unknown")
             return None
         if self.kind == "bool":
             if t.lower() in _TRUE + _FALSE:
