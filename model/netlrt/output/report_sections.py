@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..decision.core import INTERNAL_POINTS, INTERNAL_REPLICATES
 from ..decision.utility import DAYS_PER_YEAR
 from .page import Page
 
@@ -154,7 +155,9 @@ def _case(page: Page, model: Model, pid: str, patient: Patient, ev: Evaluation, 
         page.table(pd.DataFrame({"field": list(fields), "value": [str(v) for v in fields.values()]}), f"{pid}_findings")
     page.table(ev.to_df().rename_axis("modality"), f"{pid}_outcomes", show=ev.outcome_table(), index=True,
                note="P(outcome) per modality (per session for post-embolization syndrome and overnight stays), "
-                    "expected procedures, expected QALYs and P(best), averaged over parameter uncertainty.")
+                    "expected procedures, expected QALYs and P(best), averaged over parameter uncertainty on the "
+                    f"model's fixed internal sample ({INTERNAL_REPLICATES} replicates of {INTERNAL_POINTS} "
+                    "stratified draws; the CSV has the Monte Carlo standard error).")
     if ev.eligible:
         page.figure(plot_utility_terms(ev), f"{pid}_terms",
                     f"{pid}: each modality's QALY terms against {ev.recommended}, in quality-adjusted days.")
@@ -171,7 +174,9 @@ def _psa(page: Page, model: Model, pid: str, patient: Patient, settings: Setting
 
     psa = model.psa(patient, settings.n_draws, seed=settings.seed)
     evpi = psa.evpi()
-    page.html(f"<p><b>Probabilistic sensitivity analysis</b>: {psa.n_draws:,} draws of every uncertain prior. "
+    page.html(f"<p><b>Probabilistic sensitivity analysis</b>: {psa.n_draws:,} random draws of every uncertain "
+              "prior, a sample of its own: its P(best) and expected QALYs differ from the case section's by Monte "
+              "Carlo error. "
               f"Expected value of perfect information: {float(evpi):.4f} QALY (SE {evpi.se:.4f}), "
               f"{float(evpi) * DAYS_PER_YEAR:.1f} quality-adjusted days per patient: what knowing every parameter "
               "would add to the decision.</p>")
@@ -199,7 +204,8 @@ def local_parts(model: Model, pid: str, patient: Patient, settings: Settings) ->
     t = time.perf_counter()
     tornado = model.one_way(patient)
     page.figure(plot_tornado(tornado), f"{pid}_tornado", f"{pid}: one-way sensitivity of {tornado.metric}, each "
-                "parameter over its 95% range with the others at their prior means; switch points exact.")
+                "parameter over its 95% range with the others at their prior means (so its base is not the case's "
+                "expected gap, which averages over every parameter); switch points exact.")
     df = tornado.to_df()
     cols = ["parameter", "low", "high", "metric_at_low", "metric_at_high", "switch_values", "switch_to"]
     page.table(df, f"{pid}_one_way", show=df[cols].head(TOP), note=f"The {TOP} widest swings; the CSV has every one.")
