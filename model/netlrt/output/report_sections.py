@@ -215,7 +215,7 @@ def local_parts(model: Model, pid: str, patient: Patient, settings: Settings) ->
     page.figure(plot_sobol(sobol), f"{pid}_sobol", f"{pid}: Sobol indices of the recommendation's margin with "
                 f"95% confidence intervals, N = {settings.sobol_draws}.")
     df = sobol.to_df()
-    notes = " ".join(sobol.notes)
+    notes = " ".join(f"{n}." for n in sobol.notes)
     page.table(df, f"{pid}_sobol", show=df.head(TOP), note=f"The {TOP} largest total indices. {notes}")
     timings["Sobol"] = time.perf_counter() - t
     return page, timings

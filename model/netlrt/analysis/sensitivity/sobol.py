@@ -12,7 +12,8 @@ the table, and each row is flagged when its estimate cannot be read at face valu
 intervals (impossible for the true indices), ``S1 < 0`` beyond its interval, or two neighbours in the ranking
 of the :data:`TOP_RANKED` largest total indices whose intervals overlap, unless both intervals cover 0 (totals
 indistinguishable from 0 are not ranked against each other). :attr:`SobolResult.stable` is False when
-any of these occurs, and the notes say to raise ``n_draws``.
+any of these occurs, and the notes say to raise ``n_draws``; overlapping neighbours may instead be truly equal
+(parameters with equal priors and the same role), which no ``n_draws`` separates.
 """
 
 from __future__ import annotations
@@ -96,6 +97,9 @@ class SobolResult:
 RESOLUTION = 1e3 * np.finfo(float).eps
 
 
+_OVERLAP = "rank overlaps a neighbour's"
+
+
 def _flags(df: pd.DataFrame, rounding: float) -> list[str]:
     """Per row (sorted by ST), why the estimates cannot be read at face value.
 
@@ -111,8 +115,8 @@ def _flags(df: pd.DataFrame, rounding: float) -> list[str]:
             flags[i].append("S1 < 0 beyond its interval")
     for a in overlapping_neighbours(st, stc, rounding):
         for i in (a, a + 1):
-            if "rank overlaps a neighbour's" not in flags[i]:
-                flags[i].append("rank overlaps a neighbour's")
+            if _OVERLAP not in flags[i]:
+                flags[i].append(_OVERLAP)
     return ["; ".join(f) for f in flags]
 
 
@@ -127,10 +131,16 @@ def overlapping_neighbours(st: np.ndarray, conf: np.ndarray, rounding: float = 0
 
 def _notes(df: pd.DataFrame, n_draws: int, rounding: float) -> tuple[str, ...]:
     notes = []
-    if (df["flag"] != "").any():
-        notes.append(f"N = {n_draws} is too small for a stable ranking ({int((df['flag'] != '').sum())} flagged "
-                     f"rows); raise n_draws (--sobol-draws of netlrt report), e.g. to {4 * n_draws}, before reading "
-                     "the order")
+    flagged = df["flag"] != ""
+    overlap = df["flag"] == _OVERLAP  # no other flag
+    more = f"raise n_draws (--sobol-draws of netlrt report), e.g. to {4 * n_draws}"
+    if (flagged & ~overlap).any():
+        notes.append(f"N = {n_draws} is too small: {int((flagged & ~overlap).sum())} rows have S1 above ST or below 0 "
+                     f"beyond the intervals; {more}, before reading the indices")
+    if overlap.any():
+        notes.append(f"The order of {int(overlap.sum())} rows whose intervals overlap a neighbour's is not established "
+                     f"at N = {n_draws}: {more}, unless they may be truly equal, as parameters with equal priors and "
+                     "the same role are (the modalities' exchangeable effects)")
     small = int(((df["S1"] < -rounding) & (df["S1"] >= -df["S1_conf"])).sum())
     if small:
         notes.append(f"{small} parameters have S1 slightly below 0, within their intervals: sampling noise, read as 0")
