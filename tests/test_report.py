@@ -128,6 +128,13 @@ def test_wide_tables_scroll_inside_the_page(page):
     assert tables > 20 and page.count('<div class="scroll"><table') == tables
 
 
+def test_the_articles_math_markup_is_shown_as_symbols_and_kept_verbatim_in_the_csv(page, built):
+    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page)
+    assert re.findall(r"\$[^$\s]{1,20}\$", text) == []
+    assert "bilirubin &gt; 3.0 mg/dL" in text and "(ECOG &le; 2)" in text
+    assert "bilirubin $>$ 3.0 mg/dL" in (built / "priors.csv").read_text(encoding="utf-8")  # the quote, verbatim
+
+
 def test_tables_show_rounded_numbers_without_float_noise(page):
     text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page)
     numbers = [c.strip() for c in re.findall(r"<td>([^<]*)</td>", text)

@@ -187,6 +187,12 @@ details { margin: 6px 0; } summary { cursor: pointer; color: #0072b2; }
 """
 
 
+#: The article's math markup (its text is Markdown with TeX, quoted verbatim), as the page shows it; the CSV files
+#: keep the verbatim text that the quote check compares with the article.
+_ARTICLE_MATH = {"$&gt;$": "&gt;", "$&lt;$": "&lt;", "$\\leq$": "&le;", "$\\geq$": "&ge;", "$\\mu$": "&micro;",
+                 "$^{90}\\text{Y}$": "<sup>90</sup>Y"}
+
+
 def _html(page: Page, model: Model, settings: Any) -> str:
     from .. import __version__
 
@@ -205,7 +211,14 @@ priors: {html.escape(_priors_label(model.priors.path))}
 discounted {100 * model.priors['discount_rate'].mean:g}% a year</p>
 <nav><a href="#model">Model</a><a href="#priors">Priors</a><a href="#patients">Patients</a>
 <a href="#sensitivity">Sensitivity</a><a href="#trials">Studies worth doing</a></nav>
-{"".join(page.parts)}
+{_plain_math("".join(page.parts))}
 <p class="meta">Figures and tables are also in this folder: {", ".join(html.escape(f) for f in files)}.</p>
 </body></html>
 """
+
+
+def _plain_math(text: str) -> str:
+    """HTML ``text`` with the article's math markup (:data:`_ARTICLE_MATH`) as the symbols it stands for."""
+    for tex, shown in _ARTICLE_MATH.items():
+        text = text.replace(tex, shown)
+    return text
