@@ -106,6 +106,7 @@ def test_evaluate_flags_table_names_the_recommendation_and_its_terms(model, caps
     a, b = ev.ranking[:2]
     assert f"QALY terms of {a} and {b}" in out
     assert f"{ev.expected_utility[a]:.4f}" in out  # the table's expected QALYs, rounded to 4 places
+    assert out.rstrip().splitlines()[-3].startswith("Research use only. netlrt is not clinical advice")
 
 
 def test_evaluate_patient_file_yaml_and_csv_give_the_same_patient(tmp_path, capsys):

@@ -43,7 +43,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
     p.add_argument("--out", metavar="DIR", default=".",
                    help="existing folder for <analysis>.csv and the figure (default: the current folder)")
-    p.add_argument("--figure-format", choices=FIGURE_FORMATS, default="png")
+    p.add_argument("--figure-format", choices=FIGURE_FORMATS, default="png", help="format of the figure file "
+                   "(default: png)")
     p.add_argument("--dpi", type=int, default=110, help="resolution of a PNG figure (default: 110)")
     add_priors_argument(p)
 

@@ -17,7 +17,10 @@ __all__ = ["add_parser", "run"]
 
 def add_parser(sub: Any) -> None:
     """Register ``netlrt cohort``."""
-    p = sub.add_parser("cohort", help="evaluate every patient of a CSV or YAML file")
+    p = sub.add_parser("cohort", help="evaluate every patient of a CSV or YAML file",
+                       description="Writes one row per patient and modality (--out: outcomes, expected QALYs, the "
+                                   "recommendation) and, with --summary, one row per patient (recommendation, "
+                                   "eligibility, reasons, warnings). A finding left empty is unknown.")
     p.add_argument("--in", dest="input", required=True, metavar="FILE",
                    help="one row per patient (CSV), or a YAML list/mapping of patients; columns are patient fields "
                         "and optionally patient_id; an empty cell is unknown; rows count from 1 below the header")

@@ -17,12 +17,17 @@ def add_parser(sub: Any) -> None:
                        description="A finding left out is unknown: the model averages over the treated population.")
     add_patient_arguments(p)
     add_priors_argument(p)
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--format", choices=("table", "json"), default="table",
+                   help="tables for reading (default), or one JSON object for programs")
 
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate the patient and print the result; returns the exit status."""
+    import textwrap
+
     import pandas as pd
+
+    from ..output.report import DISCLAIMER
 
     patient = patient_from_args(args)
     model = load_model_from(args.priors)
@@ -42,4 +47,5 @@ def run(args: argparse.Namespace) -> int:
         terms = ev.deciding_terms(a, b)[["label", a, b, "days"]].rename(columns={"days": f"{a} - {b} (days)"})
         print(f"\nQALY terms of {a} and {b} (the days column: quality-adjusted days between them):")
         print(terms.head(6).round(4).to_string(index=False))
+    print("\n" + textwrap.fill(DISCLAIMER, 110))
     return 0

@@ -17,9 +17,9 @@ def add_parser(sub: Any) -> None:
     show = actions.add_parser("show", help="the provenance table of a priors folder, and which folder is in use")
     show.add_argument("folder", nargs="?", help="priors folder (default: the shipped priors)")
     init = actions.add_parser("init", help="copy the shipped priors into a new folder to edit")
-    init.add_argument("folder")
+    init.add_argument("folder", help="a new (or empty) folder for the copy")
     refit = actions.add_parser("refit", help="refit the params of the priors whose interval was edited")
-    refit.add_argument("folder")
+    refit.add_argument("folder", help="the priors folder you edited (its files are rewritten, comments kept)")
     update = actions.add_parser("update", help="update priors with a table of study results (CSV)")
     update.add_argument("--data", required=True, metavar="CSV", help="one row per study result: parameter, "
                         "citation, population, and events/patients or estimate/lower/upper (95%% interval)")

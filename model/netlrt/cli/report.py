@@ -43,7 +43,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--workers", type=int, metavar="N",
                    help="processes computing the patients' sections (default: one per core; 1: this process only)")
     add_priors_argument(p)
-    p.add_argument("--quiet", action="store_true", help="no progress line")
+    p.add_argument("--quiet", action="store_true", help="no progress line (the closing line with the timings stays)")
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
