@@ -372,6 +372,37 @@ def test_signal_during_a_report_keeps_the_earlier_report(signum, status, line, t
     assert snapshot(tmp_path) == before  # the earlier report intact, the build folder gone
 
 
+@pytest.mark.parametrize("signum, status, line", [(signal.SIGTERM, 143, "netlrt: stopped by SIGTERM\n"),
+                                                  (signal.SIGINT, 130, "netlrt: stopped by Ctrl-C (SIGINT)\n")])
+def test_a_signal_while_a_worker_waits_for_a_job_stops_the_report_once(signum, status, line, tmp_path, frail):
+    """A terminal signals every process of the command; a worker waiting in the pool's queue held its lock when
+    the signal stopped it, and about one interrupted report in 25 then hung for good."""
+    script = textwrap.dedent(f"""
+        import os, signal, sys, time
+        from netlrt.output import report_sections
+        def job(kind, pid):
+            if kind == "static":  # the last job: the other worker has none left and waits in the queue
+                time.sleep(1.0)
+                os.killpg(0, {int(signum)})
+                time.sleep(1.0)
+        report_sections._job = job
+        from netlrt.cli import main
+        sys.exit(main(sys.argv[1:]))
+    """)
+    out = tmp_path / "rep"
+    proc = subprocess.Popen([sys.executable, "-c", script, "report", "--out", str(out), "--patients", str(frail),
+                             *FAST[:-1], "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert (proc.returncode, stdout, stderr) == (status, "", line)  # no worker's traceback
+    assert _group_gone(proc.pid), "a worker process outlived the report"
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
 def test_sigterm_while_publishing_leaves_a_consistent_folder(tmp_path, frail):
     out = earlier_report(tmp_path / "rep")
     script = textwrap.dedent("""

@@ -303,6 +303,16 @@ def _warm_imports() -> None:
     from ..analysis.sensitivity import one_way, sobol  # noqa: F401
 
 
+def _leave_signals_to_the_parent() -> None:
+    """A worker ignores Ctrl-C, SIGTERM and SIGHUP: a terminal signals every process of the command, and a worker
+    stopped inside the pool's queue would leave its lock held and the command hung. The parent is interrupted,
+    stops handing out jobs and says so once."""
+    import signal
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_IGN)
+
+
 def run_jobs(model: Model, patients: Mapping[str, Patient], settings: Settings, workers: int | None,
              timings: dict[str, float]) -> tuple[Page, dict[str, PatientParts], Page | None]:
     """The model and priors sections, every patient's parts and the studies section (in the job of the patient
@@ -325,8 +335,13 @@ def run_jobs(model: Model, patients: Mapping[str, Patient], settings: Settings, 
             from concurrent.futures import ProcessPoolExecutor
 
             _warm_imports()
-            with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork")) as pool:
-                results = list(pool.map(_job, *zip(*jobs)))
+            with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"),
+                                     initializer=_leave_signals_to_the_parent) as pool:
+                try:
+                    results = list(pool.map(_job, *zip(*jobs)))
+                except BaseException:  # Ctrl-C: the jobs not started are dropped, the running ones end on their own
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    raise
         else:
             results = [_job(kind, pid) for kind, pid in jobs]
     finally:
