@@ -96,7 +96,8 @@ def test_failure_in_the_block_leaves_old_file_and_no_temp(tmp_path, exc):
     assert f.read_text() == "old" and os.listdir(tmp_path) == ["a.csv"]
 
 
-def test_failure_to_sync_is_a_value_error_and_leaves_no_temp(tmp_path, monkeypatch):
+def test_a_full_disk_names_the_file_and_leaves_no_temp(tmp_path, monkeypatch):
+    """A full disk is the machine's failure (an OSError: exit 1), named by the file being written."""
     f = tmp_path / "a.csv"
     f.write_text("old")
 
@@ -104,10 +105,25 @@ def test_failure_to_sync_is_a_value_error_and_leaves_no_temp(tmp_path, monkeypat
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(files.writing.os, "fsync", full)
-    with pytest.raises(ValueError, match=r"^--out: cannot write .*a.csv': No space left on device$"):
+    with pytest.raises(OSError, match="No space left on device") as caught:
         write(f, "new", what="--out")
     monkeypatch.undo()
+    assert caught.value.filename == str(f) and not isinstance(caught.value, ValueError)
     assert f.read_text() == "old" and os.listdir(tmp_path) == ["a.csv"]
+    if os.path.exists("/dev/full"):  # a device fills up while the block writes, or when the file is closed
+        with pytest.raises(OSError, match="No space left on device") as caught:
+            write("/dev/full", "x" * 100_000)
+        assert caught.value.filename == "/dev/full"
+
+
+def test_a_read_only_file_is_refused_even_for_root(tmp_path):
+    """Replacing a file ignores its mode: the rename would overwrite what its owner marked read-only."""
+    f = tmp_path / "mine.csv"
+    f.write_text("keep")
+    f.chmod(0o444)
+    with pytest.raises(ValueError, match=r"^--out: '.*mine.csv' is read-only; make it writable or choose another"):
+        write(f, "new", what="--out")
+    assert f.read_text() == "keep" and os.listdir(tmp_path) == ["mine.csv"]
 
 
 def test_temp_file_is_hidden_beside_target_while_writing(tmp_path):

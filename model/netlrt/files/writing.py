@@ -206,11 +206,13 @@ def atomic_write(path: str | os.PathLike[str], *, what: str = "out", mode: str =
             f = open(p, mode.replace("w", "a"), **opts)
         except OSError as exc:
             raise _error(what, p, exc) from None
-        with f:
+        with _naming_write_errors(p), f:  # a full disk may first show when f is closed
             yield f
         return
     if st is not None and not stat.S_ISREG(st.st_mode):
         raise ValueError(f"{what}: {p!r} is {_kind(st)}; give a file name")
+    if st is not None and (not st.st_mode & 0o222 or not os.access(real, os.W_OK)):  # replacing ignores the mode
+        raise ValueError(f"{what}: {p!r} is read-only; make it writable or choose another file")
     folder = parent_folder(real, p, what)
     tmp: str | None = None
     f = None
@@ -222,7 +224,8 @@ def atomic_write(path: str | os.PathLike[str], *, what: str = "out", mode: str =
             except OSError as exc:
                 raise _error(what, p, exc) from None
             f = os.fdopen(fd, mode, **opts)
-        yield f
+        with _naming_write_errors(p):
+            yield f
         with _critical():
             try:
                 f.flush()
@@ -232,7 +235,7 @@ def atomic_write(path: str | os.PathLike[str], *, what: str = "out", mode: str =
                 f.close()
                 os.replace(tmp, real)
             except OSError as exc:
-                raise _error(what, p, exc) from None
+                raise (_named(exc, p) if exc.errno in _WRITE_ERRORS else _error(what, p, exc)) from None
             tmp = None
             _fsync_folder(folder)
     finally:
@@ -243,6 +246,26 @@ def atomic_write(path: str | os.PathLike[str], *, what: str = "out", mode: str =
             if tmp is not None:
                 with suppress(FileNotFoundError):
                     os.unlink(tmp)
+
+
+#: Errors of writing itself, which the write does not name a file for.
+_WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS}
+
+
+@contextmanager
+def _naming_write_errors(path: str) -> Iterator[None]:
+    """A full disk met while the block writes ``path`` names ``path`` (the OSError of a write names no file)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None and exc.errno in _WRITE_ERRORS:
+            raise _named(exc, path) from None
+        raise
+
+
+def _named(exc: OSError, path: str) -> OSError:
+    """``exc`` naming ``path``: the machine's failure (exit 1), not the user's mistake."""
+    return OSError(exc.errno, exc.strerror, path)
 
 
 def refuse_same_file(output: str | os.PathLike[str], *inputs: str | os.PathLike[str] | None,
