@@ -199,6 +199,26 @@ def test_cohort_never_writes_over_its_input(tmp_path, patients, capsys):
     assert snapshot(tmp_path) == before
 
 
+def test_analyse_checks_both_its_files_before_the_work_and_keeps_read_only_ones(tmp_path, monkeypatch, capsys):
+    """A figure path that is a folder was found only after the table had replaced one_way.csv; a read-only file
+    of the same name was replaced."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "one_way.csv").write_text("my table\n")
+    (tmp_path / "one_way.png").mkdir()
+    before = snapshot(tmp_path)
+    assert main(["analyse", "one-way", "--case", "case1_tae"]) == 2
+    assert one_error(capsys) == "--out: 'one_way.png' is a folder; give a file name"
+    assert snapshot(tmp_path) == before  # the table was not written either
+    (tmp_path / "psa.csv").write_text("my notes\n")
+    (tmp_path / "psa.csv").chmod(0o444)
+    before = snapshot(tmp_path)
+    for argv in (["analyse", "psa", "--case", "case1_tae", "--draws", "50"],
+                 ["cohort", "--in", "psa.csv", "--out", "psa.csv"], ["export", "--out", "psa.csv", "--format", "bif"]):
+        assert main(argv) == 2
+        assert "'psa.csv' is read-only; make it writable or choose another file" in one_error(capsys)
+    assert snapshot(tmp_path) == before and leftovers(tmp_path) == []
+
+
 def test_cohort_refusals_name_the_input(tmp_path, patients, capsys):
     assert main(_cohort(patients, tmp_path / "link_to_in.csv")) == 0  # a new name is fine
     (tmp_path / "l2.csv").symlink_to(patients)

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from ..output.page import FIGURE_FORMATS, MAX_DPI, MIN_DPI, figure_bytes
-from .common import (UsageError, add_patient_arguments, add_priors_argument, check_preference, load_model_from,
-                     patient_from_args, reword)
+from .common import (UsageError, add_patient_arguments, add_priors_argument, check_output_file, check_preference,
+                     load_model_from, patient_from_args, reword)
 
 __all__ = ["ANALYSES", "DEFAULT_DRAWS", "add_parser", "run"]
 
@@ -42,7 +42,8 @@ def add_parser(sub: Any) -> None:
                                              "of two (default 1024)")
     p.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
     p.add_argument("--out", metavar="DIR", default=".",
-                   help="existing folder for <analysis>.csv and the figure (default: the current folder)")
+                   help="existing folder for <analysis>.csv and the figure, e.g. one_way.csv and one_way.png; "
+                        "files of those names there are replaced, unless read-only (default: the current folder)")
     p.add_argument("--figure-format", choices=FIGURE_FORMATS, default="png", help="format of the figure file "
                    "(default: png)")
     p.add_argument("--dpi", type=int, default=110, help="resolution of a PNG figure (default: 110)")
@@ -117,7 +118,7 @@ def _compute(model: Any, patient: Any, args: argparse.Namespace, draws: int, par
 def run(args: argparse.Namespace) -> int:
     """Run one analysis and write its table and figure; returns the exit status."""
     from ..checks import positive_int
-    from ..files import atomic_write, csv_safe_frame, refuse_inputs
+    from ..files import atomic_write, csv_safe_frame
 
     out = Path(args.out)
     if args.out == "" or not out.is_dir():
@@ -137,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
     name = args.analysis.replace("-", "_")
     csv_path, fig_path = out / f"{name}.csv", out / f"{name}.{args.figure_format}"
     for path in (csv_path, fig_path):  # both before the work, so that neither is written when one would be refused
-        refuse_inputs(path, what="--out", remedy="choose another folder")
+        check_output_file(str(path), "--out", remedy="choose another folder")
 
     import matplotlib
 

@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     """Evaluate the cohort and write its tables; returns the exit status."""
     from ..analysis.cohort import run_cohort, write_cohort_csv
     from ..evidence.patient_io import read_patient_rows
-    from ..files import refuse_inputs, refuse_same_file
+    from ..files import refuse_same_file
 
     if args.input == "":
         raise UsageError("--in: empty file name; give the CSV or YAML file of patients")
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     rows = read_patient_rows(args.input, check=lambda patient: model.evaluator.multipliers(patient.preference))
     for path, flag in ((args.out, "--out"), (args.summary, "--summary")):  # every input read: refuse before writing
         if path is not None:
-            refuse_inputs(path, what=flag)
+            check_output_file(path, flag)
     if rows.problems and not args.skip_invalid:
         more = len(rows.problems) - 1
         raise UsageError(rows.problems[0] + (f" (and {more} more invalid row{'s' * (more > 1)}; --skip-invalid "

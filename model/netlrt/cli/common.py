@@ -68,9 +68,10 @@ def reword(exc: Exception, names: Mapping[str, str]) -> UsageError:
     return UsageError(f"{names[head]}: {rest}" if sep and head in names else text)
 
 
-def check_output_file(path: str, what: str) -> None:
-    """Refuse, before any work is done, an output file that cannot be written: an empty name, a folder, a
-    missing folder. (`netlrt.files.atomic_write` checks again, and everything else, when it writes.)
+def check_output_file(path: str, what: str, remedy: str = "choose another output file") -> None:
+    """Refuse, before any work is done, an output file that cannot be written: an empty name, and everything
+    :func:`netlrt.files.check_writable` refuses (a folder, a read-only file, a missing folder, a file read as input;
+    `netlrt.files.atomic_write` checks again when it writes).
 
     Raises
     ------
@@ -82,16 +83,13 @@ def check_output_file(path: str, what: str) -> None:
     >>> check_output_file(".", "--out")
     Traceback (most recent call last):
     ...
-    netlrt.cli.common.UsageError: --out: '.' is a folder; give a file name
+    ValueError: --out: '.' is a folder; give a file name
     """
+    from ..files import check_writable
+
     if path == "":
         raise UsageError(f"{what}: empty file name; give a file to write")
-    real = os.path.realpath(path)
-    if os.path.isdir(real):
-        raise UsageError(f"{what}: {path!r} is a folder; give a file name")
-    from ..files.writing import parent_folder
-
-    parent_folder(real, path, what)  # the folder to write in: missing, or a file
+    check_writable(path, what=what, remedy=remedy)
 
 
 def add_priors_argument(p: argparse.ArgumentParser) -> None:

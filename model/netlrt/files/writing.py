@@ -14,7 +14,8 @@ from typing import IO, Any, TypeVar
 
 from .interrupts import _critical, checkpoint
 
-__all__ = ["atomic_write", "note_input", "parent_folder", "protect_inputs", "refuse_inputs", "refuse_same_file"]
+__all__ = ["atomic_write", "check_writable", "note_input", "parent_folder", "protect_inputs", "refuse_inputs",
+           "refuse_same_file"]
 
 _MAX_LINKS = 40  # the kernel's own limit on symlinks followed in one lookup
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
@@ -196,12 +197,9 @@ def atomic_write(path: str | os.PathLike[str], *, what: str = "out", mode: str =
     except (LookupError, TypeError):
         raise ValueError(f"encoding: unknown encoding {encoding!r}; allowed: a Python codec name") from None
     opts: dict[str, Any] = {"encoding": encoding, "newline": ""} if mode == "w" else {}
-    p = _path(path, what)
     checkpoint()  # a signal whose exception was swallowed stops the run before it writes
-    if not edits_input:
-        refuse_inputs(p, what=what)
-    real, st, is_fd = _follow(p, what)
-    if is_fd or (st is not None and (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode))):
+    p, real, st, folder = _target(path, what, edits_input)
+    if folder is None:
         try:  # appending: a shell's `> file` behind /dev/stdout keeps what was printed before
             f = open(p, mode.replace("w", "a"), **opts)
         except OSError as exc:
@@ -209,11 +207,6 @@ def atomic_write(path: str | os.PathLike[str], *, what: str = "out", mode: str =
         with _naming_write_errors(p), f:  # a full disk may first show when f is closed
             yield f
         return
-    if st is not None and not stat.S_ISREG(st.st_mode):
-        raise ValueError(f"{what}: {p!r} is {_kind(st)}; give a file name")
-    if st is not None and (not st.st_mode & 0o222 or not os.access(real, os.W_OK)):  # replacing ignores the mode
-        raise ValueError(f"{what}: {p!r} is read-only; make it writable or choose another file")
-    folder = parent_folder(real, p, what)
     tmp: str | None = None
     f = None
     try:
@@ -266,6 +259,44 @@ def _naming_write_errors(path: str) -> Iterator[None]:
 def _named(exc: OSError, path: str) -> OSError:
     """``exc`` naming ``path``: the machine's failure (exit 1), not the user's mistake."""
     return OSError(exc.errno, exc.strerror, path)
+
+
+def check_writable(path: str | os.PathLike[str], *, what: str = "out", remedy: str = "choose another output file"
+                   ) -> None:
+    """Refuse, before any work is done, what :func:`atomic_write` would refuse to write at ``path`` (it checks again
+    when it writes): a folder, a read-only file, a missing folder, a file read as input (``remedy`` then says
+    what to do), and so on.
+
+    Raises
+    ------
+    ValueError
+        Naming ``what``, the path and the reason.
+
+    Examples
+    --------
+    >>> check_writable(".", what="--out")
+    Traceback (most recent call last):
+    ...
+    ValueError: --out: '.' is a folder; give a file name
+    """
+    _target(path, what, edits_input=False, remedy=remedy)
+
+
+def _target(path: object, what: str, edits_input: bool, remedy: str = "choose another output file"
+            ) -> tuple[str, str, os.stat_result | None, str | None]:
+    """``path`` as given, where its symlinks lead, that file's lstat (None: absent) and the folder a temporary file
+    is written in to replace it (None: a device, pipe or open file of a process, written straight to)."""
+    p = _path(path, what)
+    if not edits_input:
+        refuse_inputs(p, what=what, remedy=remedy)
+    real, st, is_fd = _follow(p, what)
+    if is_fd or (st is not None and (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode))):
+        return p, real, st, None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise ValueError(f"{what}: {p!r} is {_kind(st)}; give a file name")
+    if st is not None and (not st.st_mode & 0o222 or not os.access(real, os.W_OK)):  # replacing ignores the mode
+        raise ValueError(f"{what}: {p!r} is read-only; make it writable or choose another file")
+    return p, real, st, parent_folder(real, p, what)
 
 
 def refuse_same_file(output: str | os.PathLike[str], *inputs: str | os.PathLike[str] | None,
