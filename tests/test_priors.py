@@ -439,6 +439,37 @@ def test_refit_repairs_only_what_changed_and_keeps_comments(priors_copy):
     assert refit_folder(priors_copy) == []  # nothing left to refit
 
 
+def test_refit_writes_params_into_block_and_flow_entries_keeping_comments(priors_copy):
+    f = priors_copy / "survival.yaml"
+    text = f.read_text()
+    start, end = text.index("- id: hr_modality_tae"), text.index("- id: hr_modality_ctace")
+    entry = yaml.safe_load(text[start:end])[0]
+    del entry["params"]  # an entry written on one line, in flow style, without params yet
+    text = text[:start] + "- " + yaml.safe_dump(entry, default_flow_style=True, width=10**6).strip() + "\n" + text[end:]
+    block = ("  params:\n    mu: 2.7755575615628914e-17\n    sigma: 0.11385084270646686\n"
+             "  # NOTE: widened after the 2024 meta-analysis\n")
+    at = text.index("- id: hr_modality_ctace")
+    text = text[:at] + text[at:].replace("  params: {mu: 2.7755575615628914e-17, sigma: 0.11385084270646686}\n",
+                                         block, 1).replace("interval: [0.8, 1.25]", f"interval: [0.7, {1 / 0.7!r}]", 1)
+    f.write_text(text)
+    assert refit_folder(priors_copy) == ["hr_modality_tae", "hr_modality_ctace"]
+    after = f.read_text()
+    assert "  # NOTE: widened after the 2024 meta-analysis\n" in after
+    priors = load_priors(priors_copy)
+    assert_allclose([priors["hr_modality_ctace"].low, priors["hr_modality_ctace"].high], [0.7, 1 / 0.7], rtol=1e-6)
+    assert priors["hr_modality_tae"].params == SHIPPED["hr_modality_tae"].params
+
+
+def test_a_mistake_in_any_file_leaves_every_file_as_it_was(priors_copy):
+    """Refit validated the folder after writing: the files before the mistake were already rewritten."""
+    _edit(priors_copy, "complications.yaml", "pes_embolic", lambda e, d: e.update(interval=[0.2, 0.8]))
+    _edit(priors_copy, "quality_of_life.yaml", "utility_alive", lambda e, d: e.update(interval=[60, 90]))
+    before = {f.name: f.read_bytes() for f in priors_copy.iterdir()}
+    with pytest.raises(ValueError, match="quality_of_life.yaml"):
+        refit_folder(priors_copy)
+    assert {f.name: f.read_bytes() for f in priors_copy.iterdir()} == before
+
+
 def test_refit_refuses_the_shipped_priors_and_init_never_overwrites(tmp_path):
     with pytest.raises(ValueError, match="read-only"):
         refit_folder(default_priors_path())

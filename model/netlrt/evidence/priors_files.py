@@ -21,6 +21,7 @@ import math
 import os
 import re
 import shutil
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -181,10 +182,16 @@ def load_priors(path: str | os.PathLike | None = None) -> PriorSet:
     ValueError
         Naming the file, the parameter and what is wrong.
     """
-    folder = _folder(path)
+    return _load(_folder(path))
+
+
+def _load(folder: Path, texts: Mapping[Path, str] | None = None) -> PriorSet:
+    """:func:`load_priors` of ``folder``, with the files of ``texts`` read as those texts (a change not yet
+    written)."""
+    texts = texts or {}
     priors, seen, population, notes, profiles, kinds = [], {}, None, {}, None, {}
     for f in _files(folder):
-        doc = read_yaml(f)
+        doc = parse_yaml(texts[f], f"priors: {str(f)!r}") if f in texts else read_yaml(f)
         keys = {"parameters", "population", "profiles"} & set(doc if isinstance(doc, dict) else ())
         if len(keys) != 1:
             raise ValueError(f"{f.name}: expected exactly one of 'parameters', 'population' or 'profiles' at the "
@@ -274,7 +281,8 @@ def refit_folder(path: str | os.PathLike) -> list[str]:
     """Refit ``params`` of every parameter whose params no longer reproduce its interval (or are missing).
 
     Only the ``params`` value of those parameters is rewritten; every other byte of each file, comments
-    included, stays as the researcher wrote it. The folder is validated after writing.
+    included, stays as the researcher wrote it. The folder, as it would be, is validated before any file is
+    written, so a mistake anywhere leaves every file as it was.
 
     Returns
     -------
@@ -292,7 +300,7 @@ def refit_folder(path: str | os.PathLike) -> list[str]:
     if is_shipped(folder):
         raise ValueError("priors refit: the shipped priors are read-only; copy them first with "
                          "`netlrt priors init DIR`")
-    done = []
+    done, texts = [], {}
     for f in _files(folder):
         text = read_text(f)
         doc = parse_yaml(text, f"priors: {str(f)!r}")
@@ -305,24 +313,37 @@ def refit_folder(path: str | os.PathLike) -> list[str]:
                 continue
             except ValueError:
                 fitted = parse_prior(f.name, "", i, entry, refit=True)  # raises for a real mistake
-            flow = "{" + ", ".join(f"{k}: {v!r}" for k, v in fitted.params.items()) + "}"
-            value = next((v for k, v in node.value if k.value == "params"), None)
-            if value is not None:  # a block mapping's span ends with its line break: keep that
-                start, end = value.start_mark.index, value.end_mark.index
-                edits.append((start, start + len(text[start:end].rstrip()), flow))
-            else:  # no params yet: a new last line of the entry, indented like its keys
-                indent = " " * node.value[0][0].start_mark.column
-                last = node.value[-1][1].end_mark.index
-                nl = last - 1 if text[last - 1:last] == "\n" else text.find("\n", last)
-                pos = len(text) if nl < 0 else nl + 1
-                line = f"{indent}params: {flow}\n"
-                edits.append((pos, pos, line if text[pos - 1:pos] == "\n" else "\n" + line))
+            edits.append(_params_edit(text, node, fitted.params))
             done.append(fitted.id)
         if edits:
-            with atomic_write(f, what="priors", edits_input=True) as out:
-                out.write(apply_edits(text, edits))
-    load_priors(folder)
+            texts[f] = apply_edits(text, edits)
+    _load(folder, texts)  # raises, naming the file and parameter, before anything is written
+    for f, text in texts.items():
+        with atomic_write(f, what="priors", edits_input=True) as out:
+            out.write(text)
     return done
+
+
+def _params_edit(text: str, node: Any, params: Mapping[str, float]) -> tuple[int, int, str]:
+    """The edit of ``text`` that gives the parameter entry ``node`` (its YAML node) the value ``params``, written
+    as a flow mapping; the entry's other keys, and every comment, stay as they are."""
+    flow = "{" + ", ".join(f"{k}: {v!r}" for k, v in params.items()) + "}"
+    key, value = next(((k, v) for k, v in node.value if k.value == "params"), (None, None))
+    if isinstance(value, yaml.MappingNode) and not value.flow_style:
+        # a block mapping's span runs on over the comments after it: end at its last value instead
+        return key.end_mark.index, value.value[-1][1].end_mark.index, f": {flow}"
+    if value is not None:
+        start, end = value.start_mark.index, value.end_mark.index
+        return start, start + len(text[start:end].rstrip()), flow
+    if node.flow_style:  # {id: x, ...} on one line: params goes inside the braces
+        close = node.end_mark.index - 1
+        return close, close, f", params: {flow}"
+    indent = " " * node.value[0][0].start_mark.column  # no params yet: a new last line, indented like the keys
+    last = node.value[-1][1].end_mark.index
+    nl = last - 1 if text[last - 1:last] == "\n" else text.find("\n", last)
+    pos = len(text) if nl < 0 else nl + 1
+    line = f"{indent}params: {flow}\n"
+    return pos, pos, line if text[pos - 1:pos] == "\n" else "\n" + line
 
 
 def init_folder(dest: str | os.PathLike) -> Path:
