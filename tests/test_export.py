@@ -11,6 +11,8 @@ import xml.etree.ElementTree as etree
 import numpy as np
 import pytest
 
+import netlrt
+
 from netlrt.network.declarations import EDGE_SOURCES, NODES
 from netlrt.network.pgmpy_adapter import read_network
 from netlrt.output.export import FORMATS, SUFFIXES, export, format_for, genie_id, node_properties
@@ -233,3 +235,17 @@ def test_unwritable_paths(model, tmp_path, name, match):
     with pytest.raises(ValueError, match=match):
         export(model.network, model.priors, path, "bif" if not name else None)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_export_from_python_never_writes_over_the_models_priors(tmp_path):
+    """The command line refuses every file it read; a notebook's export must not replace a priors file either."""
+    from netlrt.evidence.priors_files import init_folder
+
+    folder = init_folder(tmp_path / "mine")
+    model = netlrt.load_model(folder)
+    before = (folder / "survival.yaml").read_bytes()
+    for target in (folder / "survival.yaml", f"{folder}/./survival.yaml"):
+        with pytest.raises(ValueError, match=r"is a file of the model's priors .*writing it would destroy the priors"):
+            model.export(target, "bif")
+    assert (folder / "survival.yaml").read_bytes() == before
+    assert model.export(tmp_path / "net.bif").exists()  # anywhere else is fine
