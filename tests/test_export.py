@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 import netlrt
-
 from netlrt.network.declarations import EDGE_SOURCES, NODES
 from netlrt.network.pgmpy_adapter import read_network
 from netlrt.output.export import FORMATS, SUFFIXES, export, format_for, genie_id, node_properties

@@ -229,9 +229,15 @@ def _edit(folder: Path, fname: str, pid: str, change) -> None:
         ("efficacy.yaml", "response_base", lambda e, d: e.update(refs=37), "refs must be a list"),
         ("efficacy.yaml", "or_response_tae", lambda e, d: e.update(mass="high"), "mass 'high' not allowed"),
         ("efficacy.yaml", "response_base", lambda e, d: e.update(intervall=[0.5, 0.6]), "unknown field 'intervall'"),
+        # an article prior must still encode numbers of its quote: deleting quoted_values, or changing them with
+        # the value, hid that ECOG <= 2 had become 4
+        ("eligibility.yaml", "ecog_max", lambda e, d: (e.pop("quoted_values"), e.update(params={"value": 4})),
+         "source 'article' needs quoted_values"),
+        ("eligibility.yaml", "ecog_max", lambda e, d: e.update(quoted_values=[4], params={"value": 4}),
+         "the quoted value 4 is not a number of the quote"),
     ],
     ids=["missing-field", "low>high", "unknown-dist", "duplicate", "no-quote", "no-reasoning", "stale-params",
-         "bad-source", "bad-beta", "nan", "refs-int", "mass-text", "typo"],
+         "bad-source", "bad-beta", "nan", "refs-int", "mass-text", "typo", "article-no-values", "article-new-value"],
 )
 def test_loader_names_file_parameter_and_reason(priors_copy, fname, pid, change, message):
     _edit(priors_copy, fname, pid, change)
@@ -260,7 +266,8 @@ def _fixed(value):
     def change(entry, entries):
         for key in ("interval", "reading", "mass", "studies"):
             entry.pop(key, None)
-        entry.update(distribution="fixed", rule="fixed", params={"value": value}, quoted_values=[])
+        entry.update(distribution="fixed", rule="fixed", params={"value": value}, quoted_values=[], source="assumption",
+                     reasoning="a value to test the role check")
     return change
 
 

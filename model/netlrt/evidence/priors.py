@@ -20,6 +20,7 @@ True
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -266,7 +267,14 @@ def _check_rule(where: str, p: Prior) -> None:
         raise ValueError(f"{where}: rule 'posterior' needs the citations of the studies that updated it ('updates')")
     if p.source == "article" and not p.modified and not p.updates:
         # The numbers the article gives must still be the numbers the prior encodes: the ends of a range (or
-        # the value), or the median of a case report's spread.
+        # the value), or the median of a case report's spread; and they must be numbers of its quote.
+        if not p.quoted_values:
+            raise ValueError(f"{where}: source 'article' needs quoted_values, the numbers of its quote that the prior "
+                             "encodes; or make it source: assumption")
+        said = {float(x) for x in re.findall(r"\d+(?:\.\d+)?", p.quote)}
+        if missing := [v for v in p.quoted_values if v not in said]:
+            raise ValueError(f"{where}: the quoted value {missing[0]:g} is not a number of the quote; the article "
+                             "does not give it: add 'modified: <why>' or make it source: assumption")
         targets = [float(p.ppf(0.5))] if p.rule == "case_report" else ends
         for v in p.quoted_values:
             if not any(math.isclose(v / p.quote_scale, x, rel_tol=1e-6) for x in targets):
