@@ -203,6 +203,19 @@ def test_csv_good_file_matches_the_table_route(tmp_path):
     assert type(rows[0].events) is int
 
 
+def test_a_repeated_result_is_refused_not_counted_twice(tmp_path):
+    with pytest.raises(ValueError, match=r"^row 3 repeats row 1 \(parameter 'response', citation 'Doe 2024'\).*twice"):
+        parse_studies([counts("response", 3, 60), counts("response", 3, 60, "Lee 2020"), counts("response", 3, 60)],
+                      ROLES)
+    # the same citation with other data (another arm or cohort) is a result of its own
+    assert len(parse_studies([counts("response", 3, 60), counts("response", 5, 60)], ROLES)) == 2
+    path = write(tmp_path, "parameter,citation,events,patients\nresponse,Doe 2024,3,60\nresponse,Doe 2024 ,3,60\n")
+    with pytest.raises(ValueError, match=r"studies.csv': row 2 repeats row 1"):
+        read_studies_csv(path, ROLES)
+    with pytest.raises(ValueError, match=r"studies.csv': no study results under the header"):
+        read_studies_csv(write(tmp_path, "parameter,citation,events,patients\n\n"), ROLES)
+
+
 def test_csv_trailing_comma_is_an_error_not_a_shift(tmp_path):
     path = write(tmp_path, "parameter,citation,events,patients\nresponse,Doe,7,10\nresponse,Lee,3,9,\n")
     with pytest.raises(ValueError, match=r"studies.csv', line 3: 5 cells for 4 columns in row 2.*trailing"):

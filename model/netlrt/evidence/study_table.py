@@ -218,7 +218,8 @@ def parse_studies(table: Any, roles: Mapping[str, str]) -> tuple[StudyRow, ...]:
     ------
     ValueError
         Naming the row, the parameter and what is allowed: unknown id, data of the wrong kind for the role,
-        impossible or non-finite value, a string where a number belongs, missing citation, unknown column.
+        impossible or non-finite value, a string where a number belongs, missing citation, unknown column, a row
+        that repeats another.
 
     Examples
     --------
@@ -238,7 +239,19 @@ def parse_studies(table: Any, roles: Mapping[str, str]) -> tuple[StudyRow, ...]:
     else:
         raise ValueError(f"table: got {type(table).__name__}; allowed: a pandas DataFrame or a sequence of dicts "
                          "(read CSV files with read_studies_csv)")
-    return tuple(_parse_record(r, i, roles) for i, r in enumerate(records, start=1))
+    return _once(tuple(_parse_record(r, i, roles) for i, r in enumerate(records, start=1)))
+
+
+def _once(rows: tuple[StudyRow, ...]) -> tuple[StudyRow, ...]:
+    """``rows``, refusing a row that repeats an earlier one (the same result would be counted twice)."""
+    seen: dict[tuple[Any, ...], int] = {}
+    for r in rows:
+        key = (r.parameter, r.citation.strip(), r.population, r.events, r.patients, r.estimate, r.lower, r.upper)
+        if key in seen:
+            raise ValueError(f"row {r.row} repeats row {seen[key]} (parameter {r.parameter!r}, citation "
+                             f"{r.citation!r}): the same result would count twice; allowed: each study result once")
+        seen[key] = r.row
+    return rows
 
 
 def _csv_value(text: str, name: str, at: str) -> Any:
@@ -311,6 +324,11 @@ def read_studies_csv(path: str | Path, roles: Mapping[str, str]) -> tuple[StudyR
             out.append(_parse_record({h: _csv_value(c, h, at) for h, c in zip(header, cells)}, row, roles))
         except ValueError as err:
             raise ValueError(f"{where}: {err}") from None
-    return tuple(out)
+    if not out:
+        raise ValueError(f"file {name!r}: no study results under the header; allowed: one row per study result")
+    try:
+        return _once(tuple(out))
+    except ValueError as err:
+        raise ValueError(f"file {name!r}: {err}") from None
 
 
