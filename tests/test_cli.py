@@ -465,7 +465,7 @@ def test_export_never_writes_over_a_priors_file(priors_copy, capsys):
     target = priors_copy / "efficacy.yaml"
     before = target.read_bytes()
     code, _, err = run(capsys, "export", "--out", target, "--format", "bif", "--priors", priors_copy)
-    assert code == 2 and "is the input file" in one_error(err)
+    assert code == 2 and "is a file of the model's priors" in one_error(err)
     assert target.read_bytes() == before
 
 

@@ -409,7 +409,7 @@ positive = st.floats(0.05, 200.0)
 @settings(max_examples=60, deadline=None)
 @given(a=positive, b=positive, data=count_rows)
 def test_fixed_beta_posterior_mean_between_prior_and_pooled_proportion(a, b, data):
-    rows = parse_studies([counts("response", e, n) for e, n in data], ROLES)
+    rows = parse_studies([counts("response", e, n, f"Study {i}") for i, (e, n) in enumerate(data)], ROLES)
     res = update("beta", {"a": a, "b": b}, "probability", rows)
     assert all(math.isfinite(v) and v > 0 for v in res.params.values())
     prior_mean = a / (a + b)
@@ -420,7 +420,7 @@ def test_fixed_beta_posterior_mean_between_prior_and_pooled_proportion(a, b, dat
 @settings(max_examples=30, deadline=None)
 @given(a=positive, b=positive, data=count_rows, scale=st.floats(0.01, 2.0))
 def test_random_beta_parameters_finite_and_positive(a, b, data, scale):
-    rows = parse_studies([counts("response", e, n) for e, n in data], ROLES)
+    rows = parse_studies([counts("response", e, n, f"Study {i}") for i, (e, n) in enumerate(data)], ROLES)
     res = update("beta", {"a": a, "b": b}, "probability", rows, method="random", tau_scale=scale)
     assert all(math.isfinite(v) and v > 0 for v in res.params.values())
     assert 0 <= res.interval[0] < res.interval[1] <= 1  # a 97.5% quantile can round to 1.0 in double precision
@@ -433,7 +433,7 @@ log_rows = st.lists(st.tuples(st.floats(-3, 3), st.floats(0.02, 2.0)), min_size=
 @settings(max_examples=40, deadline=None)
 @given(mu=st.floats(-3, 3), sigma=st.floats(0.05, 3.0), data=log_rows, scale=st.floats(0.01, 2.0))
 def test_lognormal_posteriors_finite_and_fixed_mean_within_the_evidence(mu, sigma, data, scale):
-    rows = parse_studies([log_row("hr_os", y, se) for y, se in data], ROLES)
+    rows = parse_studies([log_row("hr_os", y, se, f"Study {i}") for i, (y, se) in enumerate(data)], ROLES)
     fixed = update("lognormal", {"mu": mu, "sigma": sigma}, "ratio", rows)
     random = update("lognormal", {"mu": mu, "sigma": sigma}, "ratio", rows, method="random", tau_scale=scale)
     for res in (fixed, random):
