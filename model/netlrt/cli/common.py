@@ -127,6 +127,9 @@ def patient_from_args(args: argparse.Namespace) -> Patient:
         Naming the flag (``--ecog: ...``), the file or the case.
     """
     given = {f.name: getattr(args, f"field_{f.name}") for f in FIELDS if getattr(args, f"field_{f.name}") is not None}
+    for flag, value in (("--case", getattr(args, "case", None)), ("--patient", getattr(args, "patient", None))):
+        if value is not None and not value.strip():  # not 'no patient given': the all-unknown patient would be used
+            raise UsageError(f"{flag}: empty; give a {'case name' if flag == '--case' else 'YAML or CSV file'}")
     if getattr(args, "case", None) or getattr(args, "patient", None):
         if given:
             flags = ", ".join(FIELD[k].flag for k in given)
