@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+import netlrt
 from netlrt.analysis.compare import COLUMNS, compare
 from netlrt.analysis.psa import run_psa
 from netlrt.evidence.vocabulary import MODALITIES
@@ -75,3 +76,9 @@ def test_bad_arguments(model, cases, models, kwargs, match):
     args = {"patient": cases["case2_tace"], **kwargs}
     with pytest.raises(ValueError, match=match):
         compare({"m": model.evaluator} if models is None else models, args.pop("patient"), **args)
+
+
+def test_models_must_be_a_mapping_of_models():
+    model = netlrt.load_model()
+    with pytest.raises(ValueError, match=r"^models: expected a mapping of model name -> netlrt Model, got list$"):
+        netlrt.compare([model], netlrt.Patient())

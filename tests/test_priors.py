@@ -484,3 +484,12 @@ def test_refit_refuses_the_shipped_priors_and_init_never_overwrites(tmp_path):
     assert load_priors(dest).to_df()["id"].tolist() == SHIPPED.to_df()["id"].tolist()
     with pytest.raises(ValueError, match="not an empty folder"):
         init_folder(dest)
+
+
+def test_with_priors_refuses_an_unknown_rule_and_a_mean_beyond_a_float():
+    model = netlrt.load_model()
+    with pytest.raises(ValueError, match=r"^with_priors: parameter 'pes_embolic': rule 'bogus' not allowed; allowed: "):
+        model.with_priors({"pes_embolic": {"interval": [0.2, 0.8], "rule": "bogus"}}, note="x")
+    for change in ({"interval": [1, 1e100]}, {"interval": [0.1, 1], "mass": 0.001}):  # OverflowError at evaluate
+        with pytest.raises(ValueError, match=r"'or_pes_y90': the lognormal prior .* has a mean too large for a float"):
+            model.with_priors({"or_pes_y90": change}, note="x")

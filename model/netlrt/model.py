@@ -343,5 +343,8 @@ def compare(models: Mapping[str, Model], patient: Patient, *, n_draws: int = 10_
     """
     from .analysis.compare import compare as run
 
+    if not isinstance(models, Mapping) or not all(isinstance(m, Model) for m in models.values()):
+        raise ValueError(f"models: expected a mapping of model name -> netlrt Model, got {type(models).__name__}"
+                         + ("" if not isinstance(models, Mapping) else " with other values"))
     return run({k: m.evaluator for k, m in models.items()}, patient, n_draws=n_draws, seed=seed)
 

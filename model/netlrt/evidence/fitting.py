@@ -171,7 +171,10 @@ def mean(family: str, params: Mapping[str, float]) -> float:
     if family == "fixed":
         return float(params["value"])
     if family == "lognormal":
-        return math.exp(params["mu"] + params["sigma"] ** 2 / 2)
+        try:
+            return math.exp(params["mu"] + params["sigma"] ** 2 / 2)
+        except OverflowError:  # a mean beyond a float: the caller refuses it by name
+            return math.inf
     return params["a"] / (params["a"] + params["b"])
 
 

@@ -207,6 +207,9 @@ def parse_prior(fname: str, area: str, index: int, e: Any, *, refit: bool = Fals
     elif "interval" in e or "mass" in e:
         raise ValueError(f"{where}: a fixed value has no interval or mass; give params: {{value: ...}}")
     params = _params(where, dist, e, interval, mass, refit)
+    if not math.isfinite(fitting.mean(dist, params)):
+        raise ValueError(f"{where}: the {dist} prior of interval {list(interval or ())} (mass {mass:g}) has a mean too "
+                         "large for a float; allowed: a narrower interval, or a larger mass")
     prior = Prior(
         id=pid, description=squash(e["description"]), unit=unit, distribution=dist, params=params, source=source,
         rule=rule, interval=interval, mass=mass, reading=squash(e.get("reading", "")),

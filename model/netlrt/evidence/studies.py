@@ -200,6 +200,8 @@ def changed_prior(prior: Prior, change: Any, note: str) -> Prior:
     else:
         raise ValueError(f"{where}: change {short_repr(change)} not allowed; allowed: a number, or a mapping with "
                          "'interval' (and 'distribution', 'mass', 'rule') or 'params'")
+    if entry["rule"] not in RULES:  # parse_prior would name it too, after this lookup
+        raise ValueError(f"{where}: rule {entry['rule']!r} not allowed; allowed: {', '.join(RULES)}")
     if RULES[entry["rule"]][0] == "assumption":
         entry["source"] = "assumption"
     if entry["source"] == "assumption" and not entry.get("reasoning"):
