@@ -442,3 +442,17 @@ def test_lognormal_posteriors_finite_and_fixed_mean_within_the_evidence(mu, sigm
     assert min(ys) - 1e-9 <= fixed.params["mu"] <= max(ys) + 1e-9
     assert fixed.params["sigma"] < sigma
     assert random.params["sigma"] >= fixed.params["sigma"] * (1 - 1e-9)
+
+
+def test_options_that_would_be_ignored_or_read_as_truthy_are_refused():
+    import netlrt
+
+    model = netlrt.load_model()
+    rows = [{"parameter": "overnight_y90", "citation": "Doe 2024", "events": 3, "patients": 60}]
+    with pytest.raises(ValueError, match=r"^tau_scale: 5 given with method 'fixed'"):
+        model.update(rows, method="fixed", tau_scale=5)
+    case = netlrt.cases.article_cases()["case3_y90"]
+    with pytest.raises(ValueError, match=r"^second_order: 'no'; allowed: True or False"):
+        model.sobol(case, n_draws=8, second_order="no")
+    with pytest.raises(ValueError, match=r"^skip_invalid: 'no'; allowed: True or False"):
+        model.evaluate_cohort(pd.DataFrame({"patient_id": ["a"], "ecog": [9]}), skip_invalid="no")

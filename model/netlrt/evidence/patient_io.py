@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..checks import is_integer
+from ..checks import is_bool, is_integer
 from ..files.writing import note_input
 from .patient import Patient
 from .patient_spec import FIELD, ID_COLUMN
@@ -76,6 +76,8 @@ class PatientRows:
 
     def valid(self, *, skip_invalid: bool = False) -> dict[str, Patient]:
         """The patients; ``ValueError`` listing every problem unless ``skip_invalid`` (or there is none)."""
+        if not is_bool(skip_invalid):  # "no" is truthy: invalid rows would be left out unasked
+            raise ValueError(f"skip_invalid: {skip_invalid!r}; allowed: True or False")
         if self.problems and not skip_invalid:
             head = f"{self.source}: {len(self.problems)} invalid row{'s' if len(self.problems) > 1 else ''}"
             raise ValueError(head + ":\n" + "\n".join(self.problems))

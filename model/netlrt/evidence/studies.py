@@ -67,7 +67,7 @@ def plan_update(priors: PriorSet, studies: Any, *, method: str = "fixed",
         (a probability) or ``estimate``/``lower``/``upper`` (a 95% interval; a ratio or a time).
     method : {'fixed', 'random'}
     tau_scale : float, optional
-        Half-normal scale of the between-study SD (random effects; default
+        Half-normal scale of the between-study SD (random effects only; default
         :data:`netlrt.evidence.updating.DEFAULT_TAU_SCALE`).
 
     Returns
@@ -75,6 +75,9 @@ def plan_update(priors: PriorSet, studies: Any, *, method: str = "fixed",
     dict
         Prior id -> :class:`netlrt.evidence.updating.UpdateResult`.
     """
+    if tau_scale is not None and method == "fixed":  # a fixed effect has no between-study SD: it would be ignored
+        raise ValueError(f"tau_scale: {tau_scale!r} given with method 'fixed', which has no between-study SD; "
+                         "allowed: tau_scale with method 'random' only")
     roles = study_roles(priors)
     rows = _rows(roles, studies)
     specs = {k: (priors[k].distribution, priors[k].params, role) for k, role in roles.items()}

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ...checks import positive_int, power_of_two
+from ...checks import is_bool, positive_int, power_of_two
 from ...seeding import SeedLike, as_generator
 from ._problem import DecisionProblem, Metric, html_table, model_problem, resolve_metric
 
@@ -251,6 +251,8 @@ def analyze(problem: DecisionProblem, *, n_draws: int = 1024, seed: SeedLike = 0
 
     n_draws = power_of_two("n_draws", positive_int("n_draws", n_draws, minimum=2))
     num_resamples = positive_int("num_resamples", num_resamples)
+    if not is_bool(second_order):  # "no" is truthy: it would compute what was declined
+        raise ValueError(f"second_order: {second_order!r}; allowed: True or False")
     m = resolve_metric(metric, problem)
     int_seed = int(as_generator(seed).integers(2**31 - 1))
     salib_problem = {"num_vars": len(problem.params), "names": problem.ids,
