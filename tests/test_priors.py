@@ -235,9 +235,11 @@ def _edit(folder: Path, fname: str, pid: str, change) -> None:
          "source 'article' needs quoted_values"),
         ("eligibility.yaml", "ecog_max", lambda e, d: e.update(quoted_values=[4], params={"value": 4}),
          "the quoted value 4 is not a number of the quote"),
+        ("efficacy.yaml", "or_response_tae", lambda e, d: e.update(reasoning="   "), "reasoning is blank"),
     ],
     ids=["missing-field", "low>high", "unknown-dist", "duplicate", "no-quote", "no-reasoning", "stale-params",
-         "bad-source", "bad-beta", "nan", "refs-int", "mass-text", "typo", "article-no-values", "article-new-value"],
+         "bad-source", "bad-beta", "nan", "refs-int", "mass-text", "typo", "article-no-values", "article-new-value",
+         "blank-reasoning"],
 )
 def test_loader_names_file_parameter_and_reason(priors_copy, fname, pid, change, message):
     _edit(priors_copy, fname, pid, change)

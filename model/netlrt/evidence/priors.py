@@ -182,6 +182,8 @@ def parse_prior(fname: str, area: str, index: int, e: Any, *, refit: bool = Fals
     for key in ("reading", "reasoning", "modified", "description"):
         if key in e and not isinstance(e[key], str):
             raise ValueError(f"{where}: {key} must be text, got {e[key]!r}")
+        if key in e and not e[key].strip():  # blank text would pass for a reason given
+            raise ValueError(f"{where}: {key} is blank; write it, or leave the key out where it is optional")
     updates = e.get("updates", [])
     if not isinstance(updates, list) or not all(isinstance(u, str) and u.strip() for u in updates):
         raise ValueError(f"{where}: updates must be a list of study citations, got {updates!r}")

@@ -264,6 +264,10 @@ def _profiles(fname: str, doc: Any) -> dict[str, dict[str, Any]]:
     out = {}
     for name, prof in doc.items():
         where = f"{fname}: profile {name!r}"
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"{where}: a profile needs a name (text, not blank)")
+        if not isinstance(prof, dict) or (isinstance(prof.get("reasoning"), str) and not prof["reasoning"].strip()):
+            raise ValueError(f"{where}: needs 'multipliers' (utility term -> factor; {{}} for none) and 'reasoning'")
         if not isinstance(prof, dict) or not isinstance(prof.get("multipliers"), dict) or not prof.get("reasoning"):
             raise ValueError(f"{where}: needs 'multipliers' (utility term -> factor; {{}} for none) and 'reasoning'")
         if extra := sorted(set(prof) - {"multipliers", "description", "reasoning"}):
