@@ -70,6 +70,10 @@ def test_bad_fields_name_field_value_and_what_is_allowed(fields, message):
 def test_numpy_scalars_are_accepted_and_stored_as_python_types():
     p = Patient(ecog=np.int64(1), bilirubin_mg_dl=np.float32(1.5), functional=np.bool_(True))
     assert type(p.ecog) is int and type(p.bilirubin_mg_dl) is float and p.functional is True
+    # equal patients hash alike, so a set or a dict key holds them once
+    assert len({Patient(grade=np.str_("G2")), Patient(grade="G2")}) == 1
+    assert type(Patient(grade=np.str_("G2")).grade) is str
+    assert len({Patient(bilirubin_mg_dl=-0.0), Patient(bilirubin_mg_dl=0.0)}) == 1
 
 
 def test_patient_is_immutable_comparable_and_round_trips():

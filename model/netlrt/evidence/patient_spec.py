@@ -110,7 +110,7 @@ class Field:
         if self.kind == "state":
             if not isinstance(value, str) or value not in self.states:
                 raise ValueError(f"{self.name}: unknown value {value!r}; allowed: {self.allowed()}")
-            return value
+            return str(value)  # numpy.str_ -> str: equal patients hash alike
         if self.kind == "bool":
             if not is_bool(value):
                 raise ValueError(f"{bad} is not a bool; allowed: {self.allowed()}")
@@ -119,7 +119,7 @@ class Field:
             return _preference(value)
         if isinstance(value, str):
             if value in self.states:
-                return value
+                return str(value)
             raise ValueError(f"{bad} is text, not a number; allowed: {self.allowed()}")
         if self.kind == "int":
             if not is_integer(value):
@@ -128,7 +128,7 @@ class Field:
             raise ValueError(f"{bad} ({type(value).__name__}) is not a number; allowed: {self.allowed()}")
         if not (finite_real(value) and self.low <= value <= self.high):
             raise ValueError(f"{bad} is out of range; allowed: {self.allowed()}")
-        return int(value) if self.kind == "int" else float(value)
+        return int(value) if self.kind == "int" else float(value) + 0.0  # -0.0 -> 0.0, as it compares
 
     def parse_text(self, text: str) -> Any:
         """A value from text (a CSV cell, a command-line argument); empty text means unknown."""
@@ -170,7 +170,7 @@ def _preference(value: Any) -> str | dict[str, float]:
     if isinstance(value, str):
         if not value.strip():
             raise ValueError("preference: empty; allowed: a profile name or a mapping utility term -> multiplier")
-        return value  # the model checks the name against its profiles
+        return str(value)  # the model checks the name against its profiles
     if isinstance(value, Mapping) and value:
         out = {}
         for k, w in value.items():
