@@ -134,6 +134,17 @@ def test_yaml_numbers_without_a_dot_are_numbers_where_a_field_takes_numbers(tmp_
 
 
 @pytest.mark.parametrize(("text", "match"), [
+    ("ki67: 1:30\n", r"ki67: '1:30' is text"),  # YAML 1.1 read 90 (sexagesimal)
+    ("ki67: 1_0.5\n", r"ki67: '1_0\.5' is text"),  # 10.5
+    ("ecog: 0b10\n", r"ecog: '0b10' is text"),  # 2
+])
+def test_yaml_11_number_forms_nobody_means_are_not_numbers(tmp_path, text, match):
+    with pytest.raises(ValueError, match=match):
+        read_patients(_write(tmp_path, "n.yaml", text))
+    assert read_patients(_write(tmp_path, "d.yaml", "ki67: 010\n"))["d"].ki67 == 10.0  # decimal, not octal 8
+
+
+@pytest.mark.parametrize(("text", "match"), [
     ("grade: G1\ngrade: G2\n", r"repeated key 'grade'"),
     ("a: {grade: G1}\n1: {grade: G2}\n", r"key 1 is not text"),
     ("id: a\ngrade: G1\n", r"patient #1: unknown field 'id'; the patient id key is 'patient_id'"),

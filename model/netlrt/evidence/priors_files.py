@@ -71,6 +71,18 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
         return super().construct_mapping(node, deep=deep)
 
 
+# YAML 1.1's numbers without its surprises, which YAML 1.2 dropped: 1:30 (sexagesimal, 90), 1_0.5 (10.5), 0b10 (2)
+# and 010 (octal, 8) were numbers the file's author never wrote; they are text now, which a number field refuses.
+_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_Loader.yaml_implicit_resolvers = {first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT, _FLOAT)]
+                                   for first, resolvers in _Loader.yaml_implicit_resolvers.items()}
+_Loader.add_implicit_resolver(_INT, re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
+_Loader.add_implicit_resolver(_FLOAT, re.compile(r"^(?:[-+]?[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?|[-+]?\.[0-9]+(?:[eE][-+]"
+                                                 r"[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+                              list("-+0123456789."))
+_Loader.add_constructor(_INT, lambda loader, node: int(loader.construct_scalar(node), 10))  # 010 is ten
+
+
 #: Plain scalars that YAML 1.2 (and every other reader) takes as numbers, but YAML 1.1, which PyYAML follows, as
 #: text: its floats need a dot and a signed exponent, so ``1e-3`` and ``1.0e5`` would be strings.
 _YAML12_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$")
@@ -91,7 +103,7 @@ class _PatientsLoader(_Loader):
     the field it is the value of."""
 
 
-_PriorsLoader.add_implicit_resolver("tag:yaml.org,2002:float", _YAML12_FLOAT, list("-+0123456789."))
+_PriorsLoader.add_implicit_resolver(_FLOAT, _YAML12_FLOAT, list("-+0123456789."))
 _PatientsLoader.add_implicit_resolver(_YAML12_TAG, _YAML12_FLOAT, list("-+0123456789."))
 _PatientsLoader.add_constructor(_YAML12_TAG, lambda loader, node: YamlNumber(loader.construct_scalar(node)))
 
