@@ -372,6 +372,10 @@ def test_utilities_and_population_files_are_checked(priors_copy):
      "utilities.yaml: profile 'avoid_pes': unknown key 'weights'; allowed: multipliers, description, reasoning"),
     ("population.yaml", lambda d: d["population"]["grade"].update(share={"G1": 1}),
      "population.yaml: population 'grade': unknown key 'share'; allowed: shares, reasoning, quote"),
+    # not unknown keys, but what a file must hold or say: found at load, not by `netlrt evaluate --preference`
+    ("utilities.yaml", lambda d: d["profiles"].pop("none"), "utilities.yaml: the profile 'none' (no preference"),
+    ("utilities.yaml", lambda d: d["profiles"]["avoid_pes"].update(reasoning="  "),
+     "utilities.yaml: profile 'avoid_pes': needs 'multipliers'"),
 ])
 def test_an_unknown_key_is_never_ignored(priors_copy, file, edit, message):
     f = priors_copy / file

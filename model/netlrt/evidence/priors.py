@@ -400,13 +400,15 @@ class PriorSet(Mapping[str, Prior]):
             uses; and for a profile naming an unknown term. Each names the file, the parameter and the reason.
         """
         for pid, (role_name, user) in uses.items():
+            what = role_name.replace("_", " ")
+            what = ("an " if what[0] in "aeiou" else "a ") + what
             if pid not in self._priors:
                 raise ValueError(f"priors: parameter {pid!r} is missing from {str(self.path)!r}; {user} uses it as "
-                                 f"a {role_name.replace('_', ' ')}")
+                                 f"{what}")
             p, role = self._priors[pid], ROLES[role_name]
             where = f"{p.file}: parameter {pid!r}"
             if p.unit != role.unit or p.distribution not in role.families:
-                raise ValueError(f"{where}: {user} uses it as a {role_name.replace('_', ' ')}, but it is a "
+                raise ValueError(f"{where}: {user} uses it as {what}, but it is a "
                                  f"{p.distribution} in unit {p.unit!r}; allowed: {role.describe()}")
             values = p.ends
             if not all(role.contains(x) for x in values):

@@ -63,7 +63,9 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
             if not isinstance(key, str):
-                raise yaml.constructor.ConstructorError(None, None, f"key {key!r} is not text",
+                hint = f" (YAML reads {key_node.value} as a boolean: quote it, '{key_node.value}')" \
+                    if isinstance(key, bool) else ""
+                raise yaml.constructor.ConstructorError(None, None, f"key {key!r} is not text{hint}",
                                                         key_node.start_mark)
             if key in seen:
                 raise yaml.constructor.ConstructorError(None, None, f"repeated key {key!r}", key_node.start_mark)
@@ -290,6 +292,8 @@ def _profiles(fname: str, doc: Any) -> dict[str, dict[str, Any]]:
         out[str(name)] = {"multipliers": {str(k): float(v) for k, v in prof["multipliers"].items()},
                           "description": squash(prof.get("description", "")),
                           "reasoning": squash(prof["reasoning"])}
+    if "none" not in out:  # every patient without a stated preference is evaluated under it
+        raise ValueError(f"{fname}: the profile 'none' (no preference, every patient's default) is missing; keep it")
     return out
 
 
