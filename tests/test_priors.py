@@ -499,3 +499,10 @@ def test_with_priors_refuses_an_unknown_rule_and_a_mean_beyond_a_float():
     for change in ({"interval": [1, 1e100]}, {"interval": [0.1, 1], "mass": 0.001}):  # OverflowError at evaluate
         with pytest.raises(ValueError, match=r"'or_pes_y90': the lognormal prior .* has a mean too large for a float"):
             model.with_priors({"or_pes_y90": change}, note="x")
+
+
+def test_an_interval_end_at_zero_is_one_message_without_warnings(priors_copy):
+    # the suite turns warnings into errors: a RuntimeWarning (divide by zero) printed before the message fails here
+    _edit(priors_copy, "complications.yaml", "pes_embolic", lambda e, d: e.update(interval=[0.0, 0.9]))
+    with pytest.raises(ValueError, match=r"'pes_embolic': interval: a beta interval must lie inside \(0, 1\)"):
+        refit_folder(priors_copy)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .common import add_priors_argument, priors_folder, reword
+from .common import UsageError, add_priors_argument, priors_folder, reword
 
 __all__ = ["add_parser", "run"]
 
@@ -67,6 +67,8 @@ def _run(args: argparse.Namespace) -> int:
             source = load_priors(priors_folder(args.priors))
         except ValueError as exc:
             raise reword(exc, {"priors": "--priors"}) from None
+        if not args.data.strip():
+            raise UsageError("--data: empty file name; give the CSV file of study results")
         refuse_same_file(args.out, args.data, what="--out", remedy="choose another folder")
         refuse_same_file(args.out, source.path, what="--out", kind="the priors folder", remedy="choose another folder")
         try:
