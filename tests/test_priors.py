@@ -285,8 +285,11 @@ def _fixed(value):
                                                                  source="assumption", reasoning="trying a log-normal",
                                                                  quoted_values=[]), "as a probability"),
         ("efficacy.yaml", "response_base", lambda e, d: d.append({**e, "id": "spare"}), "'spare': no node"),
+        ("quality_of_life.yaml", "years_uncontrolled_symptoms", _fixed(180.0),  # days typed into a years field
+         "outside the range of its role \\(years"),
     ],
-    ids=["missing", "negative-ratio", "negative-time", "percent-as-probability", "lognormal-probability", "unused"],
+    ids=["missing", "negative-ratio", "negative-time", "percent-as-probability", "lognormal-probability", "unused",
+         "days-as-years"],
 )
 def test_model_checks_every_prior_against_its_role(priors_copy, fname, pid, change, message):
     _edit(priors_copy, fname, pid, change)

@@ -50,8 +50,10 @@ ROLES: dict[str, Role] = {
     "probability": Role("probability", ("beta", "fixed"), 0.0, 1.0),
     "odds_ratio": Role("odds ratio", ("lognormal", "fixed"), **_POS),
     "hazard_ratio": Role("hazard ratio", ("lognormal", "fixed"), **_POS),
-    "years": Role("years", ("lognormal", "fixed"), **_POS),
-    "days": Role("days", ("lognormal", "fixed"), **_POS),
+    # No duration of this model exceeds a lifetime: 180 "years" of uncontrolled symptoms is 180 days in the wrong
+    # unit, which would have cost every therapy 30 QALYs over a 10-year horizon.
+    "years": Role("years", ("lognormal", "fixed"), 0.0, 100.0, open_low=True),
+    "days": Role("days", ("lognormal", "fixed"), 0.0, 36525.0, open_low=True),
     "utility": Role("utility", ("beta", "fixed"), 0.0, 1.0),
     "disutility": Role("disutility", ("beta", "fixed"), 0.0, 1.0),
     "discount_rate": Role("rate per year", ("fixed",), 0.0, 1.0, open_high=True),
