@@ -53,6 +53,14 @@ def test_edge_and_population_quotes_are_verbatim(article_text):
             assert " ".join(entry["quote"].split()) in article_text, finding
 
 
+def test_the_reference_numbers_allowed_are_the_articles(article_text):
+    from netlrt.evidence.priors import ARTICLE_REFERENCES
+
+    listed = [int(n) for n in re.findall(r" - (\d+) (?=[A-Za-z]+ )", article_text)]  # "- 33 de Baere T, ..."
+    assert listed == list(range(1, ARTICLE_REFERENCES + 1))
+    assert all(1 <= r <= ARTICLE_REFERENCES for p in SHIPPED.values() for r in p.refs)
+
+
 def test_case_sentences_are_verbatim(article_text):
     for case in CASES:
         for name, field in case.fields.items():
@@ -236,10 +244,13 @@ def _edit(folder: Path, fname: str, pid: str, change) -> None:
         ("eligibility.yaml", "ecog_max", lambda e, d: e.update(quoted_values=[4], params={"value": 4}),
          "the quoted value 4 is not a number of the quote"),
         ("efficacy.yaml", "or_response_tae", lambda e, d: e.update(reasoning="   "), "reasoning is blank"),
+        # the study rules count references as studies: a repeated or invented one would narrow the prior
+        ("survival.yaml", "median_os_years", lambda e, d: e.update(refs=[15, 15]), "name a reference twice"),
+        ("survival.yaml", "median_os_years", lambda e, d: e.update(refs=[15, 999999]), "reference numbers \\(1-41\\)"),
     ],
     ids=["missing-field", "low>high", "unknown-dist", "duplicate", "no-quote", "no-reasoning", "stale-params",
          "bad-source", "bad-beta", "nan", "refs-int", "mass-text", "typo", "article-no-values", "article-new-value",
-         "blank-reasoning"],
+         "blank-reasoning", "refs-twice", "refs-beyond"],
 )
 def test_loader_names_file_parameter_and_reason(priors_copy, fname, pid, change, message):
     _edit(priors_copy, fname, pid, change)

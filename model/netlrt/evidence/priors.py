@@ -28,14 +28,16 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import finite_real, is_integer
+from ..checks import finite_real, is_integer, short_repr
 from ..seeding import SeedLike, as_generator, stream
 from . import fitting
 from .roles import DEFAULT_MASS, FIT_TOLERANCE, INFERRED_MASS, ROLES, RULES, UNITS, study_mass
 
-__all__ = ["Prior", "PriorSet", "parse_prior", "squash"]
+__all__ = ["ARTICLE_REFERENCES", "Prior", "PriorSet", "parse_prior", "squash"]
 
 _REQUIRED = ("id", "description", "unit", "distribution", "rule", "source", "params")
+#: The article's reference list runs from 1 to 41.
+ARTICLE_REFERENCES = 41
 _OPTIONAL = ("interval", "mass", "reading", "quote", "refs", "quoted_values", "quote_scale", "reasoning",
              "modified", "studies", "updates")
 
@@ -171,8 +173,11 @@ def parse_prior(fname: str, area: str, index: int, e: Any, *, refit: bool = Fals
     if not isinstance(quotes, list) or not all(isinstance(q, str) and q.strip() for q in quotes):
         raise ValueError(f"{where}: quote must be a sentence of the article or a list of them")
     refs = e.get("refs", [])
-    if not isinstance(refs, list) or not all(is_integer(r) and r > 0 for r in refs):
-        raise ValueError(f"{where}: refs must be a list of the article's reference numbers, got {refs!r}")
+    if not isinstance(refs, list) or not all(is_integer(r) and 1 <= r <= ARTICLE_REFERENCES for r in refs):
+        raise ValueError(f"{where}: refs must be a list of the article's reference numbers (1-{ARTICLE_REFERENCES}), "
+                         f"got {short_repr(refs)}")
+    if len(set(refs)) != len(refs):  # the study rules count the references as studies
+        raise ValueError(f"{where}: refs {refs} name a reference twice; allowed: each reference once")
     qv = e.get("quoted_values", [])
     if not isinstance(qv, list) or not all(map(finite_real, qv)):
         raise ValueError(f"{where}: quoted_values must be a list of numbers, got {qv!r}")
