@@ -545,3 +545,12 @@ def test_ctrl_c_during_priors_update_leaves_no_half_folder(tmp_path, monkeypatch
     monkeypatch.setattr(netlrt.files, "atomic_write", interrupted)
     assert main(["priors", "update", "--data", str(data), "--out", str(tmp_path / "updated")]) == 130
     assert sorted(os.listdir(tmp_path)) == ["studies.csv"]
+
+
+def test_a_file_name_that_is_not_utf8_is_printed_escaped(tmp_path):
+    """Under a strict UTF-8 stdout (most UTF-8 locales but C.UTF-8), printing the name failed after the write."""
+    name = os.fsdecode(b"net\xff.bif")
+    done = subprocess.run([*netlrt_exe(), "export", "--out", name], cwd=tmp_path, capture_output=True,
+                          env={**_user_env(), "PYTHONIOENCODING": "utf-8"}, timeout=120)
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert done.stdout == b"wrote net\\udcff.bif (bif)\n" and (tmp_path / name).exists()

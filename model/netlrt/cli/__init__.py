@@ -48,6 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``netlrt`` console script; returns the exit status."""
     from ..files import handle_interrupt, protect_inputs, terminate_as_interrupt
 
+    for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 is printed escaped, not an error
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         with terminate_as_interrupt(), protect_inputs():
             return _run(argv)
