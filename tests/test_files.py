@@ -821,3 +821,18 @@ def test_a_file_identical_to_what_the_build_writes_is_adopted(tmp_path):
         with build_folder(target, adopt={"README.md": readme}):
             pass
     assert (target / "README.md").read_bytes() == b"my own notes\n"
+
+
+def test_a_report_folder_moved_during_the_build_keeps_what_the_user_made(tmp_path):
+    """Moving the new report folder away and making another of its name while the report ran: the new folder (the
+    user's) was removed, and the build folder was left behind in the moved one."""
+    out = tmp_path / "R"
+    with pytest.raises(RuntimeError):
+        with files.build_folder(out) as tmp:
+            (tmp / "index.html").write_text("<p>half</p>")
+            out.rename(tmp_path / "R.old")
+            out.mkdir()
+            raise RuntimeError("the report stops")
+    assert out.is_dir() and list(out.iterdir()) == []  # the user's folder stays
+    if sys.version_info >= (3, 11):  # removing the build by the folder's descriptor needs rmtree(dir_fd=)
+        assert list((tmp_path / "R.old").iterdir()) == []

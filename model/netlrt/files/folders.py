@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -135,25 +136,36 @@ def build_folder(target: str | os.PathLike[str], *, manifest: str = MANIFEST, wh
     p = _path(target, what)
     real, old = _survey(p, manifest, what, adopt)
     _keep_inputs(p, old or (), what)  # before the work: an earlier report's file the command reads stays
-    created = False
-    build = None
+    created = None  # (device, inode) of the target folder made here
+    build = folder = None
     try:
         with _critical():
             try:
                 if old is None:
                     os.mkdir(real, 0o777)  # the umask applies, as to any new folder
-                    created = True
+                    created = _identity(real)
                 build, _ = _fresh(real, _BUILD_PREFIX, "", lambda n: os.mkdir(n, 0o700))
+                folder = os.open(real, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))  # follows it if it is moved
             except OSError as exc:
                 raise _error(what, p, exc) from None
         yield Path(build)
     finally:
         with _critical():
             if build is not None:
-                shutil.rmtree(build, ignore_errors=True)
-            if created:
-                with suppress(OSError):
+                if folder is not None and sys.version_info >= (3, 11):  # wherever the folder was moved meanwhile
+                    shutil.rmtree(os.path.basename(build), ignore_errors=True, dir_fd=folder)
+                else:
+                    shutil.rmtree(build, ignore_errors=True)
+            if folder is not None:
+                os.close(folder)
+            with suppress(OSError):
+                if created is not None and _identity(real) == created:  # not a folder made there since
                     os.rmdir(real)  # succeeds only when nothing was published
+
+
+def _identity(path: str) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_dev, st.st_ino
 
 
 def publish_folder(build_dir: str | os.PathLike[str], target: str | os.PathLike[str], *, manifest: str = MANIFEST,
