@@ -198,3 +198,16 @@ def test_a_count_too_large_to_be_exact_is_refused_in_a_short_message(events, sho
 def test_sizes_may_be_a_numpy_array():
     design = lambda n: StudyDesign(BinomialOutcome("p", n))  # noqa: E731
     assert evsi_curve(U, DRAWS, design, np.array([5, 20])) == evsi_curve(U, DRAWS, design, [5, 20])
+
+
+def test_sizes_that_would_exhaust_memory_are_refused_by_name():
+    import netlrt
+
+    model = netlrt.load_model()
+    case = netlrt.cases.article_cases()["case3_y90"]
+    for call, name in ((lambda: model.one_way(case, n_grid=10**6), "n_grid"),
+                       (lambda: model.threshold(case, "or_pes_y90", n_grid=10**7), "n_grid"),
+                       (lambda: model.two_way(case, "or_pes_y90", "hr_modality_y90", n_grid=10**4), "n_grid"),
+                       (lambda: model.sobol(case, n_draws=2**40), "n_draws")):
+        with pytest.raises(ValueError, match=rf"^{name}: expected an integer >= \d+ and <= [\d,]+, got"):
+            call()

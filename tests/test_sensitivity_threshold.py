@@ -81,7 +81,7 @@ def test_run_checks_its_arguments(model, cases):
     fixed = next(k for k in ev.priors if ev.priors[k].is_fixed)
     with pytest.raises(ValueError, match=rf"param: unknown parameter '{fixed}'"):
         threshold.run(ev, cases["case1_tae"], fixed)
-    with pytest.raises(ValueError, match=r"n_grid: expected an integer >= 2, got 1"):
+    with pytest.raises(ValueError, match=r"n_grid: expected an integer >= 2 and <= [0-9,]+, got 1"):
         threshold.run(ev, cases["case1_tae"], ev.priors.uncertain[0], n_grid=1)
     with pytest.raises(ValueError, match=r"patient: no recommendation to analyse \(ineligible: ECOG 4"):
         threshold.run(ev, cases["case1_tae"].replace(ecog=4), ev.priors.uncertain[0])

@@ -27,10 +27,12 @@ if TYPE_CHECKING:
     from ...decision.core import Evaluator
     from ...evidence.patient import Patient
 
-__all__ = ["COLUMNS", "DEFAULT_GRID", "OneWayResult", "analyze", "run"]
+__all__ = ["COLUMNS", "DEFAULT_GRID", "MAX_GRID", "OneWayResult", "analyze", "run"]
 
 #: Grid points per parameter: 21 puts one every 5% of the range.
 DEFAULT_GRID = 21
+#: Largest grid: every parameter's grid is evaluated at once (about 150 kB per grid point with the default priors).
+MAX_GRID = 1001
 
 COLUMNS = ["parameter", "label", "unit", "base", "low", "high", "metric_at_low", "metric_at_high",
            "metric_min", "metric_max", "swing", "best_at_low", "best_at_high", "changes", "switch_values",
@@ -122,7 +124,7 @@ def analyze(problem: DecisionProblem, *, metric: Any = "margin", n_grid: int = D
     >>> df[["parameter", "best_at_low", "best_at_high", "switch_values"]].values.tolist()
     [['p', 'B', 'A', (0.55,)], ['q', 'A', 'B', (0.4,)]]
     """
-    n_grid = positive_int("n_grid", n_grid, minimum=2)
+    n_grid = positive_int("n_grid", n_grid, minimum=2, maximum=MAX_GRID)
     threshold_grid = positive_int("threshold_grid", threshold_grid, minimum=2)
     m = resolve_metric(metric, problem)
     grids = [np.linspace(p.low, p.high, n_grid) for p in problem.params]

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from ...decision.core import Evaluator
     from ...evidence.patient import Patient
 
-__all__ = ["saltelli_layout", "COLUMNS", "SobolResult", "TOP_RANKED", "analyze", "overlapping_neighbours", "run"]
+__all__ = ["saltelli_layout", "COLUMNS", "MAX_DRAWS", "SobolResult", "TOP_RANKED", "analyze", "overlapping_neighbours",
+           "run"]
 
 #: Uniforms are kept this far inside (0, 1) so that no inverse CDF returns 0 or infinity.
 EDGE = 1e-12
@@ -95,6 +96,8 @@ class SobolResult:
 #: Relative size of floating-point rounding in the utilities (a thousand machine epsilons): an output whose spread
 #: over the design is below this share of the utilities' size is constant to rounding, with nothing to apportion.
 RESOLUTION = 1e3 * np.finfo(float).eps
+#: Largest base sample: the design holds n_draws x (parameters + 2) rows (2**40 asked for a petabyte).
+MAX_DRAWS = 1 << 16
 
 
 _OVERLAP = "rank overlaps a neighbour's"
@@ -249,7 +252,7 @@ def analyze(problem: DecisionProblem, *, n_draws: int = 1024, seed: SeedLike = 0
     """
     from SALib.analyze import sobol as salib_analyze  # SALib is imported only when an analysis runs
 
-    n_draws = power_of_two("n_draws", positive_int("n_draws", n_draws, minimum=2))
+    n_draws = power_of_two("n_draws", positive_int("n_draws", n_draws, minimum=2, maximum=MAX_DRAWS))
     num_resamples = positive_int("num_resamples", num_resamples)
     if not is_bool(second_order):  # "no" is truthy: it would compute what was declined
         raise ValueError(f"second_order: {second_order!r}; allowed: True or False")

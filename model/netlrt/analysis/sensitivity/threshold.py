@@ -33,12 +33,14 @@ if TYPE_CHECKING:
     from ...decision.core import Evaluator
     from ...evidence.patient import Patient
 
-__all__ = ["COLUMNS", "DEFAULT_GRID", "DIGITS", "SUPPORT_TAIL", "ThresholdResult", "analyze", "run", "search",
-           "search_many", "support"]
+__all__ = ["COLUMNS", "DEFAULT_GRID", "DIGITS", "MAX_GRID", "SUPPORT_TAIL", "ThresholdResult", "analyze", "run",
+           "search", "search_many", "support"]
 
 #: Probability left out in each tail of the prior when searching for thresholds.
 SUPPORT_TAIL = 0.001
 DEFAULT_GRID = 201
+#: Largest bracketing grid (the switch points are exact at any grid; a million points ran out of memory).
+MAX_GRID = 100_001
 #: Significant digits of a reported threshold.
 DIGITS = 10
 _XTOL = 1e-13  # brentq's tolerance, relative to the support's width
@@ -328,7 +330,7 @@ def analyze(problem: DecisionProblem, param: str, *, n_grid: int = DEFAULT_GRID)
     """
     from ...checks import positive_int
 
-    n_grid = positive_int("n_grid", n_grid, minimum=2)
+    n_grid = positive_int("n_grid", n_grid, minimum=2, maximum=MAX_GRID)
     j = problem.index(param)
     p = problem.params[j]
     lo, hi = support(p)

@@ -15,9 +15,11 @@ if TYPE_CHECKING:
     from ...decision.core import Evaluator
     from ...evidence.patient import Patient
 
-__all__ = ["DEFAULT_GRID", "TwoWayResult", "analyze", "run"]
+__all__ = ["DEFAULT_GRID", "MAX_GRID", "TwoWayResult", "analyze", "run"]
 
 DEFAULT_GRID = 25
+#: Largest grid per axis (n_grid squared points are evaluated at once).
+MAX_GRID = 401
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def analyze(problem: DecisionProblem, x: str, y: str, *, n_grid: int = DEFAULT_G
     >>> analyze(prob, "p", "q", n_grid=3).best.tolist()
     [['B', 'A', 'A'], ['B', 'B', 'A'], ['B', 'B', 'A']]
     """
-    n_grid = positive_int("n_grid", n_grid, minimum=2)
+    n_grid = positive_int("n_grid", n_grid, minimum=2, maximum=MAX_GRID)
     i, j = problem.index(x, argument="x"), problem.index(y, argument="y")
     if i == j:
         raise ValueError(f"y: must differ from x, got {y!r} twice")
