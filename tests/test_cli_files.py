@@ -423,6 +423,37 @@ def test_a_signal_while_a_worker_waits_for_a_job_stops_the_report_once(signum, s
     assert not out.exists() and leftovers(tmp_path) == []
 
 
+def test_a_second_ctrl_c_while_the_workers_stop_still_ends_the_report_at_once(tmp_path, frail):
+    """Workers ignore signals; the parent waited for their running jobs (as long as the jobs took), and a second
+    Ctrl-C during that wait left them blocked for good."""
+    script = textwrap.dedent("""
+        import os, signal, sys, time
+        from netlrt.output import report_sections
+        def job(kind, pid):
+            if kind == "static":  # a long job, running when the two signals come
+                os.killpg(0, signal.SIGINT)
+                time.sleep(0.5)
+                os.killpg(0, signal.SIGINT)
+                time.sleep(60)
+        report_sections._job = job
+        from netlrt.cli import main
+        sys.exit(main(sys.argv[1:]))
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script, "report", "--out", str(tmp_path / "rep"), "--patients",
+                             str(frail), *FAST[:-1], "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    started = time.monotonic()
+    try:
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert (proc.returncode, stdout, stderr) == (130, "", "netlrt: stopped by Ctrl-C (SIGINT)\n")
+    assert time.monotonic() - started < 40, "the report waited for the running job"
+    assert _group_gone(proc.pid), "a worker process outlived the report"
+    assert leftovers(tmp_path) == []
+
+
 def test_sigterm_while_publishing_leaves_a_consistent_folder(tmp_path, frail):
     out = earlier_report(tmp_path / "rep")
     script = textwrap.dedent("""

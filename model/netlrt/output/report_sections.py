@@ -313,6 +313,19 @@ def _leave_signals_to_the_parent() -> None:
         signal.signal(signum, signal.SIG_IGN)
 
 
+def _stop(pool: Any) -> None:
+    """Stop ``pool``'s workers at once: they ignore signals, and waiting for their running jobs made a Ctrl-C take
+    as long as the jobs, and a second one, cutting the wait short, left them blocked for good. The workers are
+    killed with signals held back, so the stop itself cannot be cut short."""
+    from ..files.interrupts import _critical
+
+    with _critical():
+        # _processes is private, but the only handle on the workers before Python 3.14's kill_workers()
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
 def run_jobs(model: Model, patients: Mapping[str, Patient], settings: Settings, workers: int | None,
              timings: dict[str, float]) -> tuple[Page, dict[str, PatientParts], Page | None]:
     """The model and priors sections, every patient's parts and the studies section (in the job of the patient
@@ -335,13 +348,14 @@ def run_jobs(model: Model, patients: Mapping[str, Patient], settings: Settings, 
             from concurrent.futures import ProcessPoolExecutor
 
             _warm_imports()
-            with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"),
-                                     initializer=_leave_signals_to_the_parent) as pool:
-                try:
-                    results = list(pool.map(_job, *zip(*jobs)))
-                except BaseException:  # Ctrl-C: the jobs not started are dropped, the running ones end on their own
-                    pool.shutdown(wait=True, cancel_futures=True)
-                    raise
+            pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"),
+                                       initializer=_leave_signals_to_the_parent)
+            try:
+                results = list(pool.map(_job, *zip(*jobs)))
+            except BaseException:  # Ctrl-C or a failed job: the workers' results are no longer wanted
+                _stop(pool)
+                raise
+            pool.shutdown()
         else:
             results = [_job(kind, pid) for kind, pid in jobs]
     finally:
