@@ -165,3 +165,13 @@ def test_the_rotated_internal_sample_keeps_every_prior_its_own(model):
     survival = edited.evaluate(P).outcomes["survival_3y"]
     assert survival["Y90"] > survival["TAE"] + 0.05
     np.testing.assert_allclose(survival[["cTACE", "DEE-TACE"]], survival["TAE"], rtol=0, atol=1e-14)
+
+
+def test_a_fixed_member_leaves_the_other_exchangeable_effects_exactly_equal(model):
+    """With one modality's effect fixed, the rotation ran over the other three and repeated one copy: their
+    expectations differed again, and their draws changed."""
+    edited = model.with_priors({"or_response_tae": 1.0}, note="a test of a fixed member")
+    response = edited.evaluate(P).outcomes["objective_response"]
+    np.testing.assert_allclose(response[["DEE-TACE", "Y90"]], response["cTACE"], rtol=0, atol=1e-14)
+    for pid in ("or_response_ctace", "hr_modality_tae"):  # the others keep their draws
+        np.testing.assert_array_equal(edited.evaluator.internal_values[pid], model.evaluator.internal_values[pid])

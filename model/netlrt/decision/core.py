@@ -178,18 +178,21 @@ class Evaluator:
         replicates are independent, so their spread gives an honest Monte Carlo standard error.
         """
         ids = self.priors.uncertain
-        rotations, reps = len(MODALITIES), INTERNAL_REPLICATES
-        m = INTERNAL_POINTS // rotations
-        base = {}
-        for pid in ids:  # each parameter its own stream: a model with one prior changed keeps the others' draws
+        rotations, m = len(MODALITIES), INTERNAL_POINTS // len(MODALITIES)
+
+        def strata(pid: str) -> np.ndarray:  # each parameter its own stream: a changed prior keeps the others' draws
             rng = np.random.default_rng([INTERNAL_SEED, stream(pid)])
-            base[pid] = np.stack([(rng.permutation(m) + rng.random(m)) / m for _ in range(reps)])
-        copies = {pid: np.repeat(u[:, None, :], rotations, axis=1) for pid, u in base.items()}  # (rep, copy, point)
+            return np.stack([(rng.permutation(m) + rng.random(m)) / m for _ in range(INTERNAL_REPLICATES)])
+
+        copies = {pid: np.repeat(strata(pid)[:, None, :], rotations, axis=1) for pid in ids}  # (rep, copy, point)
         for effect in EXCHANGEABLE_EFFECTS:
-            group = [pid for pid in effect.values() if pid in base]  # a fixed prior has no draws to share
+            group = [effect[mod] for mod in MODALITIES]
+            # a fixed member's stream is passed on too: the uncertain ones still meet all four, each once
+            uniforms = [copies[pid][:, 0] if pid in copies else strata(pid) for pid in group]
             for k in range(1, rotations):
                 for i, pid in enumerate(group):
-                    copies[pid][:, k] = base[group[(i + k) % len(group)]]
+                    if pid in copies:
+                        copies[pid][:, k] = uniforms[(i + k) % rotations]
         return self.priors.ppf(np.column_stack([copies[pid].reshape(-1) for pid in ids]), ids, fast=True)
 
     @cached_property
