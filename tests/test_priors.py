@@ -520,3 +520,22 @@ def test_an_interval_end_at_zero_is_one_message_without_warnings(priors_copy):
     _edit(priors_copy, "complications.yaml", "pes_embolic", lambda e, d: e.update(interval=[0.0, 0.9]))
     with pytest.raises(ValueError, match=r"'pes_embolic': interval: a beta interval must lie inside \(0, 1\)"):
         refit_folder(priors_copy)
+
+
+def test_refit_fills_a_bare_params_key_and_a_flow_entry_ending_in_a_comma(priors_copy):
+    f = priors_copy / "efficacy.yaml"
+    text = f.read_text()
+    start = text.index("- id: or_response_tae")
+    line = text.index("  params:", start)
+    text = text[:line] + "  params:" + text[text.index("\n", line):]  # params: with no value yet
+    text = text[:start] + text[start:].replace("interval: [0.5, 2.0]", "interval: [0.4, 2.5]", 1)
+    start, end = text.index("- id: or_response_ctace"), text.index("- id: or_response_dee_tace")
+    entry = yaml.safe_load(text[start:end])[0]
+    del entry["params"]
+    flow = yaml.safe_dump(entry, default_flow_style=True, width=10**6).strip()
+    text = text[:start] + "- " + flow[:-1] + ", }\n" + text[end:]  # a trailing comma before the brace
+    f.write_text(text)
+    assert refit_folder(priors_copy) == ["or_response_tae", "or_response_ctace"]
+    priors = load_priors(priors_copy)
+    assert_allclose([priors["or_response_tae"].low, priors["or_response_tae"].high], [0.4, 2.5], rtol=1e-6)
+    assert priors["or_response_ctace"].params == SHIPPED["or_response_ctace"].params

@@ -337,6 +337,12 @@ def refit_folder(path: str | os.PathLike) -> list[str]:
             done.append(fitted.id)
         if edits:
             texts[f] = apply_edits(text, edits)
+            try:
+                parse_yaml(texts[f], f.name)
+            except ValueError:  # refit's own failure, not the file's: say how to get past it
+                raise ValueError(f"priors refit: {str(f)!r}: cannot write params into this layout of the file "
+                                 f"(nothing was written); give each entry it refits ({', '.join(done)}) a line "
+                                 "'params: {}' and run it again") from None
     _load(folder, texts)  # raises, naming the file and parameter, before anything is written
     for f, text in texts.items():
         with atomic_write(f, what="priors", edits_input=True) as out:
@@ -354,10 +360,10 @@ def _params_edit(text: str, node: Any, params: Mapping[str, float]) -> tuple[int
         return key.end_mark.index, value.value[-1][1].end_mark.index, f": {flow}"
     if value is not None:
         start, end = value.start_mark.index, value.end_mark.index
-        return start, start + len(text[start:end].rstrip()), flow
+        return start, start + len(text[start:end].rstrip()), flow if text[start - 1:start].isspace() else " " + flow
     if node.flow_style:  # {id: x, ...} on one line: params goes inside the braces
         close = node.end_mark.index - 1
-        return close, close, f", params: {flow}"
+        return close, close, ("" if text[:close].rstrip().endswith(",") else ", ") + f"params: {flow}"
     indent = " " * node.value[0][0].start_mark.column  # no params yet: a new last line, indented like the keys
     last = node.value[-1][1].end_mark.index
     nl = last - 1 if text[last - 1:last] == "\n" else text.find("\n", last)
