@@ -118,6 +118,9 @@ def test_yaml_one_patient_a_list_or_a_mapping(tmp_path):
     ids = read_patients(_write(tmp_path, "i.yaml", "- patient_id: 5E3\n  ecog: 1\n- patient_id: 12e4\n"))
     assert list(ids) == ["5E3", "12e4"]
     assert list(read_patients(_write(tmp_path, "k.yaml", "7e10: {ecog: 1}\n"))) == ["7e10"]
+    # as written, too: a leading zero and a float's form (the same ids in a CSV are kept as text)
+    ids = read_patients(_write(tmp_path, "z.yaml", "- patient_id: 007\n  ecog: 01\n- patient_id: 1.0e+3\n"))
+    assert list(ids) == ["007", "1.0e+3"] and ids["007"].ecog == 1
 
 
 def test_yaml_numbers_without_a_dot_are_numbers_where_a_field_takes_numbers(tmp_path):

@@ -51,6 +51,7 @@ def add_parser(sub: Any) -> None:
 
 
 def _draws(args: argparse.Namespace) -> int:
+    from ..analysis.sensitivity.sobol import MAX_DRAWS as MAX_SOBOL_DRAWS
     from ..checks import positive_int
     from .report import MAX_DRAWS
 
@@ -61,7 +62,8 @@ def _draws(args: argparse.Namespace) -> int:
     if args.draws is None:
         return DEFAULT_DRAWS[args.analysis]
     try:
-        n = positive_int("--draws", args.draws, minimum=2 if args.analysis != "sobol" else 8, maximum=MAX_DRAWS)
+        n = positive_int("--draws", args.draws, minimum=2 if args.analysis != "sobol" else 8,
+                         maximum=MAX_DRAWS if args.analysis != "sobol" else MAX_SOBOL_DRAWS)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if args.analysis == "sobol" and n & (n - 1):

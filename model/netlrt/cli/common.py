@@ -75,8 +75,8 @@ def check_output_file(path: str, what: str, remedy: str = "choose another output
 
     Raises
     ------
-    UsageError
-        Naming ``what`` (the flag) and the path.
+    ValueError
+        Naming ``what`` (the flag) and the path (a :class:`UsageError` for an empty name).
 
     Examples
     --------

@@ -17,8 +17,6 @@ __all__ = ["MAX_DRAWS", "add_parser", "run"]
 
 #: Largest ``--draws``: the PSA keeps every draw of every parameter in memory for its analyses.
 MAX_DRAWS = 1_000_000
-#: Largest ``--sobol-draws`` (a power of two): the design holds N x (parameters + 2) rows.
-MAX_SOBOL_DRAWS = 1 << 16
 
 
 def add_parser(sub: Any) -> None:
@@ -47,6 +45,7 @@ def add_parser(sub: Any) -> None:
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
+    from ..analysis.sensitivity.sobol import MAX_DRAWS as MAX_SOBOL_DRAWS
     from ..checks import positive_int, power_of_two
 
     try:

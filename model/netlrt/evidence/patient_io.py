@@ -325,13 +325,16 @@ def _yaml_value(name: str, value: Any) -> Any:
     fields of named states keep it as the text it was written as."""
     from .priors_files import YamlNumber
 
+    def number(v: Any) -> Any:
+        if not isinstance(v, YamlNumber):
+            return v
+        return int(v, 10) if v.lstrip("+-").isdigit() else float(v)  # 007 is seven, 2.0 a float
+
     if FIELD[name].kind not in ("number", "int", "preference"):
         return value
-    if isinstance(value, YamlNumber):
-        return float(value)
     if isinstance(value, Mapping):
-        return {k: float(v) if isinstance(v, YamlNumber) else v for k, v in value.items()}
-    return value
+        return {k: number(v) for k, v in value.items()}
+    return number(value)
 
 
 def _source(path: Any) -> tuple[Path, str]:

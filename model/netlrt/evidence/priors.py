@@ -281,7 +281,8 @@ def _check_rule(where: str, p: Prior) -> None:
         if not p.quoted_values:
             raise ValueError(f"{where}: source 'article' needs quoted_values, the numbers of its quote that the prior "
                              "encodes; or make it source: assumption")
-        said = {float(x) for x in re.findall(r"\d+(?:\.\d+)?", p.quote)}
+        text = re.sub(r"\^\{[^}]*\}", "", p.quote)  # not the 90 of $^{90}\text{Y}$
+        said = {float(x.replace(",", "")) for x in re.findall(r"\d+(?:,\d{3})*(?:\.\d+)?", text)}  # 13,715 too
         if missing := [v for v in p.quoted_values if v not in said]:
             raise ValueError(f"{where}: the quoted value {missing[0]:g} is not a number of the quote; the article "
                              "does not give it: add 'modified: <why>' or make it source: assumption")

@@ -73,8 +73,9 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
         return super().construct_mapping(node, deep=deep)
 
 
-# YAML 1.1's numbers without its surprises, which YAML 1.2 dropped: 1:30 (sexagesimal, 90), 1_0.5 (10.5), 0b10 (2)
-# and 010 (octal, 8) were numbers the file's author never wrote; they are text now, which a number field refuses.
+# YAML 1.1's numbers without its surprises, which YAML 1.2 dropped: 1:30 (sexagesimal, 90), 1_0.5 (10.5) and 0b10
+# (2) were numbers the file's author never wrote, and are text now, which a number field refuses; 010 is ten, not
+# octal eight. Hexadecimal and YAML 1.2's 0o octal stay text too: no number of a priors or patients file is written so.
 _INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
 _Loader.yaml_implicit_resolvers = {first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT, _FLOAT)]
                                    for first, resolvers in _Loader.yaml_implicit_resolvers.items()}
@@ -92,8 +93,9 @@ _YAML12_TAG = "tag:netlrt,2026:yaml12-number"
 
 
 class YamlNumber(str):
-    """A plain scalar of a patients file, such as ``1.5e1``, that YAML 1.2 reads as a number: text where text is
-    meant (``patient_id: 5E3``), the number ``float(self)`` where a number is (``bilirubin_mg_dl: 1.5e1``)."""
+    """A plain scalar of a patients file that reads as a number but may be meant as text (``1.5e1``, ``2.0``,
+    ``007``): text where text is meant (``patient_id: 5E3`` or ``007``), the number it spells where a number is
+    (``bilirubin_mg_dl: 1.5e1``)."""
 
 
 class _PriorsLoader(_Loader):
@@ -101,12 +103,16 @@ class _PriorsLoader(_Loader):
 
 
 class _PatientsLoader(_Loader):
-    """`_Loader` reading 1e-3 and 5E3 as :class:`YamlNumber`: whether such a scalar is a number or an id depends on
-    the field it is the value of."""
+    """`_Loader` reading 1e-3, 5E3, 2.0 and 007 as :class:`YamlNumber`: whether such a scalar is a number or an id
+    depends on the field it is the value of (an integer without a leading zero is an integer either way)."""
 
 
 _PriorsLoader.add_implicit_resolver(_FLOAT, _YAML12_FLOAT, list("-+0123456789."))
-_PatientsLoader.add_implicit_resolver(_YAML12_TAG, _YAML12_FLOAT, list("-+0123456789."))
+_PatientsLoader.add_implicit_resolver(_YAML12_TAG, re.compile(r"^[-+]?0[0-9]+$|^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE]"
+                                                            r"[-+]?[0-9]+)?$|" + _YAML12_FLOAT.pattern),
+                                      list("-+0123456789."))
+for _first in "-+0123456789.":  # before the number resolvers, which would take these first
+    _PatientsLoader.yaml_implicit_resolvers[_first].insert(0, _PatientsLoader.yaml_implicit_resolvers[_first].pop())
 _PatientsLoader.add_constructor(_YAML12_TAG, lambda loader, node: YamlNumber(loader.construct_scalar(node)))
 
 
@@ -280,9 +286,9 @@ def _profiles(fname: str, doc: Any) -> dict[str, dict[str, Any]]:
         where = f"{fname}: profile {name!r}"
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"{where}: a profile needs a name (text, not blank)")
-        if not isinstance(prof, dict) or (isinstance(prof.get("reasoning"), str) and not prof["reasoning"].strip()):
-            raise ValueError(f"{where}: needs 'multipliers' (utility term -> factor; {{}} for none) and 'reasoning'")
-        if not isinstance(prof, dict) or not isinstance(prof.get("multipliers"), dict) or not prof.get("reasoning"):
+        reasoning = prof.get("reasoning") if isinstance(prof, dict) else None
+        if not isinstance(prof.get("multipliers") if isinstance(prof, dict) else None, dict) or \
+                not (isinstance(reasoning, str) and reasoning.strip()):
             raise ValueError(f"{where}: needs 'multipliers' (utility term -> factor; {{}} for none) and 'reasoning'")
         if extra := sorted(set(prof) - {"multipliers", "description", "reasoning"}):
             raise ValueError(f"{where}: unknown key {extra[0]!r}; allowed: multipliers, description, reasoning")

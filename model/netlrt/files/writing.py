@@ -295,7 +295,7 @@ def _target(path: object, what: str, edits_input: bool, remedy: str = "choose an
     if st is not None and not stat.S_ISREG(st.st_mode):
         raise ValueError(f"{what}: {p!r} is {_kind(st)}; give a file name")
     if st is not None and (not st.st_mode & 0o222 or not os.access(real, os.W_OK)):  # replacing ignores the mode
-        raise ValueError(f"{what}: {p!r} is read-only; make it writable or choose another file")
+        raise ValueError(f"{what}: {p!r} is read-only; make it writable" + ("" if edits_input else f" or {remedy}"))
     return p, real, st, parent_folder(real, p, what)
 
 
