@@ -13,7 +13,8 @@ rules holds everywhere:
   A DataFrame's non-text cells are validated as Python values, except that a whole float such as ``2.0``
   is accepted for an integer field, because pandas stores an integer column with gaps as floats.
 * YAML values keep their YAML types: ``bilirubin_mg_dl: "2.0"`` (quoted) is text, not a number, while a plain
-  ``1.5e1`` is the number YAML 1.2 reads (PyYAML would read text), except in the id. A YAML file
+  ``1.5e1`` is the number YAML 1.2 reads (PyYAML would read text); YAML 1.1's ``1:30``, ``1_0.5`` and ``0b10``
+  are text. A patient id is kept as written (``007``, ``5E3``, ``1.0e+3``). A YAML file
   holds one patient (a mapping of fields, which may include ``patient_id``), a list of them, or a mapping
   patient id -> fields. Repeated keys and keys that are not text are refused.
 * Patient ids are text (an integer id in a DataFrame is written as text), never empty, never repeated.
