@@ -306,7 +306,7 @@ def _warm_imports() -> None:
 def _leave_signals_to_the_parent() -> None:
     """A worker ignores Ctrl-C, SIGTERM and SIGHUP: a terminal signals every process of the command, and a worker
     stopped inside the pool's queue would leave its lock held and the command hung. The parent is interrupted,
-    stops handing out jobs and says so once."""
+    stops the workers (:func:`_stop`) and says so once."""
     import signal
 
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
