@@ -193,6 +193,7 @@ MISTAKES = [
     (["report", "--out", "{t}/no/such", "--patients", "{t}/in.csv"], "--out: folder '{t}/no' does not exist"),
     (["report", "--patients", ""], "--patients: empty file name"),
     (["evaluate", "--case", ""], "--case: empty; give a case name"),  # not the all-unknown patient
+    (["cohort", "--in", "{t}/in.csv", "--out", "-"], "--out: '-' would be a file named '-'; give /dev/stdout"),
     (["priors", "update", "--data", "", "--out", "{t}/u"], "--data: empty file name"),
     (["analyse", "psa", "--patient", " "], "--patient: empty; give a YAML or CSV file"),
     (["report", "--patients", "{t}/id.csv"], "unknown column 'id'; the patient id column is 'patient_id'"),

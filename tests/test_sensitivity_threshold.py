@@ -79,7 +79,7 @@ def test_run_checks_its_arguments(model, cases):
     with pytest.raises(ValueError, match=r"param: unknown parameter 'nope'; allowed: "):
         threshold.run(ev, cases["case1_tae"], "nope")
     fixed = next(k for k in ev.priors if ev.priors[k].is_fixed)
-    with pytest.raises(ValueError, match=rf"param: unknown parameter '{fixed}'"):
+    with pytest.raises(ValueError, match=rf"param: '{fixed}' is fixed \(no uncertainty to vary\); allowed: "):
         threshold.run(ev, cases["case1_tae"], fixed)
     with pytest.raises(ValueError, match=r"n_grid: expected an integer >= 2 and <= [0-9,]+, got 1"):
         threshold.run(ev, cases["case1_tae"], ev.priors.uncertain[0], n_grid=1)

@@ -89,6 +89,8 @@ def check_output_file(path: str, what: str, remedy: str = "choose another output
 
     if path == "":
         raise UsageError(f"{what}: empty file name; give a file to write")
+    if path == "-":  # elsewhere the terminal: a file named '-' is rarely what was meant
+        raise UsageError(f"{what}: '-' would be a file named '-'; give /dev/stdout to print the table, or a file name")
     check_writable(path, what=what, remedy=remedy)
 
 

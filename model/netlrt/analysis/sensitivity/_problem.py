@@ -107,6 +107,8 @@ class DecisionProblem:
         them than ``f`` on every row (a model does: :meth:`Evaluator.saltelli
         <netlrt.decision.core.Evaluator.saltelli>`); ``None``: ``f`` on the rows. It must agree with ``f``:
         a problem given another ``f`` (``dataclasses.replace``) needs ``saltelli=None`` too.
+    fixed : tuple of str
+        Parameters held at a value, with no uncertainty to vary (named as such when asked for).
 
     Examples
     --------
@@ -124,6 +126,7 @@ class DecisionProblem:
     design: Callable[[np.ndarray], np.ndarray] | None = None
     notes: tuple[str, ...] = ()
     saltelli: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+    fixed: tuple[str, ...] = ()
 
     @property
     def ids(self) -> list[str]:
@@ -137,6 +140,9 @@ class DecisionProblem:
     def index(self, param: Any, *, argument: str = "param") -> int:
         """Column of ``param`` in ``X``; ``ValueError`` naming the allowed ids otherwise."""
         ids = self.ids
+        if isinstance(param, str) and param in self.fixed:
+            raise ValueError(f"{argument}: {param!r} is fixed (no uncertainty to vary); allowed: an uncertain "
+                             f"parameter ({', '.join(ids)})")
         if not isinstance(param, str) or param not in ids:
             raise ValueError(f"{argument}: unknown parameter {param!r}; allowed: {', '.join(ids)}")
         return ids.index(param)
@@ -299,7 +305,7 @@ def model_problem(evaluator: Evaluator, patient: Patient, params: Sequence[str] 
     problem = DecisionProblem(
         f=lambda X: batch(X).utility[:, 0], params=tuple(Parameter.from_prior(priors[k]) for k in ids),
         options=MODALITIES, outcomes=lambda X: batch(X).outcomes[:, 0], outcome_names=OUTCOMES, design=design,
-        saltelli=saltelli)
+        saltelli=saltelli, fixed=tuple(k for k in priors if k not in ids))
     at_means = MODALITIES[int(policy.best_index(problem.f(problem.base[None, :])[0]))]
     bayes = MODALITIES[int(evaluator.bayes([patient], prob_best=False).best[0])]
     if at_means != bayes:
