@@ -23,7 +23,6 @@ Examples
 from __future__ import annotations
 
 import os
-from contextlib import suppress
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -188,15 +187,18 @@ def export(network: Any, priors: PriorSet, path: str | os.PathLike[str], format:
     """
     import tempfile
 
+    from ..evidence.priors_files import _files
     from ..files import atomic_write, refuse_same_file
     from ..network.layout import layered_positions
     from ..network.pgmpy_adapter import write_network
 
     fmt = format_for(path, format)
-    with suppress(OSError):  # the command line refuses every file it read; from Python, the priors' own files
-        own = [priors.path / n for n in os.listdir(priors.path) if n.endswith(".yaml")]
-        refuse_same_file(path, *own, what="path", kind="a file of the model's priors",
-                         why="writing it would destroy the priors", remedy="choose another file")
+    try:  # the command line refuses every file it read; from Python, the priors' own files
+        own = _files(priors.path)
+    except ValueError:  # the folder is gone or unlistable: none of its files can be written over
+        own = []
+    refuse_same_file(path, *own, what="path", kind="a file of the model's priors",
+                     why="writing it would destroy the priors", remedy="choose another file")
     props = node_properties(priors, renamed=fmt in RENAMING_FORMATS)
     # pgmpy's writers take a file name (and open it in the locale's encoding); the text is rendered in a private
     # folder first, so the user's file is written only once, atomically, as UTF-8.
