@@ -287,8 +287,7 @@ def _profiles(fname: str, doc: Any) -> dict[str, dict[str, Any]]:
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"{where}: a profile needs a name (text, not blank)")
         reasoning = prof.get("reasoning") if isinstance(prof, dict) else None
-        if not isinstance(prof.get("multipliers") if isinstance(prof, dict) else None, dict) or \
-                not (isinstance(reasoning, str) and reasoning.strip()):
+        if not isinstance(reasoning, str) or not reasoning.strip() or not isinstance(prof.get("multipliers"), dict):
             raise ValueError(f"{where}: needs 'multipliers' (utility term -> factor; {{}} for none) and 'reasoning'")
         if extra := sorted(set(prof) - {"multipliers", "description", "reasoning"}):
             raise ValueError(f"{where}: unknown key {extra[0]!r}; allowed: multipliers, description, reasoning")
