@@ -122,10 +122,19 @@ def test_closed_form_evpi_and_evppi_on_a_toy_decision():
     ("nonexistent", r"params: unknown parameter 'nonexistent'; allowed: "),
     (["pes_embolic_typo", 3], r"params: unknown parameters 'pes_embolic_typo', 3"),
     (5, r"params: 5 names no parameter"),
+    (["or_pes_y90", "hr_burden_high", "or_pes_y90"], r"params: 'or_pes_y90' is named twice; allowed: each parameter"),
+    (lambda ids: ids[:6], r"params: a group of 6 parameters; allowed: at most 5 "),
 ])
-def test_evppi_refuses_empty_and_unknown_parameters(psa, params, match):
+def test_evppi_refuses_empty_unknown_repeated_and_too_many_parameters(psa, params, match):
     with pytest.raises(ValueError, match=match):
-        psa.evppi(params)
+        psa.evppi(params(psa.parameters) if callable(params) else params)
+
+
+def test_evppi_of_the_largest_group_has_its_standard_error(psa):
+    """Five parameters: the largest group allowed (its standard error once took minutes to form)."""
+    e = psa.evppi(psa.parameters[:5], seed=0)
+    assert 0.0 <= float(e) <= float(psa.evpi())
+    assert 0.0 < e.se < float(psa.evpi())
 
 
 @settings(max_examples=15, deadline=None)

@@ -188,6 +188,8 @@ class PSAResult:
         return evpi(self._u())
 
     def _ids(self, params: str | Sequence[str]) -> list[str]:
+        from .voi import MAX_GROUP
+
         ids = [params] if isinstance(params, str) else list(params) if isinstance(params, Sequence) else None
         known = [c for c in self.draws.columns if not c.startswith(EU_PREFIX)]
         if not ids:
@@ -197,6 +199,12 @@ class PSAResult:
         if bad:
             raise ValueError(f"params: unknown parameter{'s' if len(bad) > 1 else ''} {', '.join(map(repr, bad))}; "
                              f"allowed: {', '.join(known)}")
+        repeated = next((p for i, p in enumerate(ids) if p in ids[:i]), None)
+        if repeated is not None:
+            raise ValueError(f"params: {repeated!r} is named twice; allowed: each parameter once")
+        if len(ids) > MAX_GROUP:
+            raise ValueError(f"params: a group of {len(ids)} parameters; allowed: at most {MAX_GROUP} (the smoother "
+                             f"of a group needs 4**p basis functions; see netlrt.analysis.voi.MAX_GROUP)")
         return ids
 
     def evppi(self, params: str | Sequence[str], *, seed: SeedLike = 0) -> Estimate:
@@ -205,9 +213,10 @@ class PSAResult:
         Parameters
         ----------
         params
-            A parameter id or a list of ids (a group, learnt together). The tensor-product smoother needs many
-            draws per dimension: at 10,000 draws groups of two or three are reliable, while larger groups come
-            out too low (a group may then seem worth less than a subset of it); raise ``n_draws`` for them.
+            A parameter id or a list of at most five ids (a group, learnt together). The tensor-product
+            smoother needs many draws per dimension: at 10,000 draws groups of two or three are reliable, while
+            larger groups come out too low (a group may then seem worth less than a subset of it); raise
+            ``n_draws`` for them.
         seed
             Randomness of the standard error only; the estimate is deterministic.
 
@@ -219,7 +228,8 @@ class PSAResult:
         Raises
         ------
         ValueError
-            For an empty list or an unknown id, naming them.
+            For an empty list, an unknown or repeated id, or a group of more than
+            :data:`netlrt.analysis.voi.MAX_GROUP` parameters, naming them.
         """
         from .voi import evppi
 

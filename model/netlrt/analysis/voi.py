@@ -54,12 +54,16 @@ import numpy as np
 from ..checks import is_integer
 from ..seeding import SeedLike, as_generator
 
-__all__ = ["BASIS_SIZES", "Estimate", "MAX_BASIS", "SE_REPLICATES", "bspline_basis", "evpi", "evppi", "ranks"]
+__all__ = ["BASIS_SIZES", "Estimate", "MAX_BASIS", "MAX_GROUP", "SE_REPLICATES", "bspline_basis", "evpi", "evppi",
+           "ranks"]
 
 #: Basis functions per parameter tried by generalised cross-validation (cubic B-splines need >= 4).
 BASIS_SIZES: tuple[int, ...] = (4, 6, 8, 12, 16, 24, 32, 48)
 #: Largest tensor-product basis for a parameter group; it bounds memory and keeps >= ~20 draws per function.
 MAX_BASIS = 1024
+#: Most parameters in a group: the smallest tensor-product basis of p parameters has ``4**p`` functions, and
+#: ``4**5`` is already :data:`MAX_BASIS`.
+MAX_GROUP = 5
 #: Resampled replicates behind each standard error (50 keeps a 33-parameter ranking near one second).
 SE_REPLICATES = 50  # an SD from 50 replicates is good to about 10%, ample for an error bar
 _DEGREE = 3
@@ -180,6 +184,9 @@ def _fit(u: np.ndarray, X: np.ndarray, n_basis: int | None = None) -> _Fit:
     n = len(u)
     if x.ndim != 2 or x.shape[0] != n or x.shape[1] < 1:
         raise ValueError(f"X: expected shape ({n},) or ({n}, p), got {np.shape(X)}")
+    if x.shape[1] > MAX_GROUP:
+        raise ValueError(f"X: a group of {x.shape[1]} parameters; allowed: at most {MAX_GROUP} (the smoother of p "
+                         f"parameters has at least 4**p basis functions, and at most {MAX_BASIS} are allowed)")
     if not np.isfinite(x).all():
         raise ValueError("X: contains NaN or infinite values; allowed: finite numbers")
     if n_basis is not None and (not is_integer(n_basis) or n_basis < _DEGREE + 1):
@@ -237,35 +244,22 @@ def gcv_fit(y: np.ndarray, sizes: Sequence[int], smoother_for: Callable[[int], _
 def _standard_error(fit: _Fit, rng: np.random.Generator) -> float:
     """SD of the EVPPI over coefficient vectors drawn from their sampling distribution (Strong et al. 2014).
 
-    The coefficients are ``c = M delta`` with ``M = diag(1/colsum B) B^T``; their joint covariance over
-    all options is the sandwich ``sum_n (M_n e_n^T)(M_n e_n^T)^T`` with the residuals ``e_n`` in place of
-    the errors, which allows the variance to change with the parameter and the options to be correlated.
+    The coefficients are ``c = M delta`` with ``M = diag(1/colsum B) B^T``. Their sampling distribution is
+    taken as the Gaussian with the sandwich covariance ``sum_n (M_n e_n^T)(M_n e_n^T)^T``, the residuals
+    ``e_n`` in place of the errors, which allows the variance to change with the parameter and the options to
+    be correlated. ``M (z * e)``, with one standard normal multiplier ``z_n`` per draw shared by the options,
+    has exactly that distribution; drawing it so costs one pass of the smoother per replicate, where forming
+    the covariance costs ``n (q m)^2`` (``q`` functions per draw: minutes for a group of five parameters).
     """
-    from scipy import sparse
-
-    smoother, coef, fitted, resid = fit.smoother, fit.coef, fit.fitted, fit.resid
+    smoother, fitted, resid = fit.smoother, fit.fitted, fit.resid
     n, m = resid.shape
-    k = coef.shape[0]
-    q = smoother.cols.shape[1] * m
-    scaled = smoother.values * smoother.inv[smoother.cols]  # (n, q): row n of M^T
-    data = (scaled[:, :, None] * resid[:, None, :]).ravel()
-    cols = (smoother.cols[:, :, None] * m + np.arange(m)).ravel()
-    g = sparse.csr_array((data, cols, np.arange(0, n * q + 1, q)), shape=(n, k * m))
-    cov = (g.T @ g).toarray()
-    # A basis function without draws (or a zero residual) leaves cov singular; a ridge far below its
-    # scale makes Cholesky work and adds noise only along directions no fitted value depends on.
-    cov[np.diag_indices_from(cov)] += 1e-12 * max(float(cov.diagonal().max()), 1e-300)
-    try:
-        root = np.linalg.cholesky(cov)
-    except np.linalg.LinAlgError:
-        eigval, eigvec = np.linalg.eigh(cov)
-        root = eigvec * np.sqrt(np.clip(eigval, 0.0, None))
     reps = []
     batch = max(1, min(SE_REPLICATES, 2_000_000 // (n * m)))  # bounds the (n, m, batch) arrays
     for start in range(0, SE_REPLICATES, batch):
-        z = rng.standard_normal((k * m, min(batch, SE_REPLICATES - start)))
-        noise = smoother.design @ (root @ z).reshape(k, -1)
-        reps.append(_evppi_from_fitted(fitted[:, :, None] + noise.reshape(n, m, -1)))
+        size = min(batch, SE_REPLICATES - start)
+        z = rng.standard_normal((n, 1, size))
+        noise = smoother.design @ smoother.coef((resid[:, :, None] * z).reshape(n, m * size))
+        reps.append(_evppi_from_fitted(fitted[:, :, None] + noise.reshape(n, m, size)))
     return float(np.concatenate(reps).std(ddof=1))
 
 
