@@ -44,6 +44,21 @@ def test_three_options_inside_one_grid_cell():
     assert res.best_below == ("A", "C") and res.best_above == ("C", "B")
 
 
+@pytest.mark.parametrize("c", [0.5, 0.37])
+def test_switch_away_from_an_exact_tie(c):
+    # A and B tie exactly; C = p overtakes both at c, and B = max(c, p - 0.2) leaves A at c + 0.2. The tied best's
+    # lead is 0 at every grid point before its switch, where Brent's method stops at once (it once reported
+    # "no change" with C best at the grid's top; 200 points miss both thresholds).
+    prob = DecisionProblem(lambda X: np.column_stack([np.full(len(X), c), np.full(len(X), c), X[:, 0]]),
+                           (Parameter.uniform("p", 0, 1),), ("A", "B", "C"))
+    res = threshold.analyze(prob, "p", n_grid=200)
+    assert res.thresholds == (c,) and res.best_below == ("A",) and res.best_above == ("C",)
+    prob = DecisionProblem(lambda X: np.column_stack([np.full(len(X), c), np.maximum(c, X[:, 0] - 0.2)]),
+                           (Parameter.uniform("p", 0, 1),), ("A", "B"))
+    res = threshold.analyze(prob, "p", n_grid=200)
+    assert res.thresholds == (pytest.approx(c + 0.2, abs=1e-9),) and res.best_above == ("B",)
+
+
 def test_several_switches_and_no_switch():
     prob = DecisionProblem(lambda X: np.column_stack([np.sin(2 * np.pi * X[:, 0]), np.zeros(len(X))]),
                            (Parameter.uniform("p", 0, 1), Parameter.uniform("q", 0, 1)), ("A", "B"))

@@ -216,12 +216,26 @@ def _cell(a: float, b: float, k: int, right: int, xtol: float) -> Generator[floa
     found: list[Switch] = []
     while k != right:
         t = yield from _brentq(partial(_lead, k=k), a, b, xtol, _RTOL)
+        if t == a:  # k ties another option at a, so its lead is 0 there: brentq stops at once, bisection goes on
+            t = yield from _bisect_best(k, a, b, xtol)
         after = int(policy.best_index((yield min(t + 10 * xtol, b))))
         if after == k:  # a tie touching zero without a change: nothing more in this cell
             break
         found.append((float(f"{t:.{DIGITS}g}"), k, after))
         a, k = min(t + 10 * xtol, b), after
     return found
+
+
+def _bisect_best(k: int, a: float, b: float, xtol: float) -> Generator[float, np.ndarray, float]:
+    """Where option ``k``, best at ``a`` and not at ``b``, stops being best: the first point found not to have
+    ``k`` best, within brentq's tolerance of the last found to have it (a generator as :func:`_brentq`)."""
+    while b - a > xtol + _RTOL * abs(b):
+        mid = a + (b - a) / 2
+        if int(policy.best_index((yield mid))) == k:
+            a = mid
+        else:
+            b = mid
+    return b
 
 
 def _lockstep(problem: DecisionProblem, walks: Sequence[tuple[int, Generator[float, np.ndarray, list[Switch]]]]
