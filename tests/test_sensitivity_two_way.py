@@ -18,7 +18,8 @@ def test_grid_of_a_linear_problem():
     assert np.allclose(res.gap, np.abs(a - b)) and np.allclose(res.margin, b - a)  # B is best at the base case
     assert res.base_best == "B" and res.options == ("A", "B")
     df = res.to_df()
-    assert list(df.columns) == ["x", "y", "best", "gap", "margin"] and len(df) == 9
+    assert list(df.columns) == ["x_parameter", "x", "y_parameter", "y", "best", "gap", "margin"] and len(df) == 9
+    assert set(df["x_parameter"]) == {"p"} and set(df["y_parameter"]) == {"q"}
     assert df.loc[(df["x"] == 1.0) & (df["y"] == 0.0), "best"].item() == "A"
 
 

@@ -57,10 +57,11 @@ class TwoWayResult:
     notes: tuple[str, ...] = ()
 
     def to_df(self) -> pd.DataFrame:
-        """Long form: one row per grid point with columns ``x``, ``y``, ``best``, ``gap``, ``margin``."""
+        """Long form: one row per grid point with columns ``x_parameter``, ``x``, ``y_parameter``, ``y`` (the
+        parameters' ids and values), ``best``, ``gap``, ``margin`` (in the options' utility: QALYs for a model)."""
         xx, yy = np.meshgrid(self.x_values, self.y_values)
-        return pd.DataFrame({"x": xx.ravel(), "y": yy.ravel(), "best": self.best.ravel(), "gap": self.gap.ravel(),
-                             "margin": self.margin.ravel()})
+        return pd.DataFrame({"x_parameter": self.x.id, "x": xx.ravel(), "y_parameter": self.y.id, "y": yy.ravel(),
+                             "best": self.best.ravel(), "gap": self.gap.ravel(), "margin": self.margin.ravel()})
 
     def _repr_html_(self) -> str:
         share = pd.Series(self.best.ravel()).value_counts(normalize=True).rename("share of grid").reset_index()
