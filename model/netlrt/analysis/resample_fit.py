@@ -1,8 +1,8 @@
 """The EVPPI smoother refitted on bootstrap resamples of a PSA sample, for the standard error of EVSI.
 
 A resample of ``n`` rows repeats some draws and leaves others out. Instead of refitting the rows as drawn,
-each distinct draw is fitted once and weighted by its copies: the same smoother (:mod:`netlrt.analysis.voi`:
-a B-spline local average on rank-scaled values), with the resample's average ranks counted from each
+each distinct draw is fitted once and weighted by its copies: the same regression (:mod:`netlrt.analysis.voi`:
+least squares on cubic B-splines of rank-scaled values), with the resample's average ranks counted from each
 column's distinct values rather than sorted, and its basis values looked up in a table of the ``2n + 1``
 half-ranks a resample can have. Equal to refitting the repeated rows up to the order of floating-point sums.
 """
@@ -13,7 +13,7 @@ from functools import lru_cache, reduce
 
 import numpy as np
 
-from .voi import bspline_basis, tensor_design
+from .voi import NormalEquations, bspline_basis, gram, tensor_design
 
 __all__ = ["distinct", "refit", "resample_value"]
 
@@ -35,16 +35,14 @@ def refit(y: np.ndarray, groups: list[np.ndarray], rows: np.ndarray, taken: np.n
     ranks are counted from ``groups`` (:func:`distinct`) instead of sorted: several times faster, and equal
     up to the order of floating-point sums (the basis values are the same bits).
     """
-    n, k = len(rows), len(taken)
+    n = len(rows)
     bases = []
     for g in groups:
         count = np.bincount(g[rows])  # copies of each distinct value in the resample
         twice = 2 * np.cumsum(count) - count  # 2 (average rank - 0.5): the rank scale (rank - 0.5) / n, times 2n
         bases.append(_basis(twice[g[taken]], n, size))
     design = tensor_design(bases, size)[2]
-    sums = design.T @ (times[:, None] * np.column_stack([np.ones(k), y]))  # the weights' and responses' sums
-    inv = np.divide(1.0, sums[:, 0], out=np.zeros(len(sums)), where=sums[:, 0] > 0)
-    return design @ (inv[:, None] * sums[:, 1:])
+    return design @ NormalEquations(gram(design, times)).solve(design.T @ (times[:, None] * y))
 
 
 def resample_value(fitted: np.ndarray, times: np.ndarray, n: int) -> float:

@@ -9,31 +9,30 @@ smoothing the PSA sample on those parameters, and
 
     EVPPI = mean_n max_d g_d(x_n) - max_d mean_n g_d(x_n).
 
-The smoother is a **B-spline local average** on the rank scale of each parameter (tensor products of
-the one-dimensional bases for a group): with ``B`` the ``(n, K)`` design matrix of non-negative B-splines
-that sum to one at every point, the fitted values are ``g = S u`` with
+The smoother is **least-squares regression on cubic B-splines** of the rank scale of each parameter
+(tensor products of the one-dimensional bases for a group), a regression spline in the spirit of the GAM
+of Strong et al.: with ``B`` the ``(n, K)`` design matrix, the fitted values are ``g = B G^+ B^T u`` with
+``G = B^T B``, the number of basis functions chosen by generalised cross-validation. The B-splines sum to
+one at every point, so the constant is in their span and ``mean_n g_d = mean_n u_d``: the second term is
+the same as in EVPI, and by Jensen EVPPI >= 0. A fit to noise can lift the first term above EVPI's on a
+small sample; the estimate is then capped at EVPI, a value the truth cannot exceed.
 
-    S = B diag(1 / colsum(B)) B^T,
+netlrt 0.1 used the local average ``S = B diag(1/colsum B) B^T`` instead, which keeps EVPPI <= EVPI on
+every sample but averages a parameter's tail with the draws below it: where the decision turns in a tail
+it gave 70-75% of the EVPPI however many draws, and for groups, with few functions per parameter, half
+of it for four parameters. The tests compare with closed forms and nested Monte Carlo in both cases.
 
-the B-spline analogue of a bin average (cubic B-splines instead of indicator functions). ``S`` is
-symmetric, non-negative and each row sums to one, so each column does too. Two consequences hold for
-every sample, not only in expectation:
+The standard error adds two independent parts in quadrature:
 
-* ``mean_n g_d = mean_n u_d``, so the second term is the same as in EVPI, and by Jensen
-  ``mean_n max_d g_d >= max_d mean_n g_d``: EVPPI >= 0;
-* ``max_d sum_m S_nm u_dm <= sum_m S_nm max_d u_dm``; averaged over ``n`` (columns sum to one):
-  EVPPI <= EVPI.
+* the regression's error for this PSA sample, by the Monte Carlo method of Strong et al.: the fitted
+  coefficients are resampled from their (heteroscedasticity-robust, cross-option) sampling distribution,
+  here by a Gaussian multiplier ("wild") resampling of the residuals, and the EVPPI recomputed for each;
+* the error of a finite PSA sample as a picture of the priors, as for EVPI: the SD over draws of the
+  fitted value of knowing, ``max_d g_d(x_n)`` minus the reference option's, over ``sqrt(n)``.
 
-A least-squares spline fit (the GAM of Strong et al.) has a hat matrix with negative entries and can
-break the upper bound on small or awkward samples; the local average cannot. Its price is some
-smoothing bias where ``g`` curves, which the number of basis functions, chosen by generalised
-cross-validation, keeps small (the tests compare with closed-form and nested Monte Carlo values).
-
-The standard error is the Monte Carlo method of Strong et al.: the fitted coefficients are resampled
-from their (heteroscedasticity-robust, cross-option) sampling distribution, here by a Gaussian
-multiplier ("wild") resampling of the residuals, and the EVPPI recomputed for each replicate. It
-measures the regression's estimation error for this PSA sample, not the error of a finite PSA sample
-as a picture of the priors.
+The first alone understates the error (over 60 samples of a linear-Gaussian problem at 4000 draws the
+estimates' SD was 0.0071 against a mean regression SE of 0.0011); with both the mean SE was 0.0092 and
+the estimate +- 1.96 SE held the closed form in 55 of 60.
 
 References
 ----------
@@ -205,7 +204,7 @@ def _fit(u: np.ndarray, X: np.ndarray, n_basis: int | None = None) -> _Fit:
     smoother, coef, fitted = gcv_fit(delta, sizes, lambda size: _Smoother(scaled, size) if order is None
                                      else _grid_smoother(n, size))
 
-    # Exact arithmetic keeps the value inside [0, EVPI] (module notes); min/max only absorb rounding.
+    # The value is >= 0 up to rounding; min caps it at EVPI, which a fit to noise can exceed (module notes).
     value = min(max(float(_evppi_from_fitted(fitted)), 0.0), float(evpi(u)))
     return _Fit(value, smoother, coef, fitted, delta - fitted)
 
@@ -242,9 +241,10 @@ def gcv_fit(y: np.ndarray, sizes: Sequence[int], smoother_for: Callable[[int], _
 
 
 def _standard_error(fit: _Fit, rng: np.random.Generator) -> float:
-    """SD of the EVPPI over coefficient vectors drawn from their sampling distribution (Strong et al. 2014).
+    """The regression's error (the SD of the EVPPI over coefficient vectors drawn from their sampling
+    distribution, Strong et al. 2014) and the PSA sample's (module notes), in quadrature.
 
-    The coefficients are ``c = M delta`` with ``M = diag(1/colsum B) B^T``. Their sampling distribution is
+    The coefficients are ``c = M delta`` with ``M = G^+ B^T``. Their sampling distribution is
     taken as the Gaussian with the sandwich covariance ``sum_n (M_n e_n^T)(M_n e_n^T)^T``, the residuals
     ``e_n`` in place of the errors, which allows the variance to change with the parameter and the options to
     be correlated. ``M (z * e)``, with one standard normal multiplier ``z_n`` per draw shared by the options,
@@ -260,7 +260,10 @@ def _standard_error(fit: _Fit, rng: np.random.Generator) -> float:
         z = rng.standard_normal((n, 1, size))
         noise = smoother.design @ smoother.coef((resid[:, :, None] * z).reshape(n, m * size))
         reps.append(_evppi_from_fitted(fitted[:, :, None] + noise.reshape(n, m, size)))
-    return float(np.concatenate(reps).std(ddof=1))
+    regression = float(np.concatenate(reps).std(ddof=1))
+    # The PSA sample's own Monte Carlo error, as evpi's: the SD of the per-draw value of knowing, over sqrt(n).
+    sample = float(np.maximum(fitted.max(axis=1), 0.0).std(ddof=1)) / np.sqrt(n)
+    return float(np.hypot(regression, sample))
 
 
 def _evppi_from_fitted(fitted_delta: np.ndarray) -> np.ndarray:
@@ -278,22 +281,59 @@ def _candidates(n: int, p: int) -> list[int]:
 
 
 class _Smoother:
-    """The B-spline local average ``S = B diag(1/colsum B) B^T`` on rank-scaled parameters (``size`` basis
-    functions per parameter)."""
+    """Least-squares regression on the cubic B-splines of rank-scaled parameters (``size`` basis functions per
+    parameter): coefficients ``G^+ B^T y`` with ``G = B^T B``, fitted values ``B G^+ B^T y``."""
 
     def __init__(self, scaled: list[np.ndarray], size: int):
-        width = size ** len(scaled)
-        values, cols, self.design = tensor_design([_design(r, size) for r in scaled], size)
+        self.design = tensor_design([_design(r, size) for r in scaled], size)[2]
         self.size = size
-        self.values, self.cols = values, cols
-        colsum = np.bincount(cols.ravel(), weights=values.ravel(), minlength=width)
-        # A basis function with no draws under it never enters a fitted value; 0 avoids dividing by 0.
-        self.inv = np.divide(1.0, colsum, out=np.zeros_like(colsum), where=colsum > 0)
-        self.trace = float((values**2 * self.inv[cols]).sum())
+        self.solver = NormalEquations(gram(self.design))
+        self.trace = float(self.solver.rank)  # the hat matrix is a projection: its trace is its rank
 
     def coef(self, y: np.ndarray) -> np.ndarray:
-        """``diag(1/colsum B) B^T y``: each function's weighted average of ``y``."""
-        return self.inv[:, None] * (self.design.T @ y)
+        """The least-squares coefficients of each column of ``y`` ``(n, m)``."""
+        return self.solver.solve(self.design.T @ y)
+
+
+def gram(design: Any, weights: np.ndarray | None = None) -> np.ndarray:
+    """``B^T diag(weights) B`` of a sparse design ``B`` ``(n, K)`` with ``q`` non-zero functions per row, dense.
+
+    scipy's sparse product costs about ``n q^2``, a dense one ``n K^2`` (in BLAS, much faster per step): the
+    sparse one wins for one parameter or a pair of many functions each, the dense one, summed over blocks of
+    rows, for larger groups (36 s against 0.2 s for five parameters at 10,000 draws).
+    """
+    n, k = design.shape
+    if (design.nnz // max(n, 1)) ** 2 <= k:
+        weighted = design if weights is None else design.multiply(weights[:, None]).tocsr()
+        return (design.T @ weighted).toarray()
+    out = np.zeros((k, k))
+    block = max(1, 2_000_000 // k)  # rows per dense block (16 MB)
+    for start in range(0, n, block):
+        rows = design[start:start + block].toarray()
+        out += rows.T @ (rows if weights is None else weights[start:start + block, None] * rows)
+    return out
+
+
+class NormalEquations:
+    """Solves ``G c = r`` for a Gram matrix ``G`` in the least-squares sense.
+
+    A basis function with no draws under it (a zero row of ``G``) never enters a fitted value: its
+    coefficient is 0. Among the others, directions of ``G`` below ``1e-10`` of its largest eigenvalue (thinly
+    populated corners of a tensor product) are left out too, as a pseudo-inverse; ``rank`` counts the rest.
+    """
+
+    def __init__(self, g: np.ndarray):
+        self.size = len(g)
+        self.used = np.flatnonzero(g.diagonal() > 0)
+        eigval, eigvec = np.linalg.eigh(g[np.ix_(self.used, self.used)])
+        keep = eigval > 1e-10 * eigval[-1] if len(eigval) else eigval > 0
+        self.rank = int(keep.sum())
+        self.pinv = (eigvec[:, keep] / eigval[keep]) @ eigvec[:, keep].T
+
+    def solve(self, r: np.ndarray) -> np.ndarray:
+        out = np.zeros((self.size,) + r.shape[1:])
+        out[self.used] = self.pinv @ r[self.used]
+        return out
 
 
 def tensor_design(bases: Sequence[tuple[np.ndarray, np.ndarray]], size: int) -> tuple[np.ndarray, np.ndarray, Any]:
