@@ -342,3 +342,19 @@ def test_build_report_refuses_bad_settings_before_writing(model, tmp_path, kwarg
     with pytest.raises(ValueError, match=match):
         build_report(model, tmp_path / "r", progress=False, **kwargs)
     assert os.listdir(tmp_path) == []
+
+
+def test_a_worker_keeps_its_linear_algebra_to_one_thread():
+    """One worker per core already: a worker's BLAS spreading over every core made the report slower."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from threadpoolctl import threadpool_info
+
+    from netlrt.output.report_sections import _start_worker
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("the report's workers are forked")
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker) as pool:
+        pools = pool.submit(threadpool_info).result()
+    assert pools and {p["num_threads"] for p in pools} == {1}
