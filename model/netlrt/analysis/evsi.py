@@ -88,7 +88,7 @@ def _fit(y: np.ndarray, x: np.ndarray, sizes: Sequence[int]) -> tuple[np.ndarray
     """Fitted values of ``y`` smoothed on ``x`` (the EVPPI smoother), basis size chosen by GCV among ``sizes``."""
     voi = _voi()
     scaled = voi.rank_scale(x)
-    smoother, _, fitted = voi.gcv_fit(y, sizes, lambda size: voi._Smoother(scaled, size))
+    smoother, fitted = voi.gcv_fit(y, sizes, lambda size: voi._Smoother(scaled, size))
     return fitted, smoother.size
 
 

@@ -166,12 +166,11 @@ def evppi(utilities: np.ndarray, X: np.ndarray, *, n_basis: int | None = None, s
 
 @dataclass(frozen=True)
 class _Fit:
-    """An EVPPI regression: the chosen smoother, its coefficients, fitted values and residuals (rows in the
-    smoother's order of the draws), and the EVPPI."""
+    """An EVPPI regression: the chosen smoother, fitted values and residuals (rows in the smoother's order of
+    the draws), and the EVPPI."""
 
     value: float
     smoother: _Smoother
-    coef: np.ndarray
     fitted: np.ndarray
     resid: np.ndarray
 
@@ -201,12 +200,12 @@ def _fit(u: np.ndarray, X: np.ndarray, n_basis: int | None = None) -> _Fit:
     else:
         delta = delta[order]
     sizes = [int(n_basis)] if n_basis is not None else _candidates(n, x.shape[1])
-    smoother, coef, fitted = gcv_fit(delta, sizes, lambda size: _Smoother(scaled, size) if order is None
+    smoother, fitted = gcv_fit(delta, sizes, lambda size: _Smoother(scaled, size) if order is None
                                      else _grid_smoother(n, size))
 
     # The value is >= 0 up to rounding; min caps it at EVPI, which a fit to noise can exceed (module notes).
     value = min(max(float(_evppi_from_fitted(fitted)), 0.0), float(evpi(u)))
-    return _Fit(value, smoother, coef, fitted, delta - fitted)
+    return _Fit(value, smoother, fitted, delta - fitted)
 
 
 def differences(u: np.ndarray) -> np.ndarray:
@@ -226,18 +225,17 @@ def rank_scale(x: np.ndarray) -> list[np.ndarray]:
 
 
 def gcv_fit(y: np.ndarray, sizes: Sequence[int], smoother_for: Callable[[int], _Smoother]
-            ) -> tuple[_Smoother, np.ndarray, np.ndarray]:
+            ) -> tuple[_Smoother, np.ndarray]:
     """Smooth ``y`` with ``smoother_for(size)`` for the size among ``sizes`` of least generalised cross-validation
-    error (the first on a tie): the smoother, its coefficients and the fitted values."""
+    error (the first on a tie): the smoother and the fitted values."""
     n, best = len(y), None
     for size in sizes:
         smoother = smoother_for(size)
-        coef = smoother.coef(y)
-        fitted = smoother.design @ coef
+        fitted = smoother.design @ smoother.coef(y)
         gcv = n * float(((y - fitted) ** 2).sum()) / max(n - smoother.trace, 1.0) ** 2
         if best is None or gcv < best[0]:
-            best = (gcv, smoother, coef, fitted)
-    return best[1], best[2], best[3]
+            best = (gcv, smoother, fitted)
+    return best[1], best[2]
 
 
 def _standard_error(fit: _Fit, rng: np.random.Generator) -> float:
