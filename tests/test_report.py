@@ -335,6 +335,8 @@ def test_worker_processes_write_the_same_report_as_one_process(tmp_path):
     ({"figure_format": "gif"}, r"figure_format: 'gif'; allowed: png, svg, pdf"),
     ({"patients": {"p" * 101: netlrt.Patient()}}, r"patients: id 'p{101}' not allowed; allowed: up to 100 letters"),
     ({"patients": {"-2": netlrt.Patient()}}, r"patients: id '-2' not allowed; .* starting with a letter or digit"),
+    ({"patients": {"A": netlrt.Patient(), "b": netlrt.Patient(), "a": netlrt.Patient()}},
+     r"patients: ids 'A' and 'a' differ only in case; allowed: ids that differ in more than case"),
 ])
 def test_build_report_refuses_bad_settings_before_writing(model, tmp_path, kwargs, match):
     from netlrt.output.report import build_report

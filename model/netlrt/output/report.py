@@ -145,6 +145,12 @@ def build_report(model: Model, out_dir: str | os.PathLike = DEFAULT_OUT, *,
         if not _ID.fullmatch(str(pid)):  # ids name files and page anchors
             raise ValueError(f"patients: id {pid!r} not allowed; allowed: up to {MAX_ID_LENGTH} letters, digits, "
                              "'_', '-' and '.', starting with a letter or digit")
+    folded: dict[str, str] = {}
+    for pid in map(str, given):  # on macOS and Windows file names ignore case: one patient's files would replace
+        other = folded.setdefault(pid.casefold(), pid)  # the other's
+        if other != pid:
+            raise ValueError(f"patients: ids {other!r} and {pid!r} differ only in case; allowed: ids that differ "
+                             "in more than case (they name files)")
     settings = sections.Settings(n_draws, sobol_draws, seed, figure_format, dpi, patients is None, studies)
     adopt = {"README.md": README_TEXT.encode()}
     with build_folder(out_dir, adopt=adopt) as tmp:
