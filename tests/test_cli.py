@@ -399,6 +399,19 @@ def test_priors_update_writes_a_new_folder_and_marks_the_update(tmp_path, capsys
     assert code == 2 and "events: 60 (patients 50) in row 1 (parameter 'response_base')" in one_error(err)
 
 
+def test_priors_update_warns_of_a_study_in_conflict_with_its_prior(tmp_path, capsys):
+    """A median survival in months typed into a years parameter is used, but not silently."""
+    data = tmp_path / "studies.csv"
+    data.write_text("parameter,citation,estimate,lower,upper\nmedian_os_years,Months 2026,40,30,55\n")
+    code, out, err = run(capsys, "priors", "update", "--data", data, "--out", tmp_path / "u")
+    assert code == 0 and out.startswith("updated 1 prior(s) (median_os_years)")
+    (line,) = err.splitlines()
+    assert line.startswith("netlrt: warning: prior-data conflict: median_os_years, row 1 (Months 2026): estimate 40 ")
+    assert line.endswith("; check its unit and what it measures")
+    assert "In conflict with the prior: median_os_years, row 1" in netlrt.load_model(tmp_path / "u").priors[
+        "median_os_years"].reading
+
+
 # ------------------------------------------------------------------------------------------------ cohort
 
 def test_cohort_writes_the_long_table_and_the_summary(tmp_path, model, capsys):

@@ -456,3 +456,41 @@ def test_options_that_would_be_ignored_or_read_as_truthy_are_refused():
         model.sobol(case, n_draws=8, second_order="no")
     with pytest.raises(ValueError, match=r"^skip_invalid: 'no'; allowed: True or False"):
         model.evaluate_cohort(pd.DataFrame({"patient_id": ["a"], "ecog": [9]}), skip_invalid="no")
+
+
+# ---------------------------------------------------------------- prior-data conflict
+
+def test_conflict_is_the_studys_distance_from_the_prior_predictive():
+    # Prior log X ~ N(0, 0.4^2); a study of log estimate y with se s is z = y / sqrt(0.16 + s^2) SDs away.
+    prior = {"mu": 0.0, "sigma": 0.4}
+    near = parse_studies([log_row("median_os", 1.0, 0.3)], ROLES)  # z = 1 / 0.5 = 2
+    far = parse_studies([log_row("median_os", 1.0, 0.3), log_row("median_os", 2.0, 0.3, "Months 2026")], ROLES)
+    assert update("lognormal", prior, "time", near).conflicts == ()
+    (line,) = update("lognormal", prior, "time", far).conflicts  # z = 4: the second row only
+    assert line.startswith("median_os, row 2 (Months 2026): estimate 7.389 (95% interval 4.104 to 13.3) ")
+    assert "lies +4.0 predictive SDs from the prior (two-sided p = 6e-05)" in line
+
+
+def test_model_update_warns_of_a_conflict_and_keeps_quiet_otherwise():
+    import warnings
+
+    import netlrt
+
+    model = netlrt.load_model()
+    with pytest.warns(UserWarning, match=r"^prior-data conflict: median_os_years, row 1 \(Months 2026\)"):
+        model.update([interval("median_os_years", 40, 30, 55, "Months 2026")])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.update([interval("median_os_years", 3.5, 2.5, 4.9, "Years 2026")])
+
+
+def test_conflict_of_counts_is_read_on_the_logit_scale():
+    # Beta(20, 80): logit mean psi(20) - psi(80), variance psi'(20) + psi'(80); 45/50 events is far above it.
+    rows = parse_studies([counts("response", 45, 50, "Percent 2026")], ROLES)
+    (line,) = update("beta", {"a": 20, "b": 80}, "probability", rows, method="random").conflicts
+    y, v = math.log(45.5 / 5.5), 1 / 45.5 + 1 / 5.5
+    z = (y - special.digamma(20) + special.digamma(80)) / math.sqrt(special.polygamma(1, 20)
+                                                                     + special.polygamma(1, 80) + v)
+    assert f"45/50 events lies +{z:.1f} predictive SDs" in line
+    assert update("beta", {"a": 20, "b": 80}, "probability", parse_studies([counts("response", 12, 50)],
+                                                                            ROLES)).conflicts == ()

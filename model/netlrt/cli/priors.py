@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+import warnings
 from typing import Any
 
 from .common import UsageError, add_priors_argument, priors_folder, reword
@@ -72,9 +74,13 @@ def _run(args: argparse.Namespace) -> int:
         refuse_same_file(args.out, args.data, what="--out", remedy="choose another folder")
         refuse_same_file(args.out, source.path, what="--out", kind="the priors folder", remedy="choose another folder")
         try:
-            updated = update_priors(source, args.data, method=args.method, tau_scale=args.tau_scale)
+            with warnings.catch_warnings(record=True) as conflicts:
+                warnings.simplefilter("always", UserWarning)
+                updated = update_priors(source, args.data, method=args.method, tau_scale=args.tau_scale)
         except ValueError as exc:
             raise reword(exc, {"tau_scale": "--tau-scale"}) from None
+        for warning in conflicts:
+            print(f"netlrt: warning: {warning.message}", file=sys.stderr)
         out = write_priors(updated, args.out)
         changed = [k for k, p in updated.items() if p.updates and p is not source[k]]
         print(f"updated {len(changed)} prior(s) ({', '.join(changed)}) with {args.data}; wrote {out}")

@@ -88,8 +88,9 @@ def plan_update(priors: PriorSet, studies: Any, *, method: str = "fixed",
 def _posterior(prior: Prior, result: updating.UpdateResult) -> Prior:
     cites = tuple(dict.fromkeys(r.citation for r in result.rows))
     how = "random-effects predictive" if result.method == "random" else "fixed-effect (conjugate) posterior"
+    conflict = f" In conflict with the prior: {'; '.join(result.conflicts)}." if result.conflicts else ""
     reading = (f"The {how} of the prior given {len(result.rows)} study result(s) ({'; '.join(cites)}); central 95% "
-               f"interval. Before the update: {prior.reading}")
+               f"interval.{conflict} Before the update: {prior.reading}")
     return replace(prior, params=dict(result.params), interval=tuple(float(x) for x in result.interval), mass=0.95,
                    rule="posterior", reading=reading, updates=prior.updates + cites)
 
@@ -98,13 +99,20 @@ def update_priors(priors: PriorSet, studies: Any, *, method: str = "fixed",
                   tau_scale: float | None = None) -> PriorSet:
     """A new :class:`PriorSet` whose priors with study rows are their posteriors (see :func:`plan_update`).
 
+    A study in conflict with its prior (:data:`netlrt.evidence.updating.CONFLICT_Z`) is still used, with a
+    ``UserWarning`` naming it, and the posterior's reading says so.
+
     Raises
     ------
     ValueError
         For a row whose parameter is unknown or cannot be updated (fixed, utility), impossible data (events >
         patients, lower > upper), or a missing citation, naming the row and the parameter.
     """
+    import warnings
+
     results = plan_update(priors, studies, method=method, tau_scale=tau_scale)
+    for line in (line for r in results.values() for line in r.conflicts):
+        warnings.warn(f"prior-data conflict: {line}", UserWarning, stacklevel=2)
     return priors.replace({k: _posterior(priors[k], r) for k, r in results.items()})
 
 

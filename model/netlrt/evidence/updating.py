@@ -28,6 +28,11 @@ discussed by Roever et al. (Res Synth Methods 2021;12:448-474) for log odds rati
 0.98, so at the median the true effects of 95% of settings lie within a factor exp(1.96 x 0.34) ~ 2 of their mean.
 With the one to three studies a researcher usually adds, the data barely identify tau and its prior matters; pass
 1.0 for a more conservative predictive.
+
+**Prior-data conflict.** Each study is compared with what the prior predicts for it on the model scale,
+``z_i = (y_i - m0) / sqrt(s0^2 + v_i)`` (``m0``, ``s0^2`` the prior's mean and variance there). A study with
+``|z_i| > 3.29`` (two-sided p < 0.001) is listed in ``UpdateResult.conflicts``: a value in the wrong unit (months
+for years, a percentage for a probability) or of another quantity would otherwise pull the prior without a word.
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ from ..checks import finite_number, finite_real
 from .fitting import FAMILIES
 from .study_table import ROLES, StudyRow, check_kind, parse_studies
 
-__all__ = ["DEFAULT_TAU_SCALE", "MAX_TAU_SCALE", "METHODS", "UpdateResult", "update", "update_all"]
+__all__ = ["CONFLICT_Z", "DEFAULT_TAU_SCALE", "MAX_TAU_SCALE", "METHODS", "UpdateResult", "update", "update_all"]
 
 METHODS = ("fixed", "random")
 DEFAULT_TAU_SCALE = 0.5
@@ -51,6 +56,8 @@ DEFAULT_TAU_SCALE = 0.5
 #: e^100; beyond ~1e153 the grid's tau^2 overflows and the update would come out NaN.
 MAX_TAU_SCALE = 100.0
 _N_TAU, _TAU_SPAN, _N_HERMITE = 2001, 8.0, 80
+#: A study further than this many predictive SDs from its prior is a prior-data conflict (two-sided p < 0.001).
+CONFLICT_Z = 3.29
 
 
 def _normal_update(prior_mean: float, prior_sd: float, y: np.ndarray, var: np.ndarray) -> tuple[float, float]:
@@ -86,10 +93,32 @@ def _random_effects(prior_mean: float, prior_sd: float, y: np.ndarray, var: np.n
     return mean, float(math.sqrt(p @ (v + tau**2 + m**2) - mean**2)), float(p @ tau)
 
 
+def _logit_moments(a: float, b: float) -> tuple[float, float]:
+    """Mean and SD of logit(p) for p ~ Beta(a, b): digamma(a) - digamma(b) and sqrt(trigamma(a) + trigamma(b))."""
+    from scipy import special
+
+    return float(special.digamma(a) - special.digamma(b)), math.sqrt(special.polygamma(1, [a, b]).sum())
+
+
+def _conflicts(prior_mean: float, prior_sd: float, rows: Sequence[StudyRow], y: np.ndarray,
+               var: np.ndarray) -> tuple[str, ...]:
+    """The studies further than :data:`CONFLICT_Z` predictive SDs from the prior (module notes), one line each."""
+    from scipy import stats
+
+    def shown(r: StudyRow) -> str:
+        return (f"{r.events}/{r.patients} events" if r.kind == "counts"
+                else f"estimate {r.estimate:.4g} (95% interval {r.lower:.4g} to {r.upper:.4g})")
+
+    z = (y - prior_mean) / np.sqrt(prior_sd**2 + var)
+    return tuple(f"{r.parameter}, row {r.row} ({r.citation}): {shown(r)} lies {zi:+.1f} predictive SDs from the "
+                 f"prior (two-sided p = {2 * stats.norm.sf(abs(zi)):.1g}); check its unit and what it measures"
+                 for r, zi in zip(rows, z) if abs(zi) > CONFLICT_Z)
+
+
 def _beta_predictive(a: float, b: float, y: np.ndarray, var: np.ndarray, tau_scale: float):
     from scipy import special
 
-    mean0, sd0 = special.digamma(a) - special.digamma(b), math.sqrt(special.polygamma(1, [a, b]).sum())
+    mean0, sd0 = _logit_moments(a, b)
     tau, p, m, v = _tau_mixture(float(mean0), sd0, y, var, tau_scale)
     nodes, gh = np.polynomial.hermite_e.hermegauss(_N_HERMITE)
     x = special.expit(m[:, None] + np.sqrt(v + tau**2)[:, None] * nodes[None, :])
@@ -114,6 +143,8 @@ class UpdateResult:
         Central 95% intervals.
     tau_scale, tau_mean : float or None
         Half-normal scale of tau and its posterior mean (random effects only).
+    conflicts : tuple of str
+        The studies in conflict with the prior (module notes), one line each naming the row; empty when none.
     """
 
     parameter: str
@@ -129,6 +160,7 @@ class UpdateResult:
     prior_interval: tuple[float, float]
     tau_scale: float | None = None
     tau_mean: float | None = None
+    conflicts: tuple[str, ...] = ()
 
     def to_df(self) -> Any:
         """The prior, each study, then the update, as a forest-plot table.
@@ -248,6 +280,8 @@ def update(family: str, params: Mapping[str, float], role: str, rows: Sequence[S
     for r in rows:
         check_kind(r, role)
     y, var = (np.array(v, dtype=float) for v in zip(*(r.transformed() for r in rows)))
+    conflicts = _conflicts(*(_logit_moments(prior["a"], prior["b"]) if family == "beta"
+                             else (prior["mu"], prior["sigma"])), rows, y, var)
     tau_mean = None
     if method == "random":
         if family == "beta":
@@ -262,7 +296,7 @@ def update(family: str, params: Mapping[str, float], role: str, rows: Sequence[S
         mu, sigma = _normal_update(prior["mu"], prior["sigma"], y, var)
         post = {"mu": mu, "sigma": sigma}
     return UpdateResult(pid, role, family, method, post, prior, rows, *_summary(family, post),
-                        *_summary(family, prior), tau_scale if method == "random" else None, tau_mean)
+                        *_summary(family, prior), tau_scale if method == "random" else None, tau_mean, conflicts)
 
 
 def update_all(priors: Mapping[str, tuple[str, Mapping[str, float], str]], rows: Any, *, method: str = "fixed",
