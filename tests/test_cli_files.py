@@ -511,6 +511,41 @@ def test_signal_while_writing_a_cohort_removes_the_partial_file(signum, status, 
     assert out.read_text() == "the previous results\n" and leftovers(tmp_path) == []
 
 
+def test_signal_while_writing_the_summary_keeps_both_earlier_tables(tmp_path, patients):
+    """--out and --summary are replaced together: a signal while the second is written leaves both as they were."""
+    out, summary = tmp_path / "out.csv", tmp_path / "summary.csv"
+    out.write_text("the previous results\n")
+    summary.write_text("the previous summary\n")
+    script = textwrap.dedent("""
+        import sys, time
+        import pandas as pd
+        to_csv, calls = pd.DataFrame.to_csv, []
+        def slow(self, f=None, *args, **kwargs):  # the long table is written; the signal comes with the summary
+            result = to_csv(self, f, *args, **kwargs)
+            calls.append(f)
+            if len(calls) == 2:
+                f.flush()
+                time.sleep(120)
+            return result
+        pd.DataFrame.to_csv = slow
+        from netlrt.cli import main
+        sys.exit(main(sys.argv[1:]))
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script, *_cohort(patients, out), "--summary", str(summary)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for(lambda: any(n.startswith(".summary.csv.") and os.path.getsize(tmp_path / n) > 0
+                              for n in os.listdir(tmp_path)), "the partial summary")
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 143 and stderr == "netlrt: stopped by SIGTERM\n"
+    assert out.read_text() == "the previous results\n" and summary.read_text() == "the previous summary\n"
+    assert leftovers(tmp_path) == []
+
+
 def _user_env() -> dict[str, str]:
     # a user's shell buffers Python's stdout; PYTHONUNBUFFERED (set by some test runners) would hide a late EPIPE
     return {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from ..decision.core import Evaluator
 
 __all__ = ["CohortResult", "PATIENTS_PER_CALL", "SUMMARY_COLUMNS", "evaluate_cohort",
-           "run_cohort", "write_cohort_csv"]
+           "run_cohort", "write_cohort_csv", "write_cohort_tables"]
 
 #: Patients evaluated per call of the core: bounds memory (8 replicate draws x patients x modalities x terms).
 PATIENTS_PER_CALL = 4096
@@ -242,13 +242,30 @@ def write_cohort_csv(result: CohortResult, path: str | os.PathLike[str], *, tabl
     >>> out.read_text().splitlines()[1][:5]
     "'=1+1"
     """
-    from ..files import atomic_write, csv_safe_frame, refuse_same_file
+    write_cohort_tables(result, [(path, table, what)], inputs=inputs)
+
+
+def write_cohort_tables(result: CohortResult, outputs: Sequence[tuple[str | os.PathLike[str], str, str]], *,
+                        inputs: Sequence[str | os.PathLike[str] | None] = ()) -> None:
+    """Write several of a cohort's tables, each ``(path, table, what)`` as for :func:`write_cohort_csv`, so that
+    they are replaced together (:func:`netlrt.files.atomic_writes`): an interrupt never leaves a new table beside
+    an old one of another run.
+
+    Raises
+    ------
+    ValueError
+        As :func:`write_cohort_csv`, naming the output by its ``what``.
+    """
+    from ..files import atomic_writes, csv_safe_frame, refuse_same_file
 
     if not isinstance(result, CohortResult):
         raise ValueError(f"result: expected a CohortResult (from run_cohort), got {type(result).__name__}")
-    if table not in ("long", "summary"):
-        raise ValueError(f"table: {table!r} not allowed; allowed: 'long', 'summary'")
-    refuse_same_file(path, *inputs, what=what)
-    df = csv_safe_frame(result.table if table == "long" else result.summary)
-    with atomic_write(path, what=what) as f:
-        df.to_csv(f, index=False)
+    frames = []
+    for path, table, what in outputs:
+        if table not in ("long", "summary"):
+            raise ValueError(f"table: {table!r} not allowed; allowed: 'long', 'summary'")
+        refuse_same_file(path, *inputs, what=what)
+        frames.append(csv_safe_frame(result.table if table == "long" else result.summary))
+    with atomic_writes([(path, what) for path, _, what in outputs]) as files:
+        for f, df in zip(files, frames):
+            df.to_csv(f, index=False)

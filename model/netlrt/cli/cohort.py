@@ -34,7 +34,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate the cohort and write its tables; returns the exit status."""
-    from ..analysis.cohort import run_cohort, write_cohort_csv
+    from ..analysis.cohort import run_cohort, write_cohort_tables
     from ..evidence.patient_io import read_patient_rows
     from ..files import refuse_same_file
 
@@ -59,9 +59,8 @@ def run(args: argparse.Namespace) -> int:
     result = run_cohort(model.evaluator, rows, skip_invalid=args.skip_invalid)
     for line in result.skipped:
         print(f"netlrt: skipped: {line}", file=sys.stderr)
-    write_cohort_csv(result, args.out, what="--out")
-    if args.summary is not None:
-        write_cohort_csv(result, args.summary, table="summary", what="--summary")
+    write_cohort_tables(result, [(args.out, "long", "--out")]
+                        + ([(args.summary, "summary", "--summary")] if args.summary is not None else []))
     n = len(result.summary)
     print(f"wrote {len(result.table)} rows ({n} patients) to {args.out}"
           + (f" and the summary to {args.summary}" if args.summary is not None else ""))

@@ -14,9 +14,10 @@ from .folders import MANIFEST, build_folder, new_folder, publish_folder
 from .interrupts import (EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, checkpoint,
                          handle_interrupt, quiet_broken_pipe, terminate_as_interrupt)
 from .spreadsheet import csv_safe, csv_safe_frame
-from .writing import atomic_write, check_writable, note_input, protect_inputs, refuse_inputs, refuse_same_file
+from .writing import (atomic_write, atomic_writes, check_writable, note_input, protect_inputs, refuse_inputs,
+                      refuse_same_file)
 
 __all__ = ["EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "MANIFEST", "Terminated", "atomic_write",
-           "build_folder", "check_writable", "checkpoint", "csv_safe", "csv_safe_frame", "handle_interrupt",
-           "new_folder", "note_input", "protect_inputs", "publish_folder", "quiet_broken_pipe", "refuse_inputs",
-           "refuse_same_file", "terminate_as_interrupt"]
+           "atomic_writes", "build_folder", "check_writable", "checkpoint", "csv_safe", "csv_safe_frame",
+           "handle_interrupt", "new_folder", "note_input", "protect_inputs", "publish_folder", "quiet_broken_pipe",
+           "refuse_inputs", "refuse_same_file", "terminate_as_interrupt"]

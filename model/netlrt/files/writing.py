@@ -7,15 +7,16 @@ import errno
 import os
 import stat
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Sequence
+from contextlib import ExitStack, contextmanager, suppress
 from contextvars import ContextVar
 from typing import IO, Any, TypeVar
 
 
 from .interrupts import _critical, checkpoint
 
-__all__ = ["atomic_write", "check_writable", "note_input", "parent_folder", "protect_inputs", "refuse_inputs",
-           "refuse_same_file"]
+__all__ = ["atomic_write", "atomic_writes", "check_writable", "note_input", "parent_folder", "protect_inputs",
+           "refuse_inputs", "refuse_same_file"]
 
 _MAX_LINKS = 40  # the kernel's own limit on symlinks followed in one lookup
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
@@ -239,6 +240,31 @@ def atomic_write(path: str | os.PathLike[str], *, what: str = "out", mode: str =
             if tmp is not None:
                 with suppress(FileNotFoundError):
                     os.unlink(tmp)
+
+
+@contextmanager
+def atomic_writes(targets: Sequence[tuple[str | os.PathLike[str], str]]) -> Iterator[list[IO[Any]]]:
+    """`atomic_write` for several files that belong together, each ``(path, what)``: text files, open in a list.
+
+    Every file is written to its temporary file first; only when the block ends are they all renamed onto their
+    targets, with signals held back, so an interrupt leaves every target unchanged or every one replaced, never
+    a new file beside an old one.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> d = Path(tempfile.mkdtemp())
+    >>> with atomic_writes([(d / "a.csv", "--out"), (d / "b.csv", "--summary")]) as (a, b):
+    ...     _ = a.write("x\\n"), b.write("y\\n")
+    >>> sorted(p.name for p in d.iterdir())
+    ['a.csv', 'b.csv']
+    """
+    with ExitStack() as stack:
+        files = [stack.enter_context(atomic_write(path, what=what)) for path, what in targets]
+        yield files
+        with _critical():
+            stack.close()
 
 
 #: Errors of writing itself, which the write does not name a file for.
