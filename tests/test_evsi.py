@@ -131,8 +131,8 @@ def test_two_binomial_outcomes_match_the_closed_form(method):
     exact = float((weight * np.maximum(inb, 0)).sum()) - max(a1 / (a1 + b1) - a0 / (a0 + b0) - 0.05, 0.0)
     design = StudyDesign([BinomialOutcome("p0", n), BinomialOutcome("p1", n)])
     est = evsi(u, {"p0": p0, "p1": p1}, design, method=method, seed=5)
-    # Over 8 samples like this one the mean was within 1% of the exact value (the local average of netlrt 0.1
-    # was 9% low, 16% with two_stage).
+    # Over 8 samples like this one the mean was within 1% of the exact value (the local average used before
+    # 27 November 2026 was 9% low, 16% with two_stage).
     assert abs(float(est) - exact) < 3 * est.se
 
 
@@ -163,7 +163,7 @@ def test_a_parameter_that_cannot_change_the_decision_is_worth_nothing(beta_case,
     unrelated = {"q": rng.uniform(size=N)}
     e = evsi(u, unrelated, StudyDesign(BinomialOutcome("q", 1000)), method=method, seed=0)
     assert float(e) <= float(voi.evppi(u, unrelated["q"])) < 0.1 * float(voi.evpi(u))
-    assert float(e) < 3 * e.se
+    assert float(e) <= 3 * e.se  # 0 with SE 0 when the regression shrinks to the mean
 
 
 @settings(max_examples=25, deadline=None)
@@ -246,6 +246,8 @@ def test_invalid_designs_name_the_argument(make, name):
     (StudyDesign(BinomialOutcome("p", 10)), {"p": np.full(20, "0.5")}, r"draws\['p'\]: dtype"),
     (StudyDesign(BinomialOutcome("p", 10)), {"p": np.full(19, 0.5)}, r"draws\['p'\]: shape"),
     ("p", {"p": np.full(20, 0.5)}, r"^design:"),
+    (StudyDesign([BinomialOutcome(f"p{i}", 10) for i in range(6)]), {f"p{i}": np.full(20, 0.5) for i in range(6)},
+     r"^design: measures 6 parameters \(p0, p1, p2, p3, p4, p5\); allowed: at most 5, the largest group whose "),
 ])
 def test_designs_that_do_not_fit_the_draws_are_refused(design, draws, match):
     with pytest.raises(ValueError, match=match):

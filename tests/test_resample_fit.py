@@ -22,8 +22,8 @@ def test_weighted_refit_equals_refitting_the_repeated_rows(p, size, tied):
         rows = rng.integers(0, n, n)
         times = np.bincount(rows, minlength=n)
         taken = np.flatnonzero(times)
-        fitted = refit(y[taken], distinct(x), rows, taken, times[taken].astype(float), size)
-        smoother = voi._Smoother(voi.rank_scale(x[rows]), size)
-        direct = smoother.design @ smoother.coef(y[rows])
-        # each copy of a draw has its draw's fitted value
-        assert_allclose(fitted[np.searchsorted(taken, rows)], direct, rtol=0, atol=1e-9)
+        for lam in (0.0, 0.5):
+            fitted = refit(y[taken], distinct(x), rows, taken, times[taken].astype(float), size, lam)
+            direct = voi._Smoother(voi.rank_scale(x[rows]), size).fitted(y[rows], lam)
+            # each copy of a draw has its draw's fitted value
+            assert_allclose(fitted[np.searchsorted(taken, rows)], direct, rtol=0, atol=1e-7)

@@ -57,6 +57,11 @@ def test_switch_away_from_an_exact_tie(c):
                            (Parameter.uniform("p", 0, 1),), ("A", "B"))
     res = threshold.analyze(prob, "p", n_grid=200)
     assert res.thresholds == (pytest.approx(c + 0.2, abs=1e-9),) and res.best_above == ("B",)
+    # the mirror: Y is best below 1 - c, then ties X, the tie going to X; the tie reaches the cell's right end
+    prob = DecisionProblem(lambda X: np.column_stack([np.full(len(X), c), np.maximum(c, 1 - X[:, 0])]),
+                           (Parameter.uniform("p", 0, 1),), ("X", "Y"))
+    res = threshold.analyze(prob, "p", n_grid=200)
+    assert res.thresholds == (pytest.approx(1 - c, abs=1e-9),) and res.best_below == ("Y",)
 
 
 def test_several_switches_and_no_switch():

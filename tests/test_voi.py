@@ -55,8 +55,8 @@ def test_evppi_lies_between_zero_and_evpi_on_any_sample(u, data):
 @pytest.mark.parametrize("p", [1, 2])
 def test_standard_error_covers_the_spread_over_psa_samples(p):
     """Over independent PSA samples of U2 - U1 = x1 + 0.5 x2 + 0.2 z, the estimates spread about as the SE says
-    and +- 1.96 SE holds the closed form sqrt(1 + 0.25 (p - 1)) phi(0) most of the time (here the SD is 0.80 and
-    0.75 of the mean SE, coverage 90% and 92%). The regression's error alone gave 1.6 and 3.5, 73% and 39%."""
+    and +- 1.96 SE holds the closed form sqrt(1 + 0.25 (p - 1)) phi(0) most of the time (here the SD is 0.79 and
+    0.76 of the mean SE, coverage 91% and 92%). The regression's error alone gave 1.6 and 3.5, 73% and 39%."""
     n, truth = 1000, np.sqrt(1 + 0.25 * (p - 1)) * norm.pdf(0)
     estimates, ses = [], []
     for seed in range(100):
@@ -69,16 +69,39 @@ def test_standard_error_covers_the_spread_over_psa_samples(p):
     assert np.mean(np.abs(estimates - truth) < 1.96 * ses) > 0.85
 
 
-def test_smoother_is_least_squares_on_its_basis():
+def test_smoother_is_penalised_least_squares_on_its_basis():
     rng = np.random.default_rng(4)
     x = rng.normal(size=(500, 2))
     y = np.column_stack([np.exp(x[:, 0]) * x[:, 1], x[:, 1]]) + rng.normal(size=(500, 2))
     for cols, size in (([0], 12), ([0, 1], 6)):
         smoother = voi._Smoother(voi.rank_scale(x[:, cols]), size)
-        basis = smoother.design.toarray()
-        want = basis @ np.linalg.lstsq(basis, y, rcond=None)[0]
-        assert_allclose(smoother.design @ smoother.coef(y), want, atol=1e-10)
-        assert smoother.trace == np.linalg.matrix_rank(basis)
+        basis, pen = smoother.design.toarray(), voi.penalty(size, len(cols))[0]
+        for lam in (0.0, 0.3, 30.0):
+            want = basis @ np.linalg.solve(basis.T @ basis + lam * pen, basis.T @ y)
+            assert_allclose(smoother.fitted(y, lam), want, atol=1e-7)
+        assert_allclose(smoother.fitted(y, 0.0), basis @ np.linalg.lstsq(basis, y, rcond=None)[0], atol=1e-7)
+        # the largest weight tried leaves the mean (the constant is the only function the penalty leaves free)
+        mean = np.broadcast_to(y.mean(axis=0), y.shape)
+        assert_allclose(smoother.fitted(y, voi.LAMBDAS[-1] * smoother.scale), mean, atol=1e-6)
+        assert_allclose(smoother.fitted(y, 1e300), mean, atol=1e-12)
+
+
+def test_penalty_leaves_only_the_constant_free():
+    for size, p in ((8, 1), (6, 2), (4, 3)):
+        pen, floor = voi.penalty(size, p)
+        w = np.linalg.eigvalsh(pen)
+        assert (w > -1e-9).all() and (w < 1e-9 * w[-1]).sum() == 1 and w[1] == pytest.approx(floor)
+        assert_allclose(pen @ np.ones(size**p), 0.0, atol=1e-9)
+
+
+@pytest.mark.parametrize("p", [1, 3, 5])
+def test_a_group_that_cannot_change_the_decision_is_worth_nothing(p):
+    """Utilities independent of x: least squares on 4**p functions fitted noise (p = 5 at 4000 draws gave 0.18,
+    EVPI 0.39); the penalty's GCV now shrinks the fit to the mean."""
+    rng = np.random.default_rng(0)
+    u = np.column_stack([np.zeros(4000), rng.normal(size=4000)])
+    e = voi.evppi(u, rng.uniform(size=(4000, p)), seed=0)
+    assert float(e) < 0.01 * float(voi.evpi(u)) and e.se < 0.01
 
 
 @pytest.mark.parametrize("n", [2000, 20_000])
@@ -157,10 +180,10 @@ def test_untied_parameter_shares_the_sorted_grid_smoother_and_gets_the_general_f
     ref = int(np.argmax(u.mean(axis=0)))
     delta = np.delete(u - u[:, [ref]], ref, axis=1)
     general = voi._Smoother([(voi.ranks(x) - 0.5) / n], fast.smoother.size)
-    fitted = general.design @ general.coef(delta)
+    fitted = general.fitted(delta, fast.lam)
     order = np.argsort(x)
-    assert_allclose(fast.fitted, fitted[order], rtol=1e-12, atol=1e-14)
-    assert_allclose(fast.value, float(voi._evppi_from_fitted(fitted)), rtol=1e-12)
+    assert_allclose(fast.fitted, fitted[order], rtol=1e-9, atol=1e-12)  # sums in another order: rounding
+    assert_allclose(fast.value, float(voi._evppi_from_fitted(fitted)), rtol=1e-9)
     tied = np.round(x, 1)  # ties: the general path
     assert voi._untied_order(tied) is None and voi._fit(u, tied).smoother is not voi._grid_smoother(n, 4)
 

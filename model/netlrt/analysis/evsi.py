@@ -10,9 +10,9 @@ the draw's parameters and reduced to summary statistics ``T``; with ``g(T) = E[U
     EVSI = mean_n max_d g_d(T_n) - max_d mean_n U_d.
 
 ``g`` is estimated by regressing the utilities (differences against the option best on average) on
-``T`` with the regression of netlrt's EVPPI (:mod:`netlrt.analysis.voi`: least squares on cubic B-splines
-of the ranks of each statistic, tensor products for several, basis size by generalised cross-validation),
-so ``EVSI >= 0``.
+``T`` with the regression of netlrt's EVPPI (:mod:`netlrt.analysis.voi`: penalised least squares on cubic
+B-splines of the ranks of each statistic, tensor products for several, the penalty's weight by generalised
+cross-validation), so ``EVSI >= 0``.
 
 **EVSI <= EVPPI** holds for the exact values, not necessarily for two regressions (on ``T`` and on the
 parameters ``theta`` the data depend on) fitted to one sample: both methods cap the estimate at the EVPPI
@@ -29,7 +29,7 @@ draws, 8 samples) both were within 1% of the exact value on average, and the two
 was about 10% smaller. Heath et al.'s moment matching is not implemented.
 
 **Standard error**: a bootstrap of the PSA rows (utilities, parameters and simulated data together),
-both regressions refitted with the basis sizes chosen on the full sample, 50 replicates (each fitted
+both regressions refitted with the penalties chosen on the full sample, 50 replicates (each fitted
 once per distinct draw it takes, weighted by its copies). Unlike the coefficient resampling of
 :func:`netlrt.analysis.voi.evppi`, it includes the error of a finite PSA sample, which is what separates
 the estimate from the exact EVSI. Over repeated samples in the tests' cases the estimates' SD was 0.9-1.25
@@ -84,12 +84,14 @@ def _html(title: str, df: pd.DataFrame, note: str) -> str:
 
 # --- estimation -------------------------------------------------------------------------------------------------
 
-def _fit(y: np.ndarray, x: np.ndarray, sizes: Sequence[int]) -> tuple[np.ndarray, int]:
-    """Fitted values of ``y`` smoothed on ``x`` (the EVPPI smoother), basis size chosen by GCV among ``sizes``."""
+def _fit(y: np.ndarray, x: np.ndarray, lam: float | None = None,
+         size: int | None = None) -> tuple[np.ndarray, tuple[int, float]]:
+    """Fitted values of ``y`` smoothed on ``x`` (the EVPPI regression; its penalty chosen by GCV unless ``lam`` is
+    given), and the basis size and penalty used."""
     voi = _voi()
-    scaled = voi.rank_scale(x)
-    smoother, fitted = voi.gcv_fit(y, sizes, lambda size: voi._Smoother(scaled, size))
-    return fitted, smoother.size
+    smoother = voi._Smoother(voi.rank_scale(x), voi.basis_size(len(y), x.shape[1]) if size is None else size)
+    lam, fitted = smoother.select(y) if lam is None else (lam, smoother.fitted(y, lam))
+    return fitted, (smoother.size, lam)
 
 
 def _value(fitted_delta: np.ndarray) -> float:
@@ -103,13 +105,14 @@ def _estimate(u: np.ndarray, theta: np.ndarray, summaries: list[np.ndarray], met
     # Stage 1 is voi.evppi's own regression, so the cap below is exactly voi.evppi(u, theta) (voi sums an
     # untied parameter's draws in sorted order: a refit here could differ from it in the last bit).
     stage1 = voi._fit(u, theta)
-    evppi, size_theta = stage1.value, stage1.smoother.size
+    evppi, spec_theta = stage1.value, (stage1.smoother.size, stage1.lam)
     delta = voi.differences(u)
-    response = _fit(delta, theta, [size_theta])[0] if method == "two_stage" else delta  # h in the draws' order
-    fits = [_fit(response, t, voi._candidates(n, t.shape[1])) for t in summaries]
+    # h in the draws' order: stage 1's fit, refitted
+    response = _fit(delta, theta, stage1.lam, stage1.smoother.size)[0] if method == "two_stage" else delta
+    fits = [_fit(response, t) for t in summaries]
     # The cap is the guarantee for "regression"; for "two_stage" min/max only absorb rounding.
     values = [min(max(_value(f), 0.0), evppi) for f, _ in fits]
-    # Bootstrap: each replicate is the draws it takes, weighted by how often, refitted at the sizes chosen above.
+    # Bootstrap: each replicate is the draws it takes, weighted by how often, refitted with the penalties chosen above.
     from .resample_fit import distinct, refit, resample_value
 
     groups = [distinct(t) for t in summaries]
@@ -120,11 +123,11 @@ def _estimate(u: np.ndarray, theta: np.ndarray, summaries: list[np.ndarray], met
         times = np.bincount(rows, minlength=n)
         taken = np.flatnonzero(times)
         times = times[taken].astype(float)
-        hb = refit(delta[taken], groups_theta, rows, taken, times, size_theta)
+        hb = refit(delta[taken], groups_theta, rows, taken, times, *spec_theta)
         reps[b, -1] = resample_value(hb, times, n)
         response = hb if method == "two_stage" else delta[taken]
-        for j, (g, (_, size)) in enumerate(zip(groups, fits)):
-            reps[b, j] = min(resample_value(refit(response, g, rows, taken, times, size), times, n), reps[b, -1])
+        for j, (g, (_, spec)) in enumerate(zip(groups, fits)):
+            reps[b, j] = min(resample_value(refit(response, g, rows, taken, times, *spec), times, n), reps[b, -1])
     se = reps.std(axis=0, ddof=1)
     return [(v, float(s)) for v, s in zip(values, se)], (evppi, float(se[-1]))
 
@@ -136,7 +139,12 @@ def _check_method(method: Any) -> str:
 
 
 def _prepare(utilities: Any, draws: Any, designs: list[StudyDesign]) -> tuple[np.ndarray, np.ndarray]:
-    u = _voi()._check_utilities(utilities)
+    voi = _voi()
+    measured = designs[0].parameters
+    if len(measured) > voi.MAX_GROUP:  # EVSI is capped by the EVPPI of what the study measures
+        raise ValueError(f"design: measures {len(measured)} parameters ({', '.join(measured)}); allowed: at most "
+                         f"{voi.MAX_GROUP}, the largest group whose EVPPI netlrt estimates")
+    u = voi._check_utilities(utilities)
     values = {}
     for d in designs:  # each design checks its own data models against the draws
         values = d.values(draws, len(u))

@@ -270,13 +270,13 @@ class PSAResult:
         u = _check_utilities(self._u())
         total = float(evpi(u))
         x = {p: self.draws[p].to_numpy() for p in self.parameters}
-        values, sizes = {}, {}
-        for p in self.parameters:  # a fit holds a few MB: keep its value and the size GCV chose, not the fit
+        values, specs = {}, {}
+        for p in self.parameters:  # a fit holds a few MB: keep its value and the size and penalty, not the fit
             fit = _fit(u, x[p])
-            values[p], sizes[p] = fit.value, fit.smoother.size
+            values[p], specs[p] = fit.value, (fit.smoother.size, fit.lam)
         order = sorted(self.parameters, key=lambda p: -values[p])
         k = (len(order) if se else 0) if is_bool(se) else int(se)
-        errors = {p: _standard_error(_fit(u, x[p], sizes[p]), rng) for p in order[:k]}  # refit at that size
+        errors = {p: _standard_error(_fit(u, x[p], *specs[p]), rng) for p in order[:k]}  # the same fit again
         df = pd.DataFrame([{"parameter": p, "description": self.descriptions.get(p, p), "evppi": values[p],
                             "se": errors.get(p, float("nan")), "share_of_evpi": values[p] / total if total > 0 else 0.0}
                            for p in order], columns=["parameter", "description", "evppi", "se", "share_of_evpi"])

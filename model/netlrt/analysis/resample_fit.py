@@ -2,9 +2,10 @@
 
 A resample of ``n`` rows repeats some draws and leaves others out. Instead of refitting the rows as drawn,
 each distinct draw is fitted once and weighted by its copies: the same regression (:mod:`netlrt.analysis.voi`:
-least squares on cubic B-splines of rank-scaled values), with the resample's average ranks counted from each
-column's distinct values rather than sorted, and its basis values looked up in a table of the ``2n + 1``
-half-ranks a resample can have. Equal to refitting the repeated rows up to the order of floating-point sums.
+penalised least squares on cubic B-splines of rank-scaled values, at the penalty chosen on the full sample),
+with the resample's average ranks counted from each column's distinct values rather than sorted, and its basis
+values looked up in a table of the ``2n + 1`` half-ranks a resample can have. Equal to refitting the repeated
+rows up to rounding.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from functools import lru_cache, reduce
 
 import numpy as np
 
-from .voi import NormalEquations, bspline_basis, gram, tensor_design
+from .voi import bspline_basis, penalised_fit, tensor_design
 
 __all__ = ["distinct", "refit", "resample_value"]
 
@@ -25,15 +26,15 @@ def distinct(x: np.ndarray) -> list[np.ndarray]:
 
 
 def refit(y: np.ndarray, groups: list[np.ndarray], rows: np.ndarray, taken: np.ndarray, times: np.ndarray,
-          size: int) -> np.ndarray:
-    """The smoother at basis size ``size`` fitted on the resample ``rows`` of the draws, as fitted values at the
-    draws ``taken`` (ascending), each standing for its ``times`` copies (floats); ``y`` is the response at
-    ``taken``.
+          size: int, lam: float) -> np.ndarray:
+    """The regression at basis size ``size`` and penalty ``lam`` fitted on the resample ``rows`` of the draws, as
+    fitted values at the draws ``taken`` (ascending), each standing for its ``times`` copies (floats); ``y`` is
+    the response at ``taken``.
 
-    The same smoother as refitting ``y[rows]`` on ``x[rows]`` (the copies of a draw share its fitted value),
+    The same regression as refitting ``y[rows]`` on ``x[rows]`` (the copies of a draw share its fitted value),
     but a draw's basis row is computed once and weighted instead of repeated, and the resample's average
     ranks are counted from ``groups`` (:func:`distinct`) instead of sorted: several times faster, and equal
-    up to the order of floating-point sums (the basis values are the same bits).
+    up to rounding (the basis values are the same bits).
     """
     n = len(rows)
     bases = []
@@ -41,8 +42,7 @@ def refit(y: np.ndarray, groups: list[np.ndarray], rows: np.ndarray, taken: np.n
         count = np.bincount(g[rows])  # copies of each distinct value in the resample
         twice = 2 * np.cumsum(count) - count  # 2 (average rank - 0.5): the rank scale (rank - 0.5) / n, times 2n
         bases.append(_basis(twice[g[taken]], n, size))
-    design = tensor_design(bases, size)[2]
-    return design @ NormalEquations(gram(design, times)).solve(design.T @ (times[:, None] * y))
+    return penalised_fit(tensor_design(bases, size)[2], y, times, size, len(groups), lam)
 
 
 def resample_value(fitted: np.ndarray, times: np.ndarray, n: int) -> float:

@@ -216,8 +216,8 @@ def _cell(a: float, b: float, k: int, right: int, xtol: float) -> Generator[floa
     found: list[Switch] = []
     while k != right:
         t = yield from _brentq(partial(_lead, k=k), a, b, xtol, _RTOL)
-        if t == a:  # k ties another option at a, so its lead is 0 there: brentq stops at once, bisection goes on
-            t = yield from _bisect_best(k, a, b, xtol)
+        if t in (a, b):  # k ties another option at an end, so its lead is 0 there and brentq stops at once:
+            t = yield from _bisect_best(k, a, b, xtol)  # bisection finds where k stops being best
         after = int(policy.best_index((yield min(t + 10 * xtol, b))))
         if after == k:  # a tie touching zero without a change: nothing more in this cell
             break
