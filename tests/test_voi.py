@@ -86,6 +86,23 @@ def test_smoother_is_penalised_least_squares_on_its_basis():
         assert_allclose(smoother.fitted(y, 1e300), mean, atol=1e-12)
 
 
+def test_the_mean_is_kept_when_functions_have_no_draws():
+    """A binary parameter leaves most of the 48 functions without draws; the fit must still keep the mean at every
+    weight (it went to 0 at the largest, the constant being penalised through the dropped functions)."""
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 2, 4000).astype(float)
+    u = np.column_stack([np.zeros(4000), -1.0 + 1.2 * x + rng.normal(size=4000)])
+    fit = voi._fit(u, x)
+    delta = voi.differences(u)
+    assert len(fit.smoother.used) < fit.smoother.design.shape[1]
+    for lam in (fit.lam, voi.LAMBDAS[-1] * fit.smoother.scale):  # up to rounding (1e-5 at 1e11: tied draws)
+        assert_allclose(fit.smoother.fitted(delta, lam).mean(axis=0), delta.mean(axis=0), rtol=1e-4)
+    # two values: the fit is about the two groups' means (the penalty shrinks their difference a little)
+    means = np.array([delta[x == v, 0].mean() for v in (0, 1)])
+    want = np.mean(np.maximum(np.where(x == 1, means[1], means[0]), 0.0)) - max(delta[:, 0].mean(), 0.0)
+    assert fit.value == pytest.approx(want, rel=0.01)
+
+
 def test_penalty_leaves_only_the_constant_free():
     for size, p in ((8, 1), (6, 2), (4, 3)):
         pen, floor = voi.penalty(size, p)
