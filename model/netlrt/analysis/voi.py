@@ -18,7 +18,7 @@ span (the B-splines sum to one) and unpenalised, so ``mean_n g_d = mean_n u_d``:
 same as in EVPI, and by Jensen EVPPI >= 0. A fit to noise can lift the first term above EVPI's on a small
 sample; the estimate is then capped at EVPI, a value the truth cannot exceed.
 
-Before the change of 27 November 2026 (commit 4a7e1e9 and its successor) the smoother was the local
+Before 27 November 2026 (commits 4a7e1e9, 94f06fa, eda131e) the smoother was the local
 average ``S = B diag(1/colsum B) B^T``. It keeps EVPPI <= EVPI on every sample but averages a parameter's
 tail with the draws below it: where the decision turns in a tail it gave 70-75% of the EVPPI however many
 draws, and for groups, with few functions per parameter, half of it for four parameters. Unpenalised
@@ -57,7 +57,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, reduce
 from typing import Any
 
 import numpy as np
@@ -250,7 +250,7 @@ def _standard_error(fit: _Fit, rng: np.random.Generator) -> float:
     """The regression's error (the SD of the EVPPI over coefficient vectors drawn from their sampling
     distribution, Strong et al. 2014) and the PSA sample's (module notes), in quadrature.
 
-    The coefficients are ``c = M delta`` with ``M = G^+ B^T``. Their sampling distribution is
+    The coefficients are ``c = M delta`` with ``M = (G + lam P)^-1 B^T``. Their sampling distribution is
     taken as the Gaussian with the sandwich covariance ``sum_n (M_n e_n^T)(M_n e_n^T)^T``, the residuals
     ``e_n`` in place of the errors, which allows the variance to change with the parameter and the options to
     be correlated. ``M (z * e)``, with one standard normal multiplier ``z_n`` per draw shared by the options,
@@ -380,7 +380,7 @@ def penalty(size: int, p: int) -> tuple[np.ndarray, float]:
     mean, not to a multilinear function that noise could tilt (the "shrinkage" smooths of Wood 2017, 5.4.3)."""
     d = np.diff(np.eye(size), n=2, axis=0)
     one = d.T @ d
-    pen = sum(_kron([one if i == j else np.eye(size) for i in range(p)]) for j in range(p))
+    pen = sum(reduce(np.kron, [one if i == j else np.eye(size) for i in range(p)]) for j in range(p))
     w, v = np.linalg.eigh(pen)
     free = w < 1e-9 * w[-1]
     null = v[:, free] - np.outer(np.full(len(pen), 1 / len(pen)), v[:, free].sum(axis=0))  # the constant removed
@@ -390,13 +390,6 @@ def penalty(size: int, p: int) -> tuple[np.ndarray, float]:
     out = pen + floor * basis @ basis.T
     out.flags.writeable = False
     return out, floor
-
-
-def _kron(mats: list[np.ndarray]) -> np.ndarray:
-    out = mats[0]
-    for m in mats[1:]:
-        out = np.kron(out, m)
-    return out
 
 
 def gram(design: Any, weights: np.ndarray | None = None) -> np.ndarray:
