@@ -86,6 +86,23 @@ def test_smoother_is_penalised_least_squares_on_its_basis():
         assert_allclose(smoother.fitted(y, 1e300), mean, atol=1e-12)
 
 
+def test_gcv_chooses_the_weight_of_least_score_computed_from_the_fitted_values():
+    """select computes each weight's residuals in the basis's size; here they come from refitting, as GCV says."""
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(3000, 2))
+    y = np.column_stack([np.sin(2 * x[:, 0]) + 0.3 * x[:, 1], x[:, 0] ** 2]) + rng.normal(size=(3000, 2))
+    for cols in ([0], [0, 1]):
+        smoother = voi._Smoother(voi.rank_scale(x[:, cols]), 8)
+        scores = []
+        for lam in voi.LAMBDAS * smoother.scale:
+            rss = float(((y - smoother.fitted(y, lam)) ** 2).sum())
+            df = float((1 / (1 + lam * smoother.e)).sum())
+            scores.append(3000 * rss / (3000 - voi.GCV_GAMMA * df) ** 2)
+        lam, fitted = smoother.select(y)
+        assert lam == pytest.approx(voi.LAMBDAS[int(np.argmin(scores))] * smoother.scale, rel=1e-12)
+        assert_allclose(fitted, smoother.fitted(y, lam), atol=1e-12)
+
+
 def test_the_mean_is_kept_when_functions_have_no_draws():
     """A binary parameter leaves most of the 48 functions without draws; the fit must still keep the mean at every
     weight (it went to 0 at the largest, the constant being penalised through the dropped functions)."""

@@ -315,6 +315,7 @@ class _Smoother:
         # constant, which the penalty leaves free, has e = 0 up to rounding, and is made exactly free.
         self.e = np.where(e > 1e-6 * floor / self.n, e, 0.0)
         self.t = solve_triangular(root.T, u, lower=False)
+        self.tgt = self.t.T @ g @ self.t  # the identity but for the ridge: residuals without refitting (select)
         self.scale = float(np.trace(g) / np.trace(pen))  # the weight at which the penalty is as large as the data
 
     def _coef(self, b: np.ndarray, lam: float) -> np.ndarray:
@@ -333,14 +334,16 @@ class _Smoother:
         """The penalty weight of least generalised cross-validation error for ``y`` (the first on a tie; each
         effective degree of freedom counted :data:`GCV_GAMMA` times), and the fitted values."""
         b = self.t.T @ (self.design.T @ y)[self.used]
-        best = None
+        yy, best = float((y**2).sum()), None
         for lam in LAMBDAS * self.scale:
-            fitted = self.design @ self._coef(b, lam)
-            df = float((1.0 / (1.0 + lam * self.e)).sum())
-            score = self.n * float(((y - fitted) ** 2).sum()) / max(self.n - GCV_GAMMA * df, 1.0) ** 2
+            d = 1.0 / (1.0 + lam * self.e)
+            db = d[:, None] * b
+            # |y - B T db|^2 = y'y - 2 b'db + db' T'GT db, in the basis's size instead of the draws'
+            rss = max(yy - 2.0 * float((b * db).sum()) + float((db * (self.tgt @ db)).sum()), 0.0)
+            score = self.n * rss / max(self.n - GCV_GAMMA * float(d.sum()), 1.0) ** 2
             if best is None or score < best[0]:
-                best = (score, float(lam), fitted)
-        return best[1], best[2]
+                best = (score, float(lam))
+        return best[1], self.design @ self._coef(b, best[1])
 
 
 def _restricted(pen: np.ndarray, used: np.ndarray) -> np.ndarray:
