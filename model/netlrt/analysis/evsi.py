@@ -84,13 +84,12 @@ def _html(title: str, df: pd.DataFrame, note: str) -> str:
 
 # --- estimation -------------------------------------------------------------------------------------------------
 
-def _fit(y: np.ndarray, x: np.ndarray, lam: float | None = None,
-         size: int | None = None) -> tuple[np.ndarray, tuple[int, float]]:
-    """Fitted values of ``y`` smoothed on ``x`` (the EVPPI regression; its penalty chosen by GCV unless ``lam`` is
-    given), and the basis size and penalty used."""
+def _fit(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, tuple[int, float]]:
+    """Fitted values of ``y`` smoothed on ``x`` (the EVPPI regression, its penalty chosen by GCV), and the basis
+    size and penalty used."""
     voi = _voi()
-    smoother = voi._Smoother(voi.rank_scale(x), voi.basis_size(len(y), x.shape[1]) if size is None else size)
-    lam, fitted = smoother.select(y) if lam is None else (lam, smoother.fitted(y, lam))
+    smoother = voi._Smoother(voi.rank_scale(x), voi.basis_size(len(y), x.shape[1]))
+    lam, fitted = smoother.fit(y)
     return fitted, (smoother.size, lam)
 
 
@@ -107,10 +106,9 @@ def _estimate(u: np.ndarray, theta: np.ndarray, summaries: list[np.ndarray], met
     stage1 = voi._fit(u, theta)
     evppi, spec_theta = stage1.value, (stage1.smoother.size, stage1.lam)
     delta = voi.differences(u)
-    # h in the draws' order: stage 1's fit, refitted
-    response = _fit(delta, theta, stage1.lam, stage1.smoother.size)[0] if method == "two_stage" else delta
+    response = stage1.fitted_by_draw() if method == "two_stage" else delta  # h: stage 1's fit
     fits = [_fit(response, t) for t in summaries]
-    # The cap is the guarantee for "regression"; for "two_stage" min/max only absorb rounding.
+    # Two regressions on one sample need not keep EVSI <= EVPPI, which the truth does: the cap (module notes).
     values = [min(max(_value(f), 0.0), evppi) for f, _ in fits]
     # Bootstrap: each replicate is the draws it takes, weighted by how often, refitted with the penalties chosen above.
     from .resample_fit import distinct, refit, resample_value

@@ -187,13 +187,22 @@ def evppi(utilities: np.ndarray, X: np.ndarray, *, n_basis: int | None = None, s
 @dataclass(frozen=True)
 class _Fit:
     """An EVPPI regression: the chosen smoother, fitted values and residuals (rows in the smoother's order of
-    the draws), and the EVPPI."""
+    the draws: ``order``, or the draws' own when ``None``), and the EVPPI."""
 
     value: float
     smoother: _Smoother
     lam: float
     fitted: np.ndarray
     resid: np.ndarray
+    order: np.ndarray | None
+
+    def fitted_by_draw(self) -> np.ndarray:
+        """The fitted values in the draws' own order."""
+        if self.order is None:
+            return self.fitted
+        out = np.empty_like(self.fitted)
+        out[self.order] = self.fitted
+        return out
 
 
 def _fit(u: np.ndarray, X: np.ndarray, n_basis: int | None = None, lam: float | None = None) -> _Fit:
@@ -223,11 +232,11 @@ def _fit(u: np.ndarray, X: np.ndarray, n_basis: int | None = None, lam: float | 
         delta = delta[order]
     size = int(n_basis) if n_basis is not None else basis_size(n, x.shape[1])
     smoother = _Smoother(scaled, size) if order is None else _grid_smoother(n, size)
-    lam, fitted = smoother.select(delta) if lam is None else (lam, smoother.fitted(delta, lam))
+    lam, fitted = smoother.fit(delta, lam)
 
     # The value is >= 0 up to rounding; min caps it at EVPI, which a fit to noise can exceed (module notes).
     value = min(max(float(_evppi_from_fitted(fitted)), 0.0), float(evpi(u)))
-    return _Fit(value, smoother, lam, fitted, delta - fitted)
+    return _Fit(value, smoother, lam, fitted, delta - fitted, order)
 
 
 def differences(u: np.ndarray) -> np.ndarray:
@@ -329,6 +338,10 @@ class _Smoother:
 
     def fitted(self, y: np.ndarray, lam: float) -> np.ndarray:
         return self.design @ self.coef(y, lam)
+
+    def fit(self, y: np.ndarray, lam: float | None = None) -> tuple[float, np.ndarray]:
+        """The penalty weight, ``lam`` or chosen by :meth:`select` when ``None``, and the fitted values."""
+        return self.select(y) if lam is None else (lam, self.fitted(y, lam))
 
     def select(self, y: np.ndarray) -> tuple[float, np.ndarray]:
         """The penalty weight of least generalised cross-validation error for ``y`` (the first on a tie; each
