@@ -64,6 +64,30 @@ def test_survival_term_is_utility_times_discounted_life_years_at_one_draw(model)
                                -pes * sessions * loss / DAYS_PER_YEAR, rtol=1e-12)
 
 
+def test_kidney_injury_counts_every_arterial_procedure(model):
+    """Contrast is given at each arterial procedure, so the kidney term is P(per procedure) x expected procedures
+    (staged sessions, and Y90's mapping arteriogram) x loss: a staged course doubles TAE's kidney advantage as
+    it doubles Y90's syndrome advantage (the term was once per course, whatever the procedures)."""
+    values = {k: np.array([v]) for k, v in model.priors.means().items()}
+    loss = values["disutility_renal_injury"][0] * values["days_renal_injury"][0] / DAYS_PER_YEAR
+    per_lobe = {}
+    for distribution in ("unilobar_oligo", "bilobar_oligo"):
+        b = model.evaluator.batch([P.replace(distribution=distribution, renal_insufficiency=True)], values)
+        kidney = b.outcomes[0, 0, :, list(netlrt.OUTCOMES).index("renal_injury")]
+        sessions = b.sessions[0, 0]
+        np.testing.assert_allclose(b.terms[0, 0, :, TERM_NAMES.index("renal_injury")], -kidney * sessions * loss,
+                                   rtol=1e-12)
+        np.testing.assert_allclose(sessions - (1 + (np.array(netlrt.MODALITIES) == "Y90")), sessions[0] - 1)
+        per_lobe[distribution] = b.terms[0, 0, :, TERM_NAMES.index("renal_injury")]
+    # per procedure, only TAE's limited arteriography differs: Y90's mapping counts as one more procedure
+    kidney = b.outcomes[0, 0, :, list(netlrt.OUTCOMES).index("renal_injury")]
+    tae = list(netlrt.MODALITIES).index("TAE")
+    assert kidney[tae] < np.delete(kidney, tae).min() and np.ptp(np.delete(kidney, tae)) == 0
+    y90 = list(netlrt.MODALITIES).index("Y90")
+    assert per_lobe["bilobar_oligo"][tae] - per_lobe["bilobar_oligo"][y90] > \
+        per_lobe["unilobar_oligo"][tae] - per_lobe["unilobar_oligo"][y90] > 0
+
+
 def test_preference_profiles_multiply_named_terms(model):
     base, pes = model.evaluate(P), model.evaluate(P.replace(preference="avoid_pes"))
     k = model.priors.profiles["avoid_pes"]["multipliers"]["postembolization_syndrome"]

@@ -9,9 +9,10 @@ For a modality, the QALYs are
 * ``postembolization_syndrome``, ``overnight_stay``: minus P(per treatment session) x expected sessions x
   disutility x days / 365.25;
 * ``procedure_sessions``: minus expected arterial procedures x disutility x days / 365.25;
-* one term per complication (abscess, biliary injury, carcinoid crisis, kidney injury, decompensation,
-  non-target injury):
-  minus P(event in the course) x disutility x days / 365.25.
+* ``renal_injury``: minus P(per arterial procedure) x expected arterial procedures x disutility x days / 365.25
+  (contrast is given at each, Y90's mapping arteriogram included);
+* one term per other complication (abscess, biliary injury, carcinoid crisis, decompensation, non-target
+  injury): minus P(event in the course) x disutility x days / 365.25.
 
 Objective response enters no term: it is a surrogate whose value is counted through survival and symptoms,
 and counting it again would count the same benefit twice. Short-term events are not discounted (they fall
@@ -114,11 +115,12 @@ def _loss(v: Mapping[str, np.ndarray], name: str, *, days: bool = True) -> Array
     return _scalar(v[f"disutility_{name}"] * duration)
 
 
-def _event(outcome: str, *, per_session: bool = False, loss: str | None = None) -> Callable[..., Array]:
+def _event(outcome: str, *, per: str | None = None, loss: str | None = None) -> Callable[..., Array]:
+    """The term of an outcome, once per course or, with ``per`` a count node, once per session it counts."""
     def compute(tables: Tables, v: Mapping[str, np.ndarray]) -> Array:
         factors = [_state(tables, outcome, 1), _loss(v, loss or outcome)]
-        if per_session:
-            factors.append(_mean_count(tables, "treatment_sessions"))
+        if per:
+            factors.append(_mean_count(tables, per))
         table, roots = _product(*factors)
         return -table, roots
     return compute
@@ -142,6 +144,8 @@ def _loss_priors(name: str, *, days: bool = True) -> dict[str, str]:
 _QALY = {"utility_alive": "utility", "horizon_years": "years", "discount_rate": "discount_rate"}
 _EVENTS = ("hepatic_abscess", "biliary_injury", "carcinoid_crisis", "renal_injury", "hepatic_failure",
            "nontarget_injury")
+#: Complications that can follow each arterial procedure, not once per course: contrast is given at each.
+_PER = {"renal_injury": "procedure_sessions"}
 _EVENT_LABELS = {"hepatic_abscess": "Hepatic abscess", "biliary_injury": "Biliary injury",
                  "carcinoid_crisis": "Carcinoid crisis", "renal_injury": "Kidney injury",
                  "hepatic_failure": "Hepatic decompensation", "nontarget_injury": "Non-target injury"}
@@ -154,12 +158,14 @@ TERMS: tuple[Term, ...] = (
     Term("uncontrolled_symptoms", "Hormonal symptoms not resolved", _loss_priors("uncontrolled_symptoms", days=False),
          _symptoms, ("symptom_control",)),
     Term("postembolization_syndrome", "Post-embolization syndrome", _loss_priors("postembolization_syndrome"),
-         _event("postembolization_syndrome", per_session=True), ("postembolization_syndrome", "treatment_sessions")),
+         _event("postembolization_syndrome", per="treatment_sessions"),
+         ("postembolization_syndrome", "treatment_sessions")),
     Term("overnight_stay", "Overnight hospital stays", _loss_priors("overnight_stay"),
-         _event("overnight_stay", per_session=True), ("overnight_stay", "treatment_sessions")),
+         _event("overnight_stay", per="treatment_sessions"), ("overnight_stay", "treatment_sessions")),
     Term("procedure_sessions", "Arterial procedures (treatment and mapping)", _loss_priors("procedure_session"),
          _sessions, ("procedure_sessions",)),
-    *(Term(e, _EVENT_LABELS[e], _loss_priors(e), _event(e), (e,)) for e in _EVENTS),
+    *(Term(e, _EVENT_LABELS[e], _loss_priors(e), _event(e, per=_PER.get(e)), tuple(filter(None, (e, _PER.get(e)))))
+      for e in _EVENTS),
 )
 TERM: dict[str, Term] = {t.name: t for t in TERMS}
 

@@ -97,7 +97,7 @@ def _article(quote: str) -> Why:
 
 
 def _contrast(modality: str) -> str:
-    return {"TAE": "limited", "Y90": "extended"}.get(modality, "standard")
+    return "limited" if modality == "TAE" else "standard"
 
 
 def _sessions(modality: str, treatment: str) -> str:
@@ -124,12 +124,10 @@ NODES: tuple[Node, ...] = (
     Node("modality", "decision", "The transarterial therapy chosen", MODALITIES),
     *_FINDINGS,
     # ---------------------------------------------------------------------------------- intermediate
-    Node("contrast_load", "intermediate", "Arteriography (and contrast) a course needs", ("limited", "standard",
-         "extended"), ("modality",), Deterministic(_contrast, "TAE: limited; Y90: extended (mapping arteriogram); "
-                                                   "cTACE, DEE-TACE: standard"),
-         {"modality": _assumed("TAE's limited arteriography is stated (quoted); Y90's extra contrast is an inference "
-                               "from its separate mapping arteriogram ('need for a second interventional procedure "
-                               "consisting of a mapping or planning arteriogram').", "tae_renal")}),
+    Node("contrast_load", "intermediate", "Arteriography (and contrast) of each arterial procedure",
+         ("limited", "standard"), ("modality",),
+         Deterministic(_contrast, "TAE: limited; cTACE, DEE-TACE, Y90: standard"),
+         {"modality": _article("tae_renal")}),
     Node("treatment_sessions", "intermediate", "Treatment sessions of the initial course", ("one", "two"),
          ("distribution",), Logistic("staged_unilobar", overrides={"distribution": _BILOBAR}),
          {"distribution": _assumed("Bilobar disease is treated one lobe at a time, as in all three of the "
@@ -183,9 +181,9 @@ NODES: tuple[Node, ...] = (
          {"functional": _assumed("Crisis is a surge of the hormones that cause the symptoms, so a tumour with "
                                  "hormonal symptoms is assumed to carry more risk; the article asks for octreotide "
                                  "cover regardless (quoted), so the risk is not zero without them.", "octreotide")}),
-    Node("renal_injury", "outcome", "Contrast-induced kidney injury", NO_YES, ("contrast_load", "renal_insufficiency"),
-         Logistic("renal_injury_normal", effects={"contrast_load": {"limited": "or_renal_limited_arteriography",
-                                                                    "extended": "or_renal_mapping_arteriogram"}},
+    Node("renal_injury", "outcome", "Contrast-induced kidney injury after an arterial procedure", NO_YES,
+         ("contrast_load", "renal_insufficiency"),
+         Logistic("renal_injury_normal", effects={"contrast_load": {"limited": "or_renal_limited_arteriography"}},
                   overrides={"renal_insufficiency": {"yes": "renal_injury_insufficiency"}}),
          {"contrast_load": _article("tae_renal"), "renal_insufficiency": _article("tae_renal")}),
     Node("hepatic_failure", "outcome", "Liver toxicity with hepatic decompensation", NO_YES,
