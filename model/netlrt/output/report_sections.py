@@ -191,7 +191,10 @@ def _psa(page: Page, model: Model, pid: str, patient: Patient, settings: Setting
     page.figure(plot_evppi(ranking, top=TOP), f"{pid}_evppi",
                 f"{pid}: the {len(shown)} parameters most worth learning (EVPPI).")
     page.table(ranking, f"{pid}_evppi", show=shown, note=f"EVPPI (QALYs) of the {len(shown)} largest; the CSV has all "
-               f"{len(ranking)}, with standard errors for the {SE_ROWS} largest.")
+               f"{len(ranking)}, with standard errors for the {SE_ROWS} largest. EVPPI is what learning a parameter "
+               "is worth, not what decides: in a close call a parameter that turns the decision can be worth little "
+               "to learn, and a value below the PSA's noise comes out 0 (its standard error does not show that "
+               "smoothing). The tornado and the deciding terms show what turns the decision.")
     return psa, ranking
 
 
