@@ -25,14 +25,21 @@ draws, and for groups, with few functions per parameter, half of it for four par
 least squares, tried in between, fitted noise with every function of a group: five irrelevant parameters
 were worth 41% of EVPI. The tests compare with closed forms and nested Monte Carlo for all three.
 
-Known limits (measured by a reviewer and by us); the smoothing bias is not in the standard error:
+Known limits, measured by reviewers and by us; the smoothing bias is not in the standard error, so the
+estimate +- 1.96 SE can miss the truth in every sample:
 
 * where the decision turns only in a tail and the utilities are noisy, GCV smooths the tail away and the
   estimate is low: for ``U2 - U1 = x - 2.5 + z`` (truth 0.002) 27% of the truth at 4000 draws and 50% at
   10,000 (unpenalised least squares: 134% and 116%);
-* a group of four or five parameters has 4 functions per parameter (the fewest), a cubic in each
-  rank, which misfits a curved effect: ``U2 - U1 = exp(x1) - 1.5 + z`` with four parameters beside ``x1``
-  that do not matter gave 0.59 (truth 0.531), as ``x1`` alone does with 4 functions;
+* a group does far worse in a tail than its member alone. For ``U2 - U1 = x1 - 2`` (no noise, so EVPPI = EVPI)
+  a group of three at 4000 draws gives about 24% of EVPI, a pair 100%; with ``+ z`` at 10,000 draws, the
+  member alone about 84% of the truth, a pair 55%, a group of three 25%, each +- 1.96 SE rarely holding it;
+* a group gets 4 functions per parameter, a cubic in each rank, where 6 would leave fewer than 20 draws per
+  function (pairs below 720 draws, groups of three below 4320, of four and five always), and a cubic misfits a
+  curved effect: ``U2 - U1 = exp(x1) - 1.5 + z`` beside two parameters that do not matter gave 0.574 at 4000
+  draws (truth 0.531), as ``x1`` alone does with 4 functions. Six per parameter gave 0.509, but a linear member
+  beside irrelevant ones then came out 6-9% low (it was 2-4% low), the larger basis calling for a larger weight
+  that shrinks its slope; the sizes were kept;
 * a group has one penalty weight. The EVSI of a study of the four modality hazard ratios (case 3, 10,000
   draws) fell from 0.0686 to 0.0614 when it also measured ``overnight_y90``, though measuring more cannot
   lower the true EVSI: GCV chose one weight for five statistics. One weight per parameter (as mgcv's
@@ -77,20 +84,11 @@ __all__ = ["BASIS_SIZES", "Estimate", "MAX_BASIS", "MAX_GROUP", "SE_REPLICATES",
 
 #: Basis functions per parameter tried by generalised cross-validation (cubic B-splines need >= 4).
 BASIS_SIZES: tuple[int, ...] = (4, 6, 8, 12, 16, 24, 32, 48)
-#: Largest tensor-product basis :func:`basis_size` chooses for a group, unless 4 per parameter (the fewest) is
-#: more. It bounds time, as larger bases gained nothing. At 10,000 draws: a study measuring three hazard ratios
-#: (three statistics) took 24 s at 8 functions per parameter (512) against 12 s at 6, with the same EVSI (0.0585
-#: and 0.0582); a two-statistic study took 14 s at 32 per parameter against 2.2 s at 16. A curved effect in a
-#: group of three came out no closer to its closed form at 8 than at 6.
-MAX_BASIS = 256
-#: Fewest draws per tensor-product function when choosing a group's basis size (:func:`basis_size`). The penalty,
-#: not the basis, keeps the fit smooth, so functions can be many; too few per parameter misfit a curved effect. At
-#: 20 (up to commit ba8d856) a group of three at 4000 draws had 4 per parameter, a cubic in each rank, and
-#: ``U2 - U1 = exp(x1) - 1.5 + z`` beside two parameters that do not matter came out 8% high (0.574 over four
-#: samples, truth 0.531); at 8 it has 6 per parameter: 0.509 (``x1`` alone, 48 functions: 0.523).
-DRAWS_PER_FUNCTION = 8
-#: Most parameters in a group: the smallest tensor-product basis of p parameters has ``4**p`` functions, 1024
-#: for five (memory and time grow with its square and cube).
+#: Largest tensor-product basis for a parameter group (it bounds memory); below 20 draws per function the
+#: penalty, not the basis, keeps the fit smooth.
+MAX_BASIS = 1024
+#: Most parameters in a group: the smallest tensor-product basis of p parameters has ``4**p`` functions, and
+#: ``4**5`` is already :data:`MAX_BASIS`.
 MAX_GROUP = 5
 #: Penalty weights tried by generalised cross-validation, times trace(G) / trace(P) (where the penalty weighs as
 #: much as the data): from practically none (least squares) to practically infinite (the mean).
@@ -231,7 +229,7 @@ def _fit(u: np.ndarray, X: np.ndarray, n_basis: int | None = None, lam: float | 
         raise ValueError(f"X: expected shape ({n},) or ({n}, p), got {np.shape(X)}")
     if x.shape[1] > MAX_GROUP:
         raise ValueError(f"X: a group of {x.shape[1]} parameters; allowed: at most {MAX_GROUP} (the smoother of p "
-                         f"parameters has at least 4**p basis functions; netlrt builds at most 4**{MAX_GROUP})")
+                         f"parameters has at least 4**p basis functions, and at most {MAX_BASIS} are allowed)")
     if not np.isfinite(x).all():
         raise ValueError("X: contains NaN or infinite values; allowed: finite numbers")
     if n_basis is not None and (not is_integer(n_basis) or n_basis < _DEGREE + 1):
@@ -308,9 +306,9 @@ def _evppi_from_fitted(fitted_delta: np.ndarray) -> np.ndarray:
 
 def basis_size(n: int, p: int) -> int:
     """Basis functions per parameter for ``n`` draws of ``p`` parameters: the most of :data:`BASIS_SIZES` with at
-    least :data:`DRAWS_PER_FUNCTION` draws per tensor-product function and at most :data:`MAX_BASIS` functions (4,
-    the fewest cubic B-splines, when none is)."""
-    return max([k for k in BASIS_SIZES if k**p <= min(MAX_BASIS, n // DRAWS_PER_FUNCTION)], default=_DEGREE + 1)
+    least 20 draws per tensor-product function and at most :data:`MAX_BASIS` functions (4, the fewest cubic
+    B-splines, when none is)."""
+    return max([k for k in BASIS_SIZES if k**p <= min(MAX_BASIS, n // 20)], default=_DEGREE + 1)
 
 
 class _Smoother:
