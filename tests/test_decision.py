@@ -88,6 +88,16 @@ def test_kidney_injury_counts_every_arterial_procedure(model):
         per_lobe["unilobar_oligo"][tae] - per_lobe["unilobar_oligo"][y90] > 0
 
 
+def test_nontarget_injury_counts_every_treatment_session(model):
+    """Embolic material is delivered at each treatment session (not at Y90's mapping arteriogram)."""
+    values = {k: np.array([v]) for k, v in model.priors.means().items()}
+    loss = values["disutility_nontarget_injury"][0] * values["days_nontarget_injury"][0] / DAYS_PER_YEAR
+    b = model.evaluator.batch([P], values)
+    injury = b.outcomes[0, 0, :, list(netlrt.OUTCOMES).index("nontarget_injury")]
+    np.testing.assert_allclose(b.terms[0, 0, :, TERM_NAMES.index("nontarget_injury")],
+                               -injury * (1 + values["staged_bilobar"][0]) * loss, rtol=1e-12)
+
+
 def test_preference_profiles_multiply_named_terms(model):
     base, pes = model.evaluate(P), model.evaluate(P.replace(preference="avoid_pes"))
     k = model.priors.profiles["avoid_pes"]["multipliers"]["postembolization_syndrome"]

@@ -19,7 +19,7 @@ STATED = {
     "postembolization_syndrome": {"Y90"},   # "decreased symptoms of postembolization syndrome"
     "overnight_stay": {"Y90"},              # "outpatient nature with same-day discharge"
     "biliary_injury": {"DEE-TACE"},         # "relatively higher rates of biliary complications"
-    "renal_injury": {"TAE", "Y90"},         # "only limited arteriography"; Y90's mapping arteriogram
+    "renal_injury": {"TAE"},                # "only limited arteriography" (per procedure; Y90's mapping counts)
     "hepatic_failure": {"Y90"},             # "low levels of toxicity" (an inference, labelled)
     "nontarget_injury": {"TAE"},            # "more forgiving impact of nontarget microsphere embolization"
 }

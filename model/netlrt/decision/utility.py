@@ -10,9 +10,11 @@ For a modality, the QALYs are
   disutility x days / 365.25;
 * ``procedure_sessions``: minus expected arterial procedures x disutility x days / 365.25;
 * ``renal_injury``: minus P(per arterial procedure) x expected arterial procedures x disutility x days / 365.25
-  (contrast is given at each, Y90's mapping arteriogram included);
-* one term per other complication (abscess, biliary injury, carcinoid crisis, decompensation, non-target
-  injury): minus P(event in the course) x disutility x days / 365.25.
+  (contrast is given at each, Y90's mapping arteriogram included); ``nontarget_injury`` likewise per treatment
+  session (embolic material is delivered at each);
+* one term per other complication (abscess, biliary injury, carcinoid crisis, decompensation): minus P(event
+  in the course) x disutility x days / 365.25. Their probabilities are the same for every modality or, for
+  decompensation, differ through liver toxicity, which the article does not tie to a session.
 
 Objective response enters no term: it is a surrogate whose value is counted through survival and symptoms,
 and counting it again would count the same benefit twice. Short-term events are not discounted (they fall
@@ -144,8 +146,9 @@ def _loss_priors(name: str, *, days: bool = True) -> dict[str, str]:
 _QALY = {"utility_alive": "utility", "horizon_years": "years", "discount_rate": "discount_rate"}
 _EVENTS = ("hepatic_abscess", "biliary_injury", "carcinoid_crisis", "renal_injury", "hepatic_failure",
            "nontarget_injury")
-#: Complications that can follow each arterial procedure, not once per course: contrast is given at each.
-_PER = {"renal_injury": "procedure_sessions"}
+#: Complications that can follow each procedure, not once per course: contrast is given at each arteriogram (Y90's
+#: mapping included), embolic material at each treatment session.
+_PER = {"renal_injury": "procedure_sessions", "nontarget_injury": "treatment_sessions"}
 _EVENT_LABELS = {"hepatic_abscess": "Hepatic abscess", "biliary_injury": "Biliary injury",
                  "carcinoid_crisis": "Carcinoid crisis", "renal_injury": "Kidney injury",
                  "hepatic_failure": "Hepatic decompensation", "nontarget_injury": "Non-target injury"}

@@ -197,8 +197,8 @@ NODES: tuple[Node, ...] = (
           "burden": _assumed("Less functioning liver remains when more of it is tumour, so a burden above 50% is "
                              "assumed to raise the risk of decompensation."),
           "bilirubin_mg_dl": _article("bilirubin")}),
-    Node("nontarget_injury", "outcome", "Injury from non-target embolization (e.g. gastric ulcer, cholecystitis)",
-         NO_YES, ("modality",),
+    Node("nontarget_injury", "outcome", "Injury from non-target embolization after a treatment session (e.g. gastric "
+         "ulcer, cholecystitis)", NO_YES, ("modality",),
          Logistic("nontarget_injury_base", effects={"modality": {"TAE": "or_nontarget_tae"}}),
          {"modality": _article("nontarget")}),
     Node("death_30d", "outcome", "Death within 30 days of a procedure", NO_YES, ("burden", "bilirubin_mg_dl"),

@@ -154,7 +154,8 @@ def _case(page: Page, model: Model, pid: str, patient: Patient, ev: Evaluation, 
         fields = {k: v for k, v in patient.to_dict().items() if v is not None}
         page.table(pd.DataFrame({"field": list(fields), "value": [str(v) for v in fields.values()]}), f"{pid}_findings")
     page.table(ev.to_df().rename_axis("modality"), f"{pid}_outcomes", show=ev.outcome_table(), index=True,
-               note="P(outcome) per modality (per session for post-embolization syndrome and overnight stays), "
+               note="P(outcome) per modality (per treatment session for post-embolization syndrome, overnight stays "
+                    "and non-target injury, per arterial procedure for kidney injury, per course otherwise), "
                     "expected procedures, expected QALYs and P(best), averaged over parameter uncertainty on the "
                     f"model's fixed internal sample ({INTERNAL_REPLICATES} replicates of {INTERNAL_POINTS} "
                     "stratified draws; the CSV has the Monte Carlo standard error).")
