@@ -42,7 +42,7 @@ def refit(y: np.ndarray, groups: list[np.ndarray], rows: np.ndarray, taken: np.n
         count = np.bincount(g[rows])  # copies of each distinct value in the resample
         twice = 2 * np.cumsum(count) - count  # 2 (average rank - 0.5): the rank scale (rank - 0.5) / n, times 2n
         bases.append(_basis(twice[g[taken]], n, size))
-    return penalised_fit(tensor_design(bases, size)[2], y, times, size, len(groups), lam)
+    return penalised_fit(tensor_design(bases, size), y, times, size, len(groups), lam)
 
 
 def resample_value(fitted: np.ndarray, times: np.ndarray, n: int) -> float:

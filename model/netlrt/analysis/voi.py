@@ -82,7 +82,7 @@ from ..seeding import SeedLike, as_generator
 __all__ = ["BASIS_SIZES", "Estimate", "MAX_BASIS", "MAX_GROUP", "SE_REPLICATES", "bspline_basis", "evpi", "evppi",
            "ranks"]
 
-#: Basis functions per parameter tried by generalised cross-validation (cubic B-splines need >= 4).
+#: Basis functions per parameter that :func:`basis_size` chooses from (cubic B-splines need >= 4).
 BASIS_SIZES: tuple[int, ...] = (4, 6, 8, 12, 16, 24, 32, 48)
 #: Largest tensor-product basis for a parameter group (it bounds memory); below 20 draws per function the
 #: penalty, not the basis, keeps the fit smooth.
@@ -325,12 +325,10 @@ class _Smoother:
     def __init__(self, scaled: list[np.ndarray], size: int):
         from scipy.linalg import solve_triangular
 
-        self.design = tensor_design([_design(r, size) for r in scaled], size)[2]
+        self.design = tensor_design([_design(r, size) for r in scaled], size)
         self.size, self.n = size, self.design.shape[0]
-        g = gram(self.design)
-        self.used = np.flatnonzero(g.diagonal() > 0)
-        full, floor = penalty(size, len(scaled))
-        pen, g = _restricted(full, self.used), g[np.ix_(self.used, self.used)]
+        self.used, g, pen = _normal_equations(self.design, size, len(scaled))
+        floor = penalty(size, len(scaled))[1]
         root = np.linalg.cholesky(_ridged(g))
         m = solve_triangular(root, solve_triangular(root, pen, lower=True).T, lower=True)
         e, u = np.linalg.eigh((m + m.T) / 2)
@@ -373,6 +371,15 @@ class _Smoother:
         return best[1], self.design @ self._coef(b, best[1])
 
 
+def _normal_equations(design: Any, size: int, p: int, weights: np.ndarray | None = None
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The functions with draws under them (``used``), and ``G = B^T diag(weights) B`` and the penalty
+    (:func:`_restricted`) on those: every fit solves its normal equations on them alone."""
+    g = gram(design, weights)
+    used = np.flatnonzero(g.diagonal() > 0)
+    return used, g[np.ix_(used, used)], _restricted(penalty(size, p)[0], used)
+
+
 def _restricted(pen: np.ndarray, used: np.ndarray) -> np.ndarray:
     """The penalty on the ``used`` functions with their sum, the constant, left free: a principal submatrix
     alone would penalise it through the functions dropped beside it (a parameter with few distinct values).
@@ -393,9 +400,8 @@ def penalised_fit(design: Any, y: np.ndarray, weights: np.ndarray, size: int, p:
     repeated ``k`` times in a resample has weight ``k``), with the same treatment of empty functions and ridge."""
     from scipy.linalg import cho_factor, cho_solve
 
-    g = gram(design, weights)
-    used = np.flatnonzero(g.diagonal() > 0)
-    a = _ridged(g[np.ix_(used, used)]) + lam * _restricted(penalty(size, p)[0], used)
+    used, g, pen = _normal_equations(design, size, p, weights)
+    a = _ridged(g) + lam * pen
     coef = np.zeros((design.shape[1],) + y.shape[1:])
     coef[used] = cho_solve(cho_factor(a), (design.T @ (weights[:, None] * y))[used])
     return design @ coef
@@ -441,10 +447,9 @@ def gram(design: Any, weights: np.ndarray | None = None) -> np.ndarray:
     return out
 
 
-def tensor_design(bases: Sequence[tuple[np.ndarray, np.ndarray]], size: int) -> tuple[np.ndarray, np.ndarray, Any]:
-    """The tensor product of per-parameter B-spline bases, each ``(values, cols)`` of its non-zero functions per
-    draw (``size`` functions per parameter): the products' values and columns ``(n, q)``, with ``q`` non-zero
-    functions per draw, and the sparse design matrix ``(n, size ** p)``."""
+def tensor_design(bases: Sequence[tuple[np.ndarray, np.ndarray]], size: int) -> Any:
+    """The sparse design matrix ``(n, size ** p)`` of the tensor product of per-parameter B-spline bases, each
+    ``(values, cols)`` of its non-zero functions per draw (``size`` functions per parameter)."""
     from scipy import sparse
 
     values, cols = bases[0]
@@ -453,8 +458,7 @@ def tensor_design(bases: Sequence[tuple[np.ndarray, np.ndarray]], size: int) -> 
         values = (values[:, :, None] * v[:, None, :]).reshape(n, -1)
         cols = (cols[:, :, None] * size + c[:, None, :]).reshape(n, -1)
     q = values.shape[1]
-    design = sparse.csr_array((values.ravel(), cols.ravel(), np.arange(0, n * q + 1, q)), shape=(n, size ** len(bases)))
-    return values, cols, design
+    return sparse.csr_array((values.ravel(), cols.ravel(), np.arange(0, n * q + 1, q)), shape=(n, size ** len(bases)))
 
 
 def ranks(x: np.ndarray) -> np.ndarray:
