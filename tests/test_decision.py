@@ -64,6 +64,21 @@ def test_survival_term_is_utility_times_discounted_life_years_at_one_draw(model)
                                -pes * sessions * loss / DAYS_PER_YEAR, rtol=1e-12)
 
 
+def test_unresolved_symptoms_are_discounted_over_the_years_they_weigh(model):
+    """The symptom loss lasts years, so it is discounted as survival is: (1 - (1 + r)^-Y) / log(1 + r) years;
+    the rate 0 gives Y itself."""
+    values = {k: np.array([v]) for k, v in model.priors.means().items()}
+    for rate in (0.0, 0.03, 0.2):
+        values["discount_rate"] = np.array([rate])
+        b = model.evaluator.batch([P], values)
+        uncontrolled = 1 - b.outcomes[0, 0, :, list(netlrt.OUTCOMES).index("symptom_control")]
+        years = values["years_uncontrolled_symptoms"][0]
+        weighed = years if rate == 0 else (1 - (1 + rate) ** -years) / np.log1p(rate)
+        np.testing.assert_allclose(b.terms[0, 0, :, TERM_NAMES.index("uncontrolled_symptoms")],
+                                   -uncontrolled * values["disutility_uncontrolled_symptoms"][0] * weighed, rtol=1e-12)
+    assert "discount_rate" in TERM["uncontrolled_symptoms"].priors  # a change of the rate recomputes the term
+
+
 def test_kidney_injury_counts_every_arterial_procedure(model):
     """Contrast is given at each arterial procedure, so the kidney term is P(per procedure) x expected procedures
     (staged sessions, and Y90's mapping arteriogram) x loss: a staged course doubles TAE's kidney advantage as

@@ -5,7 +5,8 @@ For a modality, the QALYs are
 * ``survival``: restricted mean survival to the horizon, discounted, times the utility of life with treated
   disease (:func:`netlrt.network.forms.discounted_life_years`);
 * ``procedure_death``: minus that, times the probability of dying within 30 days of the course;
-* ``uncontrolled_symptoms``: minus P(hormonal symptoms not resolved) x disutility x years;
+* ``uncontrolled_symptoms``: minus P(hormonal symptoms not resolved) x disutility x years, discounted as
+  survival is (the years are a stretch of the benefit's horizon, not the first weeks);
 * ``postembolization_syndrome``, ``overnight_stay``: minus P(per treatment session) x expected sessions x
   disutility x days / 365.25;
 * ``procedure_sessions``: minus expected arterial procedures x disutility x days / 365.25;
@@ -113,7 +114,12 @@ def _procedure_death(tables: Tables, v: Mapping[str, np.ndarray]) -> Array:
 
 
 def _loss(v: Mapping[str, np.ndarray], name: str, *, days: bool = True) -> Array:
-    duration = v[f"days_{name}"] / DAYS_PER_YEAR if days else v[f"years_{name}"]
+    """Disutility x duration in years: days undiscounted (they fall in the first months), years discounted from
+    the course on at the model's rate."""
+    if days:
+        duration = v[f"days_{name}"] / DAYS_PER_YEAR
+    else:
+        duration = discounted_life_years(np.zeros(()), v[f"years_{name}"], v["discount_rate"])
     return _scalar(v[f"disutility_{name}"] * duration)
 
 
@@ -139,8 +145,9 @@ def _sessions(tables: Tables, v: Mapping[str, np.ndarray]) -> Array:
 
 
 def _loss_priors(name: str, *, days: bool = True) -> dict[str, str]:
-    return {f"disutility_{name}": "disutility", (f"days_{name}" if days else f"years_{name}"): "days" if days
-            else "years"}
+    if days:
+        return {f"disutility_{name}": "disutility", f"days_{name}": "days"}
+    return {f"disutility_{name}": "disutility", f"years_{name}": "years", "discount_rate": "discount_rate"}
 
 
 _QALY = {"utility_alive": "utility", "horizon_years": "years", "discount_rate": "discount_rate"}
