@@ -201,7 +201,7 @@ NODES: tuple[Node, ...] = (
          "ulcer, cholecystitis)", NO_YES, ("modality",),
          Logistic("nontarget_injury_base", effects={"modality": {"TAE": "or_nontarget_tae"}}),
          {"modality": _article("nontarget")}),
-    Node("death_30d", "outcome", "Death within 30 days of a procedure", NO_YES, ("burden", "bilirubin_mg_dl"),
+    Node("death_30d", "outcome", "Death within 30 days of the course", NO_YES, ("burden", "bilirubin_mg_dl"),
          Logistic("death_30d_base", effects={"burden": {"high": "or_death_high_burden"},
                                              "bilirubin_mg_dl": {"above_3": "or_death_bilirubin"}}),
          {"burden": _assumed("A burden above 50% is assumed to raise procedure mortality, as for decompensation."),
