@@ -11,7 +11,7 @@ import netlrt
 from netlrt import Patient
 from netlrt.decision import policy
 from netlrt.decision.core import INTERNAL_POINTS, INTERNAL_REPLICATES, TERM_NAMES
-from netlrt.decision.utility import DAYS_PER_YEAR, TERM
+from netlrt.decision.utility import COUNTED_PER, DAYS_PER_YEAR, TERM
 from netlrt.evidence.patient_spec import FIELDS
 from netlrt.network.forms import discounted_life_years
 
@@ -103,14 +103,30 @@ def test_kidney_injury_counts_every_arterial_procedure(model):
         per_lobe["unilobar_oligo"][tae] - per_lobe["unilobar_oligo"][y90] > 0
 
 
-def test_nontarget_injury_counts_every_treatment_session(model):
-    """Embolic material is delivered at each treatment session (not at Y90's mapping arteriogram)."""
+@pytest.mark.parametrize("outcome", ["nontarget_injury", "biliary_injury"])
+def test_embolic_injuries_count_every_treatment_session(model, outcome):
+    """Embolic material (and DEE-TACE's drug) is delivered at each treatment session, not at Y90's mapping
+    arteriogram: TAE's non-target advantage and DEE-TACE's biliary harm are counted alike."""
     values = {k: np.array([v]) for k, v in model.priors.means().items()}
-    loss = values["disutility_nontarget_injury"][0] * values["days_nontarget_injury"][0] / DAYS_PER_YEAR
+    loss = values[f"disutility_{outcome}"][0] * values[f"days_{outcome}"][0] / DAYS_PER_YEAR
     b = model.evaluator.batch([P], values)
-    injury = b.outcomes[0, 0, :, list(netlrt.OUTCOMES).index("nontarget_injury")]
-    np.testing.assert_allclose(b.terms[0, 0, :, TERM_NAMES.index("nontarget_injury")],
+    injury = b.outcomes[0, 0, :, list(netlrt.OUTCOMES).index(outcome)]
+    np.testing.assert_allclose(b.terms[0, 0, :, TERM_NAMES.index(outcome)],
                                -injury * (1 + values["staged_bilobar"][0]) * loss, rtol=1e-12)
+    assert COUNTED_PER[outcome] == "treatment_sessions"
+
+
+def test_complications_counted_once_per_course_are_the_same_for_every_modality_but_decompensation(model):
+    """What the utility's docstring and docs/model.md say of the complications not in COUNTED_PER: the same for
+    every modality, except decompensation through liver toxicity (DEE-TACE's stated biliary risk was once left
+    per course while TAE's stated advantages were counted per session)."""
+    values = {k: np.array([v]) for k, v in model.priors.means().items()}
+    for patient in (P, Patient(), P.replace(biliary="bilioenteric_anastomosis", distribution="unilobar_oligo")):
+        outcomes = model.evaluator.batch([patient], values).outcomes[0, 0]
+        for o in ("hepatic_abscess", "carcinoid_crisis", "death_30d", "hepatic_failure"):
+            assert o not in COUNTED_PER
+            column = outcomes[:, list(netlrt.OUTCOMES).index(o)]
+            assert (np.ptp(column) > 0) == (o == "hepatic_failure"), o
 
 
 def test_preference_profiles_multiply_named_terms(model):

@@ -37,9 +37,9 @@ class Evaluation:
     ----------
     patient : Patient
     outcomes : DataFrame
-        Index modality, columns outcome ids: predictive P(outcome), per treatment session for
-        ``postembolization_syndrome``, ``overnight_stay`` and ``nontarget_injury``, per arterial procedure (Y90's
-        mapping arteriogram included) for ``renal_injury``, per course otherwise.
+        Index modality, columns outcome ids: predictive P(outcome), per treatment session or per arterial
+        procedure (Y90's mapping arteriogram included) for the outcomes of
+        :data:`~netlrt.decision.utility.COUNTED_PER`, per course otherwise.
     expected_utility : Series
         Expected QALYs per modality (the model's horizon and discounting).
     utility_terms : DataFrame

@@ -11,11 +11,13 @@ For a modality, the QALYs are
   disutility x days / 365.25;
 * ``procedure_sessions``: minus expected arterial procedures x disutility x days / 365.25;
 * ``renal_injury``: minus P(per arterial procedure) x expected arterial procedures x disutility x days / 365.25
-  (contrast is given at each, Y90's mapping arteriogram included); ``nontarget_injury`` likewise per treatment
-  session (embolic material is delivered at each);
-* one term per other complication (abscess, biliary injury, carcinoid crisis, decompensation): minus P(event
-  in the course) x disutility x days / 365.25. Their probabilities are the same for every modality or, for
-  decompensation, differ through liver toxicity, which the article does not tie to a session.
+  (contrast is given at each, Y90's mapping arteriogram included); ``nontarget_injury`` and ``biliary_injury``
+  likewise per treatment session (embolic material, and DEE-TACE's drug, is delivered at each);
+* one term per other complication (abscess, carcinoid crisis, decompensation): minus P(event in the course) x
+  disutility x days / 365.25. Their probabilities are the same for every modality or, for decompensation,
+  differ through liver toxicity, which the article does not tie to a session.
+
+:data:`COUNTED_PER` says which outcomes are counted per session or procedure; tables and notes read it.
 
 Objective response enters no term: it is a surrogate whose value is counted through survival and symptoms,
 and counting it again would count the same benefit twice. Short-term events are not discounted (they fall
@@ -42,7 +44,7 @@ from ..network.declarations import NODE, ROOTS
 from ..network.forms import discounted_life_years
 from ..network.tables import Tables
 
-__all__ = ["DAYS_PER_YEAR", "TERM", "TERMS", "Term", "term_tables"]
+__all__ = ["COUNTED_PER", "DAYS_PER_YEAR", "TERM", "TERMS", "Term", "term_tables"]
 
 DAYS_PER_YEAR = 365.25
 Array = tuple[np.ndarray, tuple[str, ...]]  # (n, 1, *root_cards) and its roots
@@ -153,12 +155,25 @@ def _loss_priors(name: str, *, days: bool = True) -> dict[str, str]:
 _QALY = {"utility_alive": "utility", "horizon_years": "years", "discount_rate": "discount_rate"}
 _EVENTS = ("hepatic_abscess", "biliary_injury", "carcinoid_crisis", "renal_injury", "hepatic_failure",
            "nontarget_injury")
-#: Complications that can follow each procedure, not once per course: contrast is given at each arteriogram (Y90's
-#: mapping included), embolic material at each treatment session.
-_PER = {"renal_injury": "procedure_sessions", "nontarget_injury": "treatment_sessions"}
-_EVENT_LABELS = {"hepatic_abscess": "Hepatic abscess", "biliary_injury": "Biliary injury",
-                 "carcinoid_crisis": "Carcinoid crisis", "renal_injury": "Kidney injury",
-                 "hepatic_failure": "Hepatic decompensation", "nontarget_injury": "Non-target injury"}
+#: Outcomes that can follow each session, not once per course, and the count node that counts them: the syndrome
+#: and the night in hospital follow each treatment session, as do non-target and biliary injury (embolic material,
+#: and DEE-TACE's drug, is delivered at each); kidney injury follows each arterial procedure (contrast is given at
+#: each, Y90's mapping arteriogram included).
+COUNTED_PER = {"postembolization_syndrome": "treatment_sessions", "overnight_stay": "treatment_sessions",
+               "nontarget_injury": "treatment_sessions", "biliary_injury": "treatment_sessions",
+               "renal_injury": "procedure_sessions"}
+_EVENT_LABELS = {"postembolization_syndrome": "Post-embolization syndrome",
+                 "overnight_stay": "Overnight hospital stays", "hepatic_abscess": "Hepatic abscess",
+                 "biliary_injury": "Biliary injury", "carcinoid_crisis": "Carcinoid crisis",
+                 "renal_injury": "Kidney injury", "hepatic_failure": "Hepatic decompensation",
+                 "nontarget_injury": "Non-target injury"}
+
+
+def _event_term(outcome: str) -> Term:
+    per = COUNTED_PER.get(outcome)
+    return Term(outcome, _EVENT_LABELS[outcome], _loss_priors(outcome), _event(outcome, per=per),
+                (outcome, per) if per else (outcome,))
+
 
 #: The terms, in the order tables show them. Their names are what preference profiles multiply.
 TERMS: tuple[Term, ...] = (
@@ -167,15 +182,11 @@ TERMS: tuple[Term, ...] = (
          ("survival_3y", "death_30d")),
     Term("uncontrolled_symptoms", "Hormonal symptoms not resolved", _loss_priors("uncontrolled_symptoms", days=False),
          _symptoms, ("symptom_control",)),
-    Term("postembolization_syndrome", "Post-embolization syndrome", _loss_priors("postembolization_syndrome"),
-         _event("postembolization_syndrome", per="treatment_sessions"),
-         ("postembolization_syndrome", "treatment_sessions")),
-    Term("overnight_stay", "Overnight hospital stays", _loss_priors("overnight_stay"),
-         _event("overnight_stay", per="treatment_sessions"), ("overnight_stay", "treatment_sessions")),
+    _event_term("postembolization_syndrome"),
+    _event_term("overnight_stay"),
     Term("procedure_sessions", "Arterial procedures (treatment and mapping)", _loss_priors("procedure_session"),
          _sessions, ("procedure_sessions",)),
-    *(Term(e, _EVENT_LABELS[e], _loss_priors(e), _event(e, per=_PER.get(e)), tuple(filter(None, (e, _PER.get(e)))))
-      for e in _EVENTS),
+    *map(_event_term, _EVENTS),
 )
 TERM: dict[str, Term] = {t.name: t for t in TERMS}
 

@@ -81,7 +81,10 @@ QUOTES = {
     "bilirubin": "marked (e.g., bilirubin $>$ 3.0 mg/dL) or uncorrectable abnormality of these parameters may "
                  "preclude LRT.",
     "staged": "One month later, the left hepatic artery was embolized using the same technique.",
-    "nontarget": "technical ease, and more forgiving impact of nontarget microsphere embolization.",
+    "nontarget": "Potential practical benefits of TAE compared with other transarterial LRTs include relatively "
+                 "reduced compound preparatory time (no need for pharmacy preparation of therapeutic agents and no "
+                 "need for mapping or planning arteriography), technical ease, and more forgiving impact of nontarget "
+                 "microsphere embolization.",
 }
 
 _EXCHANGEABLE = ("Exchangeable modalities: the article compares no rates between modalities here, so each modality's "
@@ -173,7 +176,8 @@ NODES: tuple[Node, ...] = (
          Logistic("abscess_intact", effects={"biliary": {"incompetent_sphincter": "or_abscess_incompetent_sphincter"}},
                   overrides={"biliary": {"bilioenteric_anastomosis": "abscess_bilioenteric"}}),
          {"biliary": _article("whipple")}),
-    Node("biliary_injury", "outcome", "Biliary injury (biloma, stricture)", NO_YES, ("modality",),
+    Node("biliary_injury", "outcome", "Biliary injury (biloma, stricture) after a treatment session", NO_YES,
+         ("modality",),
          Logistic("biliary_injury_base", effects={"modality": {"DEE-TACE": "or_biliary_dee"}}),
          {"modality": _article("dee")}),
     Node("carcinoid_crisis", "outcome", "Carcinoid crisis", NO_YES, ("functional",),

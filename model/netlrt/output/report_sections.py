@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..decision.core import INTERNAL_POINTS, INTERNAL_REPLICATES
-from ..decision.utility import DAYS_PER_YEAR
+from ..decision.utility import COUNTED_PER, DAYS_PER_YEAR, TERM
 from .page import Page
 
 if TYPE_CHECKING:
@@ -154,8 +154,7 @@ def _case(page: Page, model: Model, pid: str, patient: Patient, ev: Evaluation, 
         fields = {k: v for k, v in patient.to_dict().items() if v is not None}
         page.table(pd.DataFrame({"field": list(fields), "value": [str(v) for v in fields.values()]}), f"{pid}_findings")
     page.table(ev.to_df().rename_axis("modality"), f"{pid}_outcomes", show=ev.outcome_table(), index=True,
-               note="P(outcome) per modality (per treatment session for post-embolization syndrome, overnight stays "
-                    "and non-target injury, per arterial procedure for kidney injury, per course otherwise), "
+               note=f"P(outcome) per modality ({_counted_per()}, per course otherwise), "
                     "expected procedures, expected QALYs and P(best), averaged over parameter uncertainty on the "
                     f"model's fixed internal sample ({INTERNAL_REPLICATES} replicates of {INTERNAL_POINTS} "
                     "stratified draws; the CSV has the Monte Carlo standard error).")
@@ -166,6 +165,17 @@ def _case(page: Page, model: Model, pid: str, patient: Patient, ev: Evaluation, 
         page.table(terms, f"{pid}_terms", show=terms.head(6)[["label", ev.ranking[0], ev.ranking[1], "days"]],
                    note=f"The terms that separate {ev.ranking[0]} from {ev.ranking[1]} (QALYs; days: their difference "
                         "in quality-adjusted days).")
+
+
+def _counted_per() -> str:
+    """'per treatment session for a, b and c, per arterial procedure for d', from the utility's counting."""
+    unit = {"treatment_sessions": "treatment session", "procedure_sessions": "arterial procedure"}
+    parts = []
+    for count in unit:
+        names = [TERM[o].label.lower() for o, c in COUNTED_PER.items() if c == count]
+        listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+        parts.append(f"per {unit[count]} for {listed}")
+    return ", ".join(parts)
 
 
 def _psa(page: Page, model: Model, pid: str, patient: Patient, settings: Settings) -> tuple[PSAResult, pd.DataFrame]:
