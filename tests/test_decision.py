@@ -165,6 +165,21 @@ def test_close_call_is_defined_in_qalys():
     assert policy.CLOSE_CALL_QALY == pytest.approx(7 / 365.25)
     assert policy.is_close(0.01) and not policy.is_close(0.05) and policy.is_close(0.05, mc_se=0.03)
     assert policy.best_index(np.array([1.0, 3.0, 3.0, 2.0])) == 1  # ties go to the first in modality order
+    assert policy.best_index(np.array([3.0, 3.0 + 1e-13, 1.0, 3.0 + 2e-13])) == 0  # rounding does not decide
+    assert policy.best_index(np.array([3.0, 3.0 + 1e-9, 1.0, 2.0])) == 1  # 0.03 second does
+
+
+def test_with_the_stated_differences_switched_off_the_first_modality_wins(model):
+    """TAE, cTACE and DEE-TACE are then equal in exact arithmetic (Y90 worse by its mapping arteriogram alone),
+    and the tie rule, not rounding in the sums of their terms, picks TAE (it picked cTACE)."""
+    off = model.with_priors({"or_renal_limited_arteriography": 1.0, "or_nontarget_tae": 1.0, "or_biliary_dee": 1.0,
+                             "or_pes_y90": 1.0, "or_toxicity_y90": 1.0,
+                             "overnight_y90": model.priors["overnight_embolic"].mean},
+                            note="the stated differences switched off, but for the mapping arteriogram")
+    ev = off.evaluate(P)
+    gaps = ev.expected_utility - ev.expected_utility.max()
+    assert (gaps[["TAE", "cTACE", "DEE-TACE"]].abs() < 1e-12).all() and gaps["Y90"] < -1e-4
+    assert ev.recommended == "TAE"
 
 
 def test_evaluation_tables_and_json(model):

@@ -227,6 +227,15 @@ def test_ties_go_to_the_first_modality():
     winner = best_index(np.moveaxis(tables[:, :, 0], 0, -1))  # (draw,): [0, 1, 0]
     assert winner.tolist() == [0, 1, 0]
     assert wins[0].tolist() == [2, 1, 0, 0] and top.tolist() == [9.0, 9.0]  # 1 + 5 + 3
+    # rounding in a sum of terms is a tie too: cTACE 1e-13 above TAE in the first draw, DEE-TACE 1e-13 above
+    # cTACE in the second; Y90 1e-9 above TAE in the third is not a tie
+    tables[1, 0, 0] += 1e-13
+    tables[2, 1, 0] += 1e-13
+    tables[3, 2, 0] += 1e-9
+    wins[:] = 0
+    _accumulate(tables, w, utility, wins, top)
+    assert best_index(np.moveaxis(tables[:, :, 0], 0, -1)).tolist() == [0, 1, 3]
+    assert wins[0].tolist() == [1, 1, 0, 1]
 
 
 def test_drawset_ships_its_inputs_only(ev):

@@ -110,13 +110,17 @@ def _accumulate(tables: np.ndarray, w: np.ndarray, utility: np.ndarray, wins: np
     n = w.shape[1]
     u = (tables.reshape(k * d, -1) @ w).reshape(k, d, n)  # (modality, draw, pattern)
     utility += u.sum(axis=1).T
-    # policy.best_index's rule along the modality axis (the first of equal maxima wins) without moving that
-    # axis last: a strict '>' keeps the earlier modality on a tie; 4x faster than argmax over a strided axis.
-    best, winner, better = u[0].copy(), np.zeros((d, n), dtype=np.int8), np.empty((d, n), dtype=bool)
+    # policy.best_index's rule along the modality axis (the first option within TIE_QALY of the best wins)
+    # without moving that axis last, in place: the last modality wins unless an earlier one is tied with the best,
+    # and going backwards the earliest tied one is written last; 4x faster than argmax over a strided axis.
+    best = u[0].copy()
     for m in range(1, k):
-        np.greater(u[m], best, out=better)
-        np.copyto(winner, m, where=better)
         np.maximum(best, u[m], out=best)
+    tied = np.subtract(best, policy.TIE_QALY)
+    winner, near = np.full((d, n), k - 1, dtype=np.int8), np.empty((d, n), dtype=bool)
+    for m in range(k - 2, -1, -1):
+        np.greater_equal(u[m], tied, out=near)
+        np.copyto(winner, m, where=near)
     top += best.sum(axis=0)
     for m in range(k):
         wins[:, m] += np.count_nonzero(winner == m, axis=0)

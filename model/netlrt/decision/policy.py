@@ -20,12 +20,16 @@ from ..evidence.patient import Patient
 from ..evidence.patient_spec import BILIRUBIN_LIMIT, FIELD
 from ..evidence.priors import PriorSet
 
-__all__ = ["Assessment", "CLOSE_CALL_QALY", "assess", "best_index", "is_close", "share_best"]
+__all__ = ["Assessment", "CLOSE_CALL_QALY", "TIE_QALY", "assess", "best_index", "is_close", "share_best"]
 
 #: Expected-QALY gaps below this are a close call: one quality-adjusted week. The article's practical reasons
 #: (a week of post-embolization syndrome, a night in hospital, one more procedure) are each worth days, so a
 #: gap smaller than a week rests on those judgements, which the article itself calls interchangeable.
 CLOSE_CALL_QALY = 7 / 365.25
+
+#: Expected-QALY gaps below this (30 microseconds) are ties. Rounding in a sum of a dozen terms of a few QALYs,
+#: averaged over draws, is about 1e-14; a threshold moves by TIE_QALY / slope, far below its reported digits.
+TIE_QALY = 1e-12
 
 
 
@@ -92,9 +96,15 @@ def assess(patient: Patient, priors: PriorSet) -> Assessment:
     return Assessment(not reasons, reasons, warnings)
 
 
-def best_index(utilities: np.ndarray) -> np.ndarray:
-    """Index of the best option along the last axis; a tie goes to the first option in modality order."""
-    return np.argmax(utilities, axis=-1)
+def best_index(utilities: np.ndarray, tie: float = TIE_QALY) -> np.ndarray:
+    """Index of the best option along the last axis; a tie goes to the first option in modality order.
+
+    Options within ``tie`` of the best are tied: options equal in exact arithmetic (say TAE and cTACE with TAE's
+    stated differences switched off) differ by rounding in their sums of terms, which must not decide. The
+    threshold search passes 0: it steps just past a crossing to see which option wins there.
+    """
+    u = np.asarray(utilities)
+    return np.argmax(u >= u.max(axis=-1, keepdims=True) - tie, axis=-1)
 
 
 def share_best(utilities: np.ndarray) -> np.ndarray:

@@ -12,7 +12,9 @@ cells (and, in the one-way analysis, of all parameters) step together, one model
 The one-way analysis takes its switch points from this search (:func:`search`), so a tornado and a
 threshold analysis never disagree. Thresholds are rounded to :data:`DIGITS` significant digits: the search
 is accurate to about 1e-12 of the support's width, so the rounding removes float noise (``0.4999999999999989``
-is reported as ``0.5``) and nothing else.
+is reported as ``0.5``) and nothing else. Ties here are exact (``best_index(..., tie=0.0)``): the search steps
+10 x its tolerance past a crossing to see which option wins there, a step the decision's
+:data:`~netlrt.decision.policy.TIE_QALY` could swallow.
 """
 
 from __future__ import annotations
@@ -218,7 +220,7 @@ def _cell(a: float, b: float, k: int, right: int, xtol: float) -> Generator[floa
         t = yield from _brentq(partial(_lead, k=k), a, b, xtol, _RTOL)
         if t in (a, b):  # k ties another option at an end, so its lead is 0 there and brentq stops at once:
             t = yield from _bisect_best(k, a, b, xtol)  # bisection finds where k stops being best
-        after = int(policy.best_index((yield min(t + 10 * xtol, b))))
+        after = int(policy.best_index((yield min(t + 10 * xtol, b)), tie=0.0))
         if after == k:  # a tie touching zero without a change: nothing more in this cell
             break
         found.append((float(f"{t:.{DIGITS}g}"), k, after))
@@ -231,7 +233,7 @@ def _bisect_best(k: int, a: float, b: float, xtol: float) -> Generator[float, np
     ``k`` best, within brentq's tolerance of the last found to have it (a generator as :func:`_brentq`)."""
     while b - a > xtol + _RTOL * abs(b):
         mid = a + (b - a) / 2
-        if int(policy.best_index((yield mid))) == k:
+        if int(policy.best_index((yield mid), tie=0.0)) == k:
             a = mid
         else:
             b = mid
@@ -286,7 +288,7 @@ def search_many(problem: DecisionProblem, searches: Sequence[tuple[int, np.ndarr
     """
     walks, owner = [], []
     for n, (j, grid, U) in enumerate(searches):
-        best = policy.best_index(U)
+        best = policy.best_index(U, tie=0.0)
         xtol = _XTOL * max(float(grid[-1] - grid[0]), 1e-300)
         for i in np.flatnonzero(best[1:] != best[:-1]):
             walks.append((j, _cell(float(grid[i]), float(grid[i + 1]), int(best[i]), int(best[i + 1]), xtol)))
@@ -352,7 +354,7 @@ def analyze(problem: DecisionProblem, param: str, *, n_grid: int = DEFAULT_GRID)
     U = problem.f(problem.vary([j], np.append(grid, p.base)))
     found = search(problem, j, grid, U[:-1])
     opts = problem.options
-    return ThresholdResult(p, (lo, hi), opts[int(policy.best_index(U[-1]))], tuple(t for t, _, _ in found),
+    return ThresholdResult(p, (lo, hi), opts[int(policy.best_index(U[-1], tie=0.0))], tuple(t for t, _, _ in found),
                            tuple(opts[a] for _, a, _ in found), tuple(opts[b] for _, _, b in found),
                            grid, U[:-1], tuple(opts), problem.notes)
 
