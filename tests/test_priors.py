@@ -437,6 +437,35 @@ def test_with_priors_names_the_change_not_the_file(model, changes, note, message
     assert str(err.value).startswith(message), str(err.value)
 
 
+def test_with_priors_refits_an_interval_as_priors_refit_does(model, priors_copy):
+    """The same edit from Python and in the file gives the same prior: a study range keeps its reading (2/3 of
+    the predictive distribution for five studies), unless the change gives another rule."""
+    _edit(priors_copy, "efficacy.yaml", "response_base", lambda e, d: e.update(interval=[0.4, 0.6], modified="x"))
+    refit_folder(priors_copy)
+    from_file = load_priors(priors_copy)["response_base"]
+    from_python = model.with_priors({"response_base": {"interval": [0.4, 0.6]}}, note="x").priors["response_base"]
+    assert from_python.rule == from_file.rule == "study_range"
+    assert from_python.mass == pytest.approx(2 / 3) and from_file.mass == pytest.approx(2 / 3)
+    assert_allclose(list(from_python.params.values()), list(from_file.params.values()), rtol=1e-9)
+    assert from_python.provenance == "article (modified: x)"
+    assumed = model.with_priors({"response_base": {"interval": [0.4, 0.6], "rule": "assumption"}}, note="x")
+    assert_allclose([assumed.priors["response_base"].low, assumed.priors["response_base"].high], [0.4, 0.6],
+                    rtol=1e-6)
+
+
+def test_an_edited_assumption_is_marked_with_the_default_it_replaced(priors_copy):
+    """An assumption's file needs no note to be edited, but its provenance shows the edit and what it replaced."""
+    assert not any(p.modified for p in load_priors(priors_copy).values())  # an unedited copy claims nothing
+    _edit(priors_copy, "complications.yaml", "or_pes_y90", lambda e, d: e.update(interval=[0.3, 1.0]))
+    _edit(priors_copy, "quality_of_life.yaml", "horizon_years", lambda e, d: e.update(params={"value": 5.0}))
+    refit_folder(priors_copy)
+    priors = load_priors(priors_copy)
+    assert priors["or_pes_y90"].provenance == ("assumption (modified: edited in complications.yaml; netlrt's "
+                                               "default: lognormal, direction interval [0.1, 1])")
+    assert priors["horizon_years"].modified == "edited in quality_of_life.yaml; netlrt's default: fixed at 10"
+    assert sorted(k for k, p in priors.items() if p.modified) == ["horizon_years", "or_pes_y90"]
+
+
 def test_modified_article_prior_is_allowed_and_marked(priors_copy):
     _edit(priors_copy, "efficacy.yaml", "response_base",
           lambda e, d: e.update(interval=[0.4, 0.7], modified="our centre's series (n=40) suggests wider"))

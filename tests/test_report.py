@@ -201,7 +201,7 @@ def test_evppi_figure_and_table_name_the_same_rows(page, built):
 def second_run(built, tmp_path_factory) -> tuple[Path, int, dict[str, bytes]]:
     """The first report copied into a new clone, with the user's own files added, the folder made 0750 and
     index.html 0600; then `netlrt report` again with the defaults but one ineligible patient, SVG figures at 72
-    dpi and an edited priors folder."""
+    dpi and a priors folder with one assumption edited (its file gives no note)."""
     root = tmp_path_factory.mktemp("clone2")
     reports = root / "reports"
     shutil.copytree(built, reports, symlinks=True)
@@ -216,6 +216,11 @@ def second_run(built, tmp_path_factory) -> tuple[Path, int, dict[str, bytes]]:
     os.chdir(root)
     try:
         assert main(["priors", "init", "mypriors"]) == 0
+        f = root / "mypriors" / "complications.yaml"
+        text = f.read_text()
+        at = text.index("- id: or_pes_y90")
+        f.write_text(text[:at] + text[at:].replace("interval: [0.1, 1.0]", "interval: [0.3, 1.0]", 1))
+        assert main(["priors", "refit", "mypriors"]) == 0
         code = main(["report", "--patients", "p.yaml", *FAST, "--figure-format", "svg", "--dpi", "72",
                      "--workers", "1", "--priors", "mypriors"])
     finally:
@@ -278,7 +283,11 @@ def test_figure_format_and_dpi(second_run):
 
 def test_header_names_an_edited_priors_folder_relative_to_here(second_run):
     page = (second_run[0] / "index.html").read_text(encoding="utf-8")
-    assert re.search(r"priors: mypriors\s*&middot;", page)
+    assert re.search(r"priors: mypriors, changed: or_pes_y90 \(see their provenance\)\s*&middot;", page)
+    priors = pd.read_csv(second_run[0] / "priors.csv").set_index("id")
+    assert priors.loc["or_pes_y90", "provenance"] == ("assumption (modified: edited in complications.yaml; netlrt's "
+                                                      "default: lognormal, direction interval [0.1, 1])")
+    assert (priors.drop(index="or_pes_y90")["provenance"].isin(["article", "assumption"])).all()
     assert "none (ineligible)" in page and "Ineligible for transarterial therapy" in page
 
 

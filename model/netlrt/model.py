@@ -235,7 +235,9 @@ class Model:
         ----------
         changes
             Parameter id -> a number (the parameter becomes fixed at it), or a mapping with ``interval`` (and
-            ``distribution``, ``mass``, ``rule``), refitted, or with ``params``.
+            ``distribution``, ``mass``, ``rule``), refitted by the prior's own rule as ``priors refit`` would the
+            same edit of its file (``"rule": "assumption"`` reads the interval as a central 95% one), or with
+            ``params``.
         note
             Why: kept as the changed priors' ``modified`` note. Without one the note says that no reason was
             given, so the provenance still shows the prior was changed.

@@ -17,6 +17,8 @@ True
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
 import os
 import re
@@ -31,7 +33,7 @@ import yaml
 from ..checks import finite_real
 from ..files.writing import note_input
 from .patient_spec import FINDING_NODES
-from .priors import PriorSet, parse_prior, squash
+from .priors import Prior, PriorSet, parse_prior, squash
 
 __all__ = ["apply_edits", "default_priors_path", "init_folder", "is_shipped", "load_priors", "parameter_nodes",
            "parse_yaml", "read_text", "read_yaml", "refit_folder"]
@@ -243,7 +245,35 @@ def _load(folder: Path, texts: Mapping[Path, str] | None = None) -> PriorSet:
             raise ValueError(f"priors: no {kind} file (a YAML file with '{kind}:') in {str(folder)!r}")
     if not priors:
         raise ValueError(f"priors: no parameters in {str(folder)!r}")
+    if not is_shipped(folder):
+        priors = _mark_edits(priors, _shipped())
     return PriorSet(priors, population, notes, profiles, folder, kinds)
+
+
+@functools.cache
+def _shipped() -> PriorSet:
+    return _load(default_priors_path())
+
+
+def _mark_edits(priors: list[Prior], shipped: PriorSet) -> list[Prior]:
+    """Each prior whose distribution differs from the shipped one's and whose file records neither a ``modified``
+    note nor ``updates`` (``priors update``), marked with what the default was: an edited assumption needs no
+    note, but its provenance must show the edit (an article prior's edit already needs one,
+    :func:`netlrt.evidence.priors.parse_prior`)."""
+    out = []
+    for p in priors:
+        d = shipped.get(p.id)
+        if not (p.modified or p.updates) and d is not None and not _same_distribution(p, d):
+            default = (f"fixed at {d.params['value']:g}" if d.is_fixed else
+                       f"{d.distribution}, {d.rule} interval [{d.interval[0]:g}, {d.interval[1]:g}]")
+            p = dataclasses.replace(p, modified=f"edited in {p.file}; netlrt's default: {default}")
+        out.append(p)
+    return out
+
+
+def _same_distribution(a: Prior, b: Prior) -> bool:
+    return a.distribution == b.distribution and a.params.keys() == b.params.keys() and all(
+        math.isclose(a.params[k], b.params[k], rel_tol=1e-9, abs_tol=0.0) for k in a.params)
 
 
 def _population(fname: str, doc: Any) -> tuple[dict[str, dict[str, float]], dict[str, str]]:

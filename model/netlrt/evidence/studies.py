@@ -187,7 +187,9 @@ def changed_prior(prior: Prior, change: Any, note: str) -> Prior:
     """``prior`` with a researcher's change applied, validated like a priors file and recorded in ``modified``.
 
     ``change`` is a number (the parameter becomes fixed at it), or a mapping with ``interval`` (and optionally
-    ``distribution``, ``mass``, ``rule``), refitted as ``priors refit`` would, or with ``params``.
+    ``distribution``, ``mass``, ``rule``), refitted as ``priors refit`` would the same edit of its file: by the
+    prior's own rule unless ``rule`` is given (a study range keeps its (k-1)/(k+1) reading; ``rule:
+    'assumption'`` reads the interval as a central 95% one), or with ``params``.
     """
     where = f"with_priors: parameter {prior.id!r}"
     if not isinstance(note, str) or not note.strip():
@@ -202,11 +204,8 @@ def changed_prior(prior: Prior, change: Any, note: str) -> Prior:
     elif isinstance(change, Mapping) and change and set(change) <= {"interval", "distribution", "mass", "params",
                                                                        "rule"}:
         entry.update({k: list(v) if k == "interval" and isinstance(v, tuple) else v for k, v in change.items()})
-        if "rule" not in change and (entry["rule"] == "fixed" and entry["distribution"] != "fixed"
-                                     or entry["rule"] in ("study_range", "study_maximum", "case_report")):
-            # New numbers are no longer read from the article by its rule: they are the researcher's assumption
-            # (the quotes stay, as the context of the change).
-            entry["rule"] = "assumption"
+        if "rule" not in change and entry["rule"] == "fixed" and entry["distribution"] != "fixed":
+            entry["rule"] = "assumption"  # a fixed parameter given a distribution: the researcher's assumption
         refit = "params" not in change
     else:
         raise ValueError(f"{where}: change {short_repr(change)} not allowed; allowed: a number, or a mapping with "

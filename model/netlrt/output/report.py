@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..evidence.patient import Patient
+    from ..evidence.priors import PriorSet
     from ..model import Model
     from .page import Page
 
@@ -86,6 +87,13 @@ def _priors_label(path: Path) -> str:
         return os.path.relpath(path)
     except ValueError:  # another drive (Windows)
         return path.name
+
+
+def _changed_priors(priors: PriorSet) -> str:
+    """', changed: a, b (see their provenance)' for the priors edited, changed or updated from what netlrt
+    ships; empty when there are none."""
+    changed = [p.id for p in priors.values() if p.modified or p.updates]
+    return f", changed: {', '.join(changed)} (see their provenance)" if changed else ""
 
 
 def build_report(model: Model, out_dir: str | os.PathLike = DEFAULT_OUT, *,
@@ -211,7 +219,7 @@ def _html(page: Page, model: Model, settings: Any) -> str:
 <h1>netlrt report</h1>
 <p class="disclaimer">{html.escape(DISCLAIMER)}</p>
 <p class="meta">netlrt {__version__} &middot; generated {stamp} &middot;
-priors: {html.escape(_priors_label(model.priors.path))}
+priors: {html.escape(_priors_label(model.priors.path))}{html.escape(_changed_priors(model.priors))}
 &middot; seed {settings.seed} &middot; {settings.n_draws:,} PSA draws &middot; Sobol N = {settings.sobol_draws}
 &middot; QALYs over {model.priors['horizon_years'].mean:g} years,
 discounted {100 * model.priors['discount_rate'].mean:g}% a year</p>
