@@ -194,7 +194,8 @@ def evsi(utilities: Any, draws: Any, design: StudyDesign, *, method: str = "regr
     method = _check_method(method)
     u, theta = _prepare(utilities, draws, [design])
     rng = as_generator(seed)
-    [(value, se)], _ = _estimate(u, theta, [design.simulate(draws, seed=rng)], method, rng)
+    common = int(rng.integers(2**63))  # drawn as evsi_curve draws it: one study gives one number in both
+    [(value, se)], _ = _estimate(u, theta, [design.simulate(draws, seed=common)], method, rng)
     return _voi().Estimate(value, se)
 
 
