@@ -39,6 +39,16 @@ def test_bayes_decision_is_the_average_over_the_internal_sample(model):
     np.testing.assert_allclose(ev.prob_best, np.bincount(winners, minlength=4) / len(winners))
 
 
+def test_every_prior_fixed_gives_the_deterministic_base_case(model):
+    """A researcher's base case, every uncertain prior fixed at its mean, evaluates at that one point (the internal
+    sample once had no column to stack)."""
+    fixed = model.with_priors({k: model.priors[k].mean for k in model.priors.uncertain}, note="base case")
+    assert fixed.priors.uncertain == []
+    ev = fixed.evaluate(P)
+    np.testing.assert_allclose(ev.expected_utility, model.evaluator.batch([P]).utility[0, 0], rtol=1e-12)
+    assert sorted(ev.prob_best) == [0, 0, 0, 1] and ev.prob_best[ev.recommended] == 1
+
+
 def test_monte_carlo_error_is_reported_and_small(model):
     ev = model.evaluate(P)
     reps = model.evaluator.batch([P], tables=model.evaluator.replicates).utility[:, 0]

@@ -193,7 +193,8 @@ class Evaluator:
                 for i, pid in enumerate(group):
                     if pid in copies:
                         copies[pid][:, k] = uniforms[(i + k) % rotations]
-        return self.priors.ppf(np.column_stack([copies[pid].reshape(-1) for pid in ids]), ids, fast=True)
+        u = np.column_stack([copies[pid].reshape(-1) for pid in ids]) if ids else np.empty((INTERNAL_POINTS, 0))
+        return self.priors.ppf(u, ids, fast=True)  # every prior fixed: the same point, INTERNAL_POINTS times
 
     @cached_property
     def internal_tables(self) -> Tables:
