@@ -488,6 +488,14 @@ def test_export_never_writes_over_a_priors_file(priors_copy, capsys):
 
 # ------------------------------------------------------------------------------------------------ analyse
 
+def test_analyse_psa_prints_the_evpi_its_help_promises(tmp_path, model, cases, capsys):
+    code, out, _ = run(capsys, "analyse", "psa", "--case", "case3_y90", "--draws", "400", "--out", tmp_path)
+    evpi = model.psa(cases["case3_y90"], n_draws=400, seed=0).evpi()
+    assert code == 0 and out.strip() == (f"wrote {tmp_path / 'psa.csv'} and {tmp_path / 'psa.png'}; EVPI "
+                                         f"{float(evpi):.4g} QALY per patient (SE {evpi.se:.2g})")
+    assert float(evpi) > 0
+
+
 def test_analyse_threshold_writes_the_exact_switch_point(tmp_path, model, cases, capsys):
     code, out, _ = run(capsys, "analyse", "threshold", "--case", "case3_y90", "--param", "hr_modality_y90",
                        "--out", tmp_path, "--figure-format", "svg")

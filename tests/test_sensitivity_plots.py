@@ -134,7 +134,7 @@ def test_threshold_without_change(model, cases):
     res = model.threshold(cases["case1_tae"], "median_os_years")
     ax = plot_threshold(res)
     assert ax.get_title() == f"No change within range: {res.base_best} throughout"
-    assert ax.get_ylabel() == "Expected QALYs"
+    assert ax.get_ylabel() == "QALYs, others at prior means"  # not the Bayes expectation that evaluate() gives
     assert {ln.get_label(): to_hex(ln.get_color()) for ln in ax.get_lines() if ln.get_label() in MODALITY_COLORS} \
         == {m: c.lower() for m, c in MODALITY_COLORS.items()}
 

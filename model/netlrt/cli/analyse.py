@@ -94,27 +94,31 @@ def _params(model: Any, args: argparse.Namespace) -> list[str]:
     return list(args.param)
 
 
-def _compute(model: Any, patient: Any, args: argparse.Namespace, draws: int, params: list[str]) -> tuple[Any, Any]:
+def _compute(model: Any, patient: Any, args: argparse.Namespace, draws: int,
+             params: list[str]) -> tuple[Any, Any, str]:
+    """The analysis's table, its figure's axes and what the command prints beside the files' names."""
     from .. import plot
 
     kind = args.analysis
     if kind == "one-way":
         res = model.one_way(patient)
-        return res.to_df(), plot.plot_tornado(res)
+        return res.to_df(), plot.plot_tornado(res), ""
     if kind == "two-way":
         res = model.two_way(patient, *params)
-        return res.to_df(), plot.plot_two_way(res)
+        return res.to_df(), plot.plot_two_way(res), ""
     if kind == "threshold":
         res = model.threshold(patient, params[0])
-        return res.to_df(), plot.plot_threshold(res)
+        return res.to_df(), plot.plot_threshold(res), ""
     if kind == "sobol":
         res = model.sobol(patient, n_draws=draws, seed=args.seed)
-        return res.to_df(), plot.plot_sobol(res)
+        return res.to_df(), plot.plot_sobol(res), ""
     psa = model.psa(patient, n_draws=draws, seed=args.seed)
+    evpi = psa.evpi()
+    line = f"; EVPI {float(evpi):.4g} QALY per patient (SE {evpi.se:.2g})"
     if kind == "psa":
-        return psa.to_df(), plot.plot_prob_best(psa)
+        return psa.to_df(), plot.plot_prob_best(psa), line
     ranking = psa.evppi_ranking(seed=args.seed)
-    return ranking, plot.plot_evppi(ranking)
+    return ranking, plot.plot_evppi(ranking), line
 
 
 def run(args: argparse.Namespace) -> int:
@@ -148,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
     import matplotlib.pyplot as plt
 
     try:
-        table, ax = _compute(model, patient, args, draws, params)
+        table, ax, line = _compute(model, patient, args, draws, params)
     except ValueError as exc:
         raise reword(exc, {"n_draws": "--draws", "param": "--param", "seed": "--seed"}) from None
     fig = ax.figure
@@ -159,5 +163,5 @@ def run(args: argparse.Namespace) -> int:
             f.write(figure_bytes(fig, args.figure_format, dpi, name))
     finally:
         plt.close(fig)
-    print(f"wrote {csv_path} and {fig_path}")
+    print(f"wrote {csv_path} and {fig_path}{line}")
     return 0

@@ -181,7 +181,8 @@ def plot_threshold(result: ThresholdResult, *, ax: Axes | None = None) -> Axes:
     ax.axvline(p.base, color="#333333", linestyle="--", linewidth=1, label="base case")
     ax.set_xlim(lo, hi)
     ax.set_xlabel(axis_label(p.label, p.unit))
-    ax.set_ylabel("Expected QALYs" if set(result.options) <= set(_modalities()) else "Utility")
+    # at the prior means of the others, not the Bayes expectation over them that evaluate() reports
+    ax.set_ylabel(("QALYs" if set(result.options) <= set(_modalities()) else "Utility") + ", others at prior means")
     if not len(result.thresholds):
         ax.set_title(f"No change within range: {result.base_best} throughout", fontsize=10)
     else:
