@@ -49,7 +49,8 @@ def test_cohort_matches_evaluate_patient_by_patient(model, ev, people):
         s = res.summary.set_index(ID_COLUMN).loc[pid]
         assert s["recommended"] == e.recommended and s["eligible"] == e.eligible
         assert s["close_call"] == e.close_call
-        assert s["gap"] == pytest.approx(e.gap, rel=1e-9) and s["gap_se"] == pytest.approx(e.gap_se, rel=1e-9)
+        np.testing.assert_allclose([s["gap"], s["gap_se"]], [e.gap, e.gap_se], rtol=1e-9)  # NaN when ineligible
+        assert s["close_call"] == e.close_call
         a = policy.assess(p, ev.priors)
         assert s["reasons"] == "; ".join(a.reasons) and s["warnings"] == "; ".join(a.warnings)
         assert s["unknown"] == "; ".join(p.unknown())
@@ -57,7 +58,12 @@ def test_cohort_matches_evaluate_patient_by_patient(model, ev, people):
 
 def test_the_gap_is_the_recommendation_over_the_best_alternative(ev, people):
     res = run_cohort(ev, pd.DataFrame([{ID_COLUMN: k, **p.to_dict()} for k, p in people.items()]))
+    assert not res.summary["eligible"].all()  # an ineligible patient has no recommendation, gap or close call
     for pid, s in res.summary.set_index(ID_COLUMN).iterrows():
+        if not s["eligible"]:
+            assert s[["recommended", "runner_up", "expected_utility", "gap", "gap_se", "gap_days"]].isna().all()
+            assert not s["close_call"]
+            continue
         u = res.table[res.table[ID_COLUMN] == pid].set_index("modality")["expected_utility"]
         best = u.idxmax()
         assert s["expected_utility"] == u[best]

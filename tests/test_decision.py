@@ -157,6 +157,7 @@ def test_preference_profiles_multiply_named_terms(model):
 def test_eligibility_and_warnings(model):
     ineligible = model.evaluate(P.replace(ecog=3))
     assert not ineligible.eligible and ineligible.recommended is None and "ECOG 3" in ineligible.reasons[0]
+    assert not ineligible.close_call and np.isnan(ineligible.gap) and np.isnan(ineligible.gap_se)  # no decision
     high_bili = model.evaluate(P.replace(bilirubin_mg_dl=4.0))
     assert high_bili.eligible and high_bili.recommended is not None  # "may preclude" is not an exclusion
     assert any("bilirubin 4 mg/dL" in w for w in high_bili.warnings)

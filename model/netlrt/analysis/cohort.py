@@ -66,10 +66,10 @@ class CohortResult:
         ``expected_sessions``, ``expected_utility`` (QALYs), ``mc_se`` (its Monte Carlo error), ``recommended``
         (False for every modality of an ineligible patient) and ``eligible``.
     summary : DataFrame
-        One row per patient (columns :data:`SUMMARY_COLUMNS`): the recommendation (``None`` when ineligible),
-        the runner-up, the recommended modality's expected QALYs, the gap to the runner-up (QALYs, its Monte
-        Carlo error, quality-adjusted days), whether it is a close call, why ineligible, the warnings and the
-        unknown findings (each joined by ``"; "``).
+        One row per patient (columns :data:`SUMMARY_COLUMNS`): the recommendation, the runner-up, the
+        recommended modality's expected QALYs, the gap to the runner-up (QALYs, its Monte Carlo error,
+        quality-adjusted days) and whether it is a close call (``None``, NaN and False when ineligible: no
+        decision is made), why ineligible, the warnings and the unknown findings (each joined by ``"; "``).
     skipped : tuple of str
         The invalid rows left out (``skip_invalid=True``), one message each.
     source : str
@@ -126,9 +126,10 @@ def _evaluate(evaluator: Evaluator, ids: Sequence[str], patients: Sequence[Patie
     summary = pd.DataFrame({
         ID_COLUMN: list(ids), "eligible": eligible,
         "recommended": pd.Series([MODALITIES[b] if e else None for b, e in zip(best, eligible)], dtype=object),
-        "runner_up": [MODALITIES[r] for r in runner], "expected_utility": top, "gap": gap, "gap_se": gap_se,
-        "gap_days": gap * DAYS_PER_YEAR,
-        "close_call": [policy.is_close(g, s) for g, s in zip(gap, gap_se)],
+        "runner_up": pd.Series([MODALITIES[r] if e else None for r, e in zip(runner, eligible)], dtype=object),
+        "expected_utility": np.where(eligible, top, np.nan), "gap": np.where(eligible, gap, np.nan),
+        "gap_se": np.where(eligible, gap_se, np.nan), "gap_days": np.where(eligible, gap * DAYS_PER_YEAR, np.nan),
+        "close_call": [bool(e) and policy.is_close(g, s) for g, s, e in zip(gap, gap_se, eligible)],
         "reasons": ["; ".join(a.reasons) for a in assessments],
         "warnings": ["; ".join(a.warnings) for a in assessments],
         "unknown": ["; ".join(p.unknown()) for p in patients],

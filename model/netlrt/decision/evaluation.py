@@ -55,9 +55,10 @@ class Evaluation:
     eligible : bool
     close_call : bool
         The two best modalities are within :data:`netlrt.decision.policy.CLOSE_CALL_QALY` (or within
-        Monte Carlo error).
+        Monte Carlo error); False when the patient is ineligible (no decision is made).
     gap, gap_se : float
-        Expected QALYs of the best minus the second best, and its Monte Carlo standard error.
+        Expected QALYs of the best minus the second best, and its Monte Carlo standard error; NaN when the
+        patient is ineligible.
     reasons : list of str
         Why the patient is ineligible, or why the recommended modality ranks first.
     warnings : list of str
@@ -172,15 +173,16 @@ def build_evaluation(patient: Patient, bayes: Bayes, index: int, assessment: pol
     eu = pd.Series(u, index=mods, name="expected_utility")
     terms = pd.DataFrame(mean.terms[0, index], index=mods, columns=list(TERM_NAMES))
     order = [MODALITIES[j] for j in np.argsort(-u, kind="stable")]
-    gap, gap_se = float(bayes.gap[index]), float(bayes.gap_se[index])
-    close = policy.is_close(gap, gap_se)
+    gap, gap_se = (float(bayes.gap[index]), float(bayes.gap_se[index])) if assessment.eligible else (np.nan, np.nan)
+    close = assessment.eligible and policy.is_close(gap, gap_se)
     pb = pd.Series(bayes.prob_best[index], index=mods, name="prob_best")
     reasons = list(assessment.reasons)
     recommended = MODALITIES[int(bayes.best[index])] if assessment.eligible else None
     if assessment.eligible:
         a, b = order[0], order[1]
         reasons.append(f"{a} has the most expected QALYs: {u.max():.3f} (next {b} {eu[b]:.3f}; gap {gap:.4f} QALY = "
-                       f"{gap * DAYS_PER_YEAR:.1f} quality-adjusted days, Monte Carlo SE {gap_se:.4f})")
+                       f"{gap * DAYS_PER_YEAR:.1f} quality-adjusted days, Monte Carlo SE "
+                       f"{gap_se * DAYS_PER_YEAR:.2g} day)")
         ia, ib = MODALITIES.index(a), MODALITIES.index(b)
         reps = bayes.replicate_terms[:, index, ia] - bayes.replicate_terms[:, index, ib]
         se = pd.Series(reps.std(axis=0, ddof=1) / np.sqrt(len(reps)), index=list(TERM_NAMES))

@@ -411,6 +411,7 @@ def cases_section(page: Page, model: Model, patients: Mapping[str, Patient], par
         page.merge(parts[pid].case)
         rows.append({"patient": pid, "article's choice": choice.get(pid, ""), "recommended": ev.recommended or "none",
                      "close call": ev.close_call, "gap (days)": ev.gap * DAYS_PER_YEAR,
+                     "gap Monte Carlo SE (days)": ev.gap_se * DAYS_PER_YEAR,
                      **{f"QALYs {m}": ev.expected_utility[m] for m in ev.expected_utility.index},
                      **{f"P(best) {m}": ev.prob_best[m] for m in ev.prob_best.index}})
     page.html("<h3>Summary</h3>")
