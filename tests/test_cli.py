@@ -441,7 +441,7 @@ def test_cohort_skip_invalid_lists_each_row_left_out(tmp_path, capsys):
     src = tmp_path / "p.csv"
     src.write_text("patient_id,grade,ecog\na,G1,1\nb,G9,0\nc,G2,9\n")
     code, out, err = run(capsys, "cohort", "--in", src, "--out", tmp_path / "o.csv", "--skip-invalid")
-    assert code == 0 and "(1 patients)" in out
+    assert code == 0 and "(1 patient)" in out
     lines = err.splitlines()
     assert len(lines) == 2 and all(x.startswith("netlrt: skipped: patients file") for x in lines)
     assert "row 2 (line 3) (patient_id 'b'): grade" in lines[0] and "row 3 (line 4) (patient_id 'c'): ecog" in lines[1]

@@ -62,6 +62,6 @@ def run(args: argparse.Namespace) -> int:
     write_cohort_tables(result, [(args.out, "long", "--out")]
                         + ([(args.summary, "summary", "--summary")] if args.summary is not None else []))
     n = len(result.summary)
-    print(f"wrote {len(result.table)} rows ({n} patients) to {args.out}"
+    print(f"wrote {len(result.table)} rows ({n} patient{'' if n == 1 else 's'}) to {args.out}"
           + (f" and the summary to {args.summary}" if args.summary is not None else ""))
     return 0

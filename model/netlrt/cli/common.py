@@ -112,7 +112,8 @@ def add_patient_arguments(p: argparse.ArgumentParser) -> None:
             kwargs["choices"] = f.states
         if f.kind == "bool":
             kwargs.update(nargs="?", const="yes", metavar="yes|no")
-        text = (f"{f.help} ({f.allowed()})" if f.kind != "preference" else  # a flag takes a name; a file, a mapping
+        allowed = "yes, no or unknown (leave it out); the flag alone means yes" if f.kind == "bool" else f.allowed()
+        text = (f"{f.help} ({allowed})" if f.kind != "preference" else  # a flag takes a name; a file, a mapping
                 "utility profile of the priors' utilities file (none, avoid_pes, fewest_procedures, ...); custom "
                 "multipliers go in a --patient YAML file (preference: {term: multiplier})")
         # argparse %-formats help text: a literal percent sign must be doubled

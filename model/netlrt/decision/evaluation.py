@@ -130,11 +130,14 @@ class Evaluation:
         }
 
     def outcome_table(self) -> pd.DataFrame:
-        """Readable rows (outcomes, expected sessions, expected QALYs, P(best)), one column per modality."""
+        """Readable rows (outcomes, expected sessions, expected QALYs and their distance from the best in
+        quality-adjusted days, P(best)), one column per modality."""
+        behind = ((self.expected_utility - self.expected_utility.max()) * DAYS_PER_YEAR).rename("behind")
         table = pd.concat([self.outcomes.T, self.expected_sessions.to_frame().T, self.expected_utility.to_frame().T,
-                           self.prob_best.to_frame().T])
+                           behind.to_frame().T, self.prob_best.to_frame().T])
         names = {**OUTCOME_LABELS, "expected_sessions": "Arterial procedures (expected)",
-                 "expected_utility": "Expected QALYs", "prob_best": "P(best)"}
+                 "expected_utility": "Expected QALYs", "behind": "Behind the best (quality-adjusted days)",
+                 "prob_best": "P(best)"}
         table.index = [names[o] for o in table.index]
         return table.rename_axis(None, axis=1)
 

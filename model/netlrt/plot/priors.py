@@ -28,7 +28,7 @@ RANGE_COLOR = "#BBBBBB"
 GROUPS: dict[str, tuple[str, str]] = {
     "probability": ("logit", "probability (logit scale)"),
     "ratio": ("log", "odds or hazard ratio (log scale)"),
-    "utility": ("linear", "utility or disutility (fraction of a year in full health)"),
+    "utility": ("linear", "utility or disutility (share of full health)"),
     "days": ("log", "days (log scale)"),
     "years": ("linear", "years"),
 }
