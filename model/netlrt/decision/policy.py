@@ -32,7 +32,6 @@ CLOSE_CALL_QALY = 7 / 365.25
 TIE_QALY = 1e-12
 
 
-
 @dataclass(frozen=True)
 class Assessment:
     """Whether transarterial therapy is an option, and what a clinician must see whatever the recommendation.

@@ -155,7 +155,8 @@ def _case(page: Page, model: Model, pid: str, patient: Patient, ev: Evaluation, 
         page.table(pd.DataFrame({"field": list(fields), "value": [str(v) for v in fields.values()]}), f"{pid}_findings")
     page.table(ev.to_df().rename_axis("modality"), f"{pid}_outcomes", show=ev.outcome_table(), index=True,
                note=f"P(outcome) per modality ({_counted_per()}, per course otherwise), "
-                    "expected procedures, expected QALYs and P(best), averaged over parameter uncertainty on the "
+                    "expected procedures, expected QALYs (and how far each is behind the best, in quality-adjusted "
+                    "days) and P(best), averaged over parameter uncertainty on the "
                     f"model's fixed internal sample ({INTERNAL_REPLICATES} replicates of {INTERNAL_POINTS} "
                     "stratified draws; the CSV has the Monte Carlo standard error).")
     if ev.eligible:
@@ -222,7 +223,9 @@ def local_parts(model: Model, pid: str, patient: Patient, settings: Settings) ->
                 "expected gap, which averages over every parameter); switch points exact.")
     df = tornado.to_df()
     cols = ["parameter", "low", "high", "metric_at_low", "metric_at_high", "switch_values", "switch_to"]
-    page.table(df, f"{pid}_one_way", show=df[cols].head(TOP), note=f"The {TOP} widest swings; the CSV has every one.")
+    page.table(df, f"{pid}_one_way", show=df[cols].head(TOP),
+               note=f"The {TOP} widest swings; the CSV has every one. metric_at_low and metric_at_high: "
+                    f"{tornado.metric[0].lower()}{tornado.metric[1:]} (QALYs), the parameter at each end of its range.")
     timings["tornado"] = time.perf_counter() - t
     t = time.perf_counter()
     sobol = model.sobol(patient, n_draws=settings.sobol_draws, seed=settings.seed)
