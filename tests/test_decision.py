@@ -11,7 +11,7 @@ import netlrt
 from netlrt import Patient
 from netlrt.decision import policy
 from netlrt.decision.core import INTERNAL_POINTS, INTERNAL_REPLICATES, TERM_NAMES
-from netlrt.decision.utility import COUNTED_PER, DAYS_PER_YEAR, TERM
+from netlrt.decision.utility import _EVENTS, COUNTED_PER, DAYS_PER_YEAR, TERM
 from netlrt.evidence.patient_spec import FIELDS
 from netlrt.network.forms import discounted_life_years
 
@@ -131,10 +131,11 @@ def test_complications_counted_once_per_course_are_the_same_for_every_modality_b
     every modality, except decompensation through liver toxicity (DEE-TACE's stated biliary risk was once left
     per course while TAE's stated advantages were counted per session)."""
     values = {k: np.array([v]) for k, v in model.priors.means().items()}
+    once = [t.nodes[0] for t in TERM.values() if t.nodes[0] in _EVENTS and t.nodes[0] not in COUNTED_PER]
+    assert "hepatic_abscess" in once and "hepatic_failure" in once
     for patient in (P, Patient(), P.replace(biliary="bilioenteric_anastomosis", distribution="unilobar_oligo")):
         outcomes = model.evaluator.batch([patient], values).outcomes[0, 0]
-        for o in ("hepatic_abscess", "carcinoid_crisis", "death_30d", "hepatic_failure"):
-            assert o not in COUNTED_PER
+        for o in [*once, "death_30d"]:
             column = outcomes[:, list(netlrt.OUTCOMES).index(o)]
             assert (np.ptp(column) > 0) == (o == "hepatic_failure"), o
 
@@ -191,6 +192,20 @@ def test_with_the_stated_differences_switched_off_the_first_modality_wins(model)
     gaps = ev.expected_utility - ev.expected_utility.max()
     assert (gaps[["TAE", "cTACE", "DEE-TACE"]].abs() < 1e-12).all() and gaps["Y90"] < -1e-4
     assert ev.recommended == "TAE"
+    # and everything that follows from the recommendation uses the same rule: the runner-up is cTACE (the next
+    # of the tied, not TAE again or the exact maximum), the gap 0, the reasons and tables measure from TAE
+    b = off.evaluator.bayes([P])
+    assert (b.best[0], b.runner_up[0], b.gap[0]) == (0, 1, 0.0)
+    assert ev.reasons[0].startswith("TAE has the most expected QALYs") and "(next cTACE" in ev.reasons[0]
+    assert ev.outcome_table().loc["Behind the best (quality-adjusted days)", "TAE"] == 0
+    from netlrt.plot import plot_whatif
+    from matplotlib.patches import Rectangle
+
+    whatif = off.whatif(P)
+    assert set(whatif.recommendations()["best"]) == {"TAE"}
+    ax = plot_whatif(whatif)
+    boxed = {round(p.get_x() + 0.5) for p in ax.patches if isinstance(p, Rectangle) and not p.get_fill()}
+    assert boxed == {netlrt.MODALITIES.index("TAE")}
 
 
 def test_evaluation_tables_and_json(model):

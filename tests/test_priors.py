@@ -453,16 +453,19 @@ def test_with_priors_refits_an_interval_as_priors_refit_does(model, priors_copy)
                     rtol=1e-6)
 
 
-def test_an_edited_assumption_is_marked_with_the_default_it_replaced(priors_copy):
-    """An assumption's file needs no note to be edited, but its provenance shows the edit and what it replaced."""
+def test_an_edited_assumption_is_marked_with_the_default_it_differs_from(priors_copy):
+    """An assumption's file needs no note to be edited, but its provenance shows that it is not netlrt's default,
+    and which default; a parameter written rounded (mu 0.0 for 2.8e-17) is the same distribution, not an edit."""
     assert not any(p.modified for p in load_priors(priors_copy).values())  # an unedited copy claims nothing
     _edit(priors_copy, "complications.yaml", "or_pes_y90", lambda e, d: e.update(interval=[0.3, 1.0]))
     _edit(priors_copy, "quality_of_life.yaml", "horizon_years", lambda e, d: e.update(params={"value": 5.0}))
+    _edit(priors_copy, "survival.yaml", "hr_modality_tae", lambda e, d: e["params"].update(mu=0.0))
     refit_folder(priors_copy)
     priors = load_priors(priors_copy)
-    assert priors["or_pes_y90"].provenance == ("assumption (modified: edited in complications.yaml; netlrt's "
-                                               "default: lognormal, direction interval [0.1, 1])")
-    assert priors["horizon_years"].modified == "edited in quality_of_life.yaml; netlrt's default: fixed at 10"
+    version = netlrt.__version__
+    assert priors["or_pes_y90"].provenance == (f"assumption (modified: differs from netlrt {version}'s default "
+                                               "(lognormal, direction interval [0.1, 1]))")
+    assert priors["horizon_years"].modified == f"differs from netlrt {version}'s default (fixed at 10)"
     assert sorted(k for k, p in priors.items() if p.modified) == ["horizon_years", "or_pes_y90"]
 
 

@@ -285,8 +285,9 @@ def test_header_names_an_edited_priors_folder_relative_to_here(second_run):
     page = (second_run[0] / "index.html").read_text(encoding="utf-8")
     assert re.search(r"priors: mypriors, changed: or_pes_y90 \(see their provenance\)\s*&middot;", page)
     priors = pd.read_csv(second_run[0] / "priors.csv").set_index("id")
-    assert priors.loc["or_pes_y90", "provenance"] == ("assumption (modified: edited in complications.yaml; netlrt's "
-                                                      "default: lognormal, direction interval [0.1, 1])")
+    assert priors.loc["or_pes_y90", "provenance"] == (f"assumption (modified: differs from netlrt "
+                                                      f"{netlrt.__version__}'s default (lognormal, direction "
+                                                      "interval [0.1, 1]))")
     assert (priors.drop(index="or_pes_y90")["provenance"].isin(["article", "assumption"])).all()
     assert "none (ineligible)" in page and "Ineligible for transarterial therapy" in page
 

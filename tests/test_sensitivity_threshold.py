@@ -145,3 +145,15 @@ def test_batched_brent_steps_are_scipys_to_the_bit(coef, a, b):
 
     want = outcome(lambda: optimize.brentq(f, a, b, xtol=1e-13, rtol=1e-13))
     assert outcome(lambda: _run(threshold._brentq(lambda u: float(u[0]), a, b, 1e-13, 1e-13))) == want
+
+
+def test_base_best_follows_the_decisions_tie_rule_as_the_one_way_does():
+    """B is a rounding error above A at the base (p = 0.5): tied, so A, the first, is best there in both
+    analyses; the crossing itself is still found exactly (just above the base)."""
+    from netlrt.analysis.sensitivity import one_way
+
+    prob = DecisionProblem(lambda X: np.column_stack([X[:, 0], np.full(len(X), 0.5 + 5e-13)]),
+                           (Parameter.uniform("p", 0, 1), Parameter.uniform("q", 0, 1)), ("A", "B"))
+    res = threshold.analyze(prob, "p")
+    assert res.base_best == one_way.analyze(prob).base_best == "A"
+    assert res.thresholds == (0.5,) and res.best_below == ("B",) and res.best_above == ("A",)

@@ -52,12 +52,15 @@ TERM_NAMES: tuple[str, ...] = tuple(t.name for t in TERMS)
 
 
 def uses() -> dict[str, tuple[str, str]]:
-    """Prior id -> (role, who uses it): every prior the declarations read."""
+    """Prior id -> (role, who uses it first): every prior the declarations read (``discount_rate`` is named with
+    the survival term, not the symptom term that also discounts with it)."""
     out: dict[str, tuple[str, str]] = {}
     for node in NODES:
-        out.update({k: (role, f"node {node.name}") for k, role in node.priors().items()})
+        for k, role in node.priors().items():
+            out.setdefault(k, (role, f"node {node.name}"))
     for term in TERMS:
-        out.update({k: (role, f"utility term {term.name}") for k, role in term.priors.items()})
+        for k, role in term.priors.items():
+            out.setdefault(k, (role, f"utility term {term.name}"))
     out.update({"ecog_max": ("ecog", "the eligibility rule"),
                 "lung_shunt_warn_percent": ("percent", "the lung shunt warning")})
     return out
@@ -174,7 +177,8 @@ class Evaluator:
         expected QALYs), taken four times: in the ``k``-th copy, each modality's own effects
         (:data:`~netlrt.network.declarations.EXCHANGEABLE_EFFECTS`) take the draws of the modality ``k`` places
         on. Every copy is a sample of the priors, and each modality meets the same draws, so modalities whose
-        effects have equal priors get exactly equal expectations: sampling noise never tells them apart. The
+        effects have equal priors get equal expectations (up to rounding, which the tie rule of
+        :func:`~netlrt.decision.policy.best_index` absorbs): sampling noise never tells them apart. The
         replicates are independent, so their spread gives an honest Monte Carlo standard error.
         """
         ids = self.priors.uncertain
@@ -430,11 +434,13 @@ class Evaluator:
         mc_se = reps.std(axis=0, ddof=1) / np.sqrt(INTERNAL_REPLICATES)
         u = mean.utility[0]
         best = policy.best_index(u)
-        order = np.argsort(-u, axis=-1, kind="stable")
         rows = np.arange(len(patients))
-        runner_up = order[:, 1] if u.shape[1] > 1 else order[:, 0]
-        gap = u[rows, order[:, 0]] - u[rows, runner_up]
-        gaps = reps[:, rows, order[:, 0]] - reps[:, rows, runner_up] if len(patients) and u.shape[1] > 1 \
+        others = u.copy()
+        others[rows, best] = -np.inf
+        runner_up = policy.best_index(others) if u.shape[1] > 1 else best  # by the tie rule too
+        # a runner-up tied with the best may lie a rounding error above it: the gap is then 0, not -1e-14
+        gap = np.maximum(u[rows, best] - u[rows, runner_up], 0.0)
+        gaps = reps[:, rows, best] - reps[:, rows, runner_up] if len(patients) and u.shape[1] > 1 \
             else np.zeros((INTERNAL_REPLICATES, len(patients)))
         gap_se = gaps.std(axis=0, ddof=1) / np.sqrt(INTERNAL_REPLICATES)
         return Bayes(mean, mc_se, gap, gap_se, pb, best, runner_up, replicate.terms)

@@ -130,9 +130,11 @@ class Evaluation:
         }
 
     def outcome_table(self) -> pd.DataFrame:
-        """Readable rows (outcomes, expected sessions, expected QALYs and their distance from the best in
-        quality-adjusted days, P(best)), one column per modality."""
-        behind = ((self.expected_utility - self.expected_utility.max()) * DAYS_PER_YEAR).rename("behind")
+        """Readable rows (outcomes, expected sessions, expected QALYs and their distance from the recommended
+        modality's (the best's when ineligible) in quality-adjusted days, P(best)), one column per modality."""
+        eu = self.expected_utility
+        top = eu[self.recommended] if self.recommended else eu.max()
+        behind = ((eu - top) * DAYS_PER_YEAR).rename("behind")
         table = pd.concat([self.outcomes.T, self.expected_sessions.to_frame().T, self.expected_utility.to_frame().T,
                            behind.to_frame().T, self.prob_best.to_frame().T])
         names = {**OUTCOME_LABELS, "expected_sessions": "Arterial procedures (expected)",
@@ -175,15 +177,14 @@ def build_evaluation(patient: Patient, bayes: Bayes, index: int, assessment: pol
     outcomes = pd.DataFrame(mean.outcomes[0, index], index=mods, columns=list(OUTCOMES))
     eu = pd.Series(u, index=mods, name="expected_utility")
     terms = pd.DataFrame(mean.terms[0, index], index=mods, columns=list(TERM_NAMES))
-    order = [MODALITIES[j] for j in np.argsort(-u, kind="stable")]
     gap, gap_se = (float(bayes.gap[index]), float(bayes.gap_se[index])) if assessment.eligible else (np.nan, np.nan)
     close = assessment.eligible and policy.is_close(gap, gap_se)
     pb = pd.Series(bayes.prob_best[index], index=mods, name="prob_best")
     reasons = list(assessment.reasons)
     recommended = MODALITIES[int(bayes.best[index])] if assessment.eligible else None
     if assessment.eligible:
-        a, b = order[0], order[1]
-        reasons.append(f"{a} has the most expected QALYs: {u.max():.3f} (next {b} {eu[b]:.3f}; gap {gap:.4f} QALY = "
+        a, b = recommended, MODALITIES[int(bayes.runner_up[index])]
+        reasons.append(f"{a} has the most expected QALYs: {eu[a]:.3f} (next {b} {eu[b]:.3f}; gap {gap:.4f} QALY = "
                        f"{gap * DAYS_PER_YEAR:.1f} quality-adjusted days, Monte Carlo SE "
                        f"{gap_se * DAYS_PER_YEAR:.2g} day)")
         ia, ib = MODALITIES.index(a), MODALITIES.index(b)

@@ -257,23 +257,35 @@ def _shipped() -> PriorSet:
 
 def _mark_edits(priors: list[Prior], shipped: PriorSet) -> list[Prior]:
     """Each prior whose distribution differs from the shipped one's and whose file records neither a ``modified``
-    note nor ``updates`` (``priors update``), marked with what the default was: an edited assumption needs no
-    note, but its provenance must show the edit (an article prior's edit already needs one,
-    :func:`netlrt.evidence.priors.parse_prior`)."""
+    note nor ``updates`` (``priors update``), marked with the default it differs from: an edited assumption
+    needs no note, but its provenance must show that it is not netlrt's (an article prior's edit already needs
+    one, :func:`netlrt.evidence.priors.parse_prior`). Said as a difference, not an edit: a folder copied from an
+    older netlrt differs where the defaults have moved since."""
+    from .. import __version__
+
     out = []
     for p in priors:
         d = shipped.get(p.id)
         if not (p.modified or p.updates) and d is not None and not _same_distribution(p, d):
             default = (f"fixed at {d.params['value']:g}" if d.is_fixed else
                        f"{d.distribution}, {d.rule} interval [{d.interval[0]:g}, {d.interval[1]:g}]")
-            p = dataclasses.replace(p, modified=f"edited in {p.file}; netlrt's default: {default}")
+            p = dataclasses.replace(p, modified=f"differs from netlrt {__version__}'s default ({default})")
         out.append(p)
     return out
 
 
+#: Quantiles at which two priors are compared. They are the same when each quantile is within 1e-6 of the 95%
+#: interval's width (or, fixed, 1e-12 of the value): a refit or a rounded parameter (``mu: 0.0`` for 2.8e-17)
+#: moves them far less.
+_COMPARED = (0.025, 0.5, 0.975)
+
+
 def _same_distribution(a: Prior, b: Prior) -> bool:
-    return a.distribution == b.distribution and a.params.keys() == b.params.keys() and all(
-        math.isclose(a.params[k], b.params[k], rel_tol=1e-9, abs_tol=0.0) for k in a.params)
+    if a.distribution != b.distribution:
+        return False
+    qa, qb = ([float(p.ppf(q)) for q in _COMPARED] for p in (a, b))
+    tolerance = 1e-6 * (qb[-1] - qb[0]) + 1e-12 * abs(qb[1])
+    return all(abs(x - y) <= tolerance for x, y in zip(qa, qb))
 
 
 def _population(fname: str, doc: Any) -> tuple[dict[str, dict[str, float]], dict[str, str]]:

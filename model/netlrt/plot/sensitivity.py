@@ -284,12 +284,13 @@ def plot_whatif(result: WhatIfResult, *, ax: Axes | None = None) -> Axes:
     eu = df.set_index(["finding", "state", "modality"])["expected_utility"].unstack("modality")
     eu = eu.reindex(pd.MultiIndex.from_frame(rows[["finding", "state"]]))[list(dict.fromkeys(df["modality"]))]
     values = eu.to_numpy()
-    behind = (values - values.max(axis=1, keepdims=True)) * DAYS_PER_YEAR
+    chosen = np.array([list(eu.columns).index(b) for b in rows["best"]])  # by the tie rule, as the table says
+    behind = (values - values[np.arange(len(rows)), chosen][:, None]) * DAYS_PER_YEAR
     ax = axes_or_new(ax, (7.5, 1.4 + 0.3 * len(rows)))
     floor = min(float(behind.min()), -1e-9)
     im = ax.imshow(behind, cmap="Greys_r", vmin=floor, vmax=0, aspect="auto")
     for i, j in np.ndindex(behind.shape):
-        best = behind[i, j] == 0
+        best = j == chosen[i]
         text = f"{values[i, j]:.3f}" if best else f"{behind[i, j]:.1f} d"
         ax.text(j, i, text, ha="center", va="center", fontsize=7.5, fontweight="bold" if best else "normal",
                 color="black" if behind[i, j] > 0.55 * floor else "white")

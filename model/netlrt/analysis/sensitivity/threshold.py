@@ -12,9 +12,10 @@ cells (and, in the one-way analysis, of all parameters) step together, one model
 The one-way analysis takes its switch points from this search (:func:`search`), so a tornado and a
 threshold analysis never disagree. Thresholds are rounded to :data:`DIGITS` significant digits: the search
 is accurate to about 1e-12 of the support's width, so the rounding removes float noise (``0.4999999999999989``
-is reported as ``0.5``) and nothing else. Ties here are exact (``best_index(..., tie=0.0)``): the search steps
-10 x its tolerance past a crossing to see which option wins there, a step the decision's
-:data:`~netlrt.decision.policy.TIE_QALY` could swallow.
+is reported as ``0.5``) and nothing else. The crossings are found with exact ties (``best_index(..., tie=0.0)``):
+the search steps 10 x its tolerance past a crossing to see which option wins there, a step the decision's
+:data:`~netlrt.decision.policy.TIE_QALY` could swallow. The base case's best follows the decision's tie rule, as
+the one-way analysis's does.
 """
 
 from __future__ import annotations
@@ -354,7 +355,7 @@ def analyze(problem: DecisionProblem, param: str, *, n_grid: int = DEFAULT_GRID)
     U = problem.f(problem.vary([j], np.append(grid, p.base)))
     found = search(problem, j, grid, U[:-1])
     opts = problem.options
-    return ThresholdResult(p, (lo, hi), opts[int(policy.best_index(U[-1], tie=0.0))], tuple(t for t, _, _ in found),
+    return ThresholdResult(p, (lo, hi), opts[int(policy.best_index(U[-1]))], tuple(t for t, _, _ in found),
                            tuple(opts[a] for _, a, _ in found), tuple(opts[b] for _, _, b in found),
                            grid, U[:-1], tuple(opts), problem.notes)
 
