@@ -219,8 +219,8 @@ def test_evaluation_tables_and_json(model):
     assert set(terms["term"]) == set(TERM)
     assert "Expected QALYs" in ev.outcome_table().index and ev._repr_html_().startswith("<p><b>Recommended")
     behind = ev.outcome_table().loc["Behind the best (quality-adjusted days)"]  # what 3 digits of QALYs hide
-    np.testing.assert_allclose(behind, (ev.expected_utility - ev.expected_utility.max()) * 365.25, rtol=1e-12)
-    assert behind[ev.recommended] == 0 and sorted(behind)[-2] == pytest.approx(-ev.gap * 365.25, rel=1e-9)
+    np.testing.assert_allclose(behind, (ev.expected_utility.max() - ev.expected_utility) * 365.25, rtol=1e-12)
+    assert behind[ev.recommended] == 0 and sorted(behind)[1] == pytest.approx(ev.gap * 365.25, rel=1e-9)
 
 
 @st.composite

@@ -134,7 +134,7 @@ class Evaluation:
         modality's (the best's when ineligible) in quality-adjusted days, P(best)), one column per modality."""
         eu = self.expected_utility
         top = eu[self.recommended] if self.recommended else eu.max()
-        behind = ((eu - top) * DAYS_PER_YEAR).rename("behind")
+        behind = ((top - eu) * DAYS_PER_YEAR).rename("behind")
         table = pd.concat([self.outcomes.T, self.expected_sessions.to_frame().T, self.expected_utility.to_frame().T,
                            behind.to_frame().T, self.prob_best.to_frame().T])
         names = {**OUTCOME_LABELS, "expected_sessions": "Arterial procedures (expected)",

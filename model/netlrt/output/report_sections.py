@@ -191,7 +191,10 @@ def _psa(page: Page, model: Model, pid: str, patient: Patient, settings: Setting
               "Carlo error. "
               f"Expected value of perfect information: {float(evpi):.4f} QALY (SE {evpi.se:.4f}), "
               f"{float(evpi) * DAYS_PER_YEAR:.1f} quality-adjusted days per patient: what knowing every parameter "
-              "would add to the decision.</p>")
+              f"would add to the decision within the model's {model.priors['horizon_years'].mean:g}-year horizon, "
+              "which truncates it (about half of what a change in survival is worth falls later; the value of "
+              "information grows with the horizon, the recommendations of the article's cases do not: "
+              "<code>horizon_years</code>'s reasoning).</p>")
     summary = psa.summary()
     eu = summary[summary["outcome"] == "expected_utility"].set_index("modality")
     best = pd.DataFrame({"P(best)": psa.prob_best(), "expected QALYs": eu["mean"], "2.5%": eu["low"],
@@ -264,8 +267,10 @@ def trials_parts(model: Model, pid: str, settings: Settings, psa: PSAResult, ran
     page.html(f'<h3 id="trials-{html.escape(pid)}">{html.escape(pid)}</h3><p>Candidate studies of {TRIAL_SIZE} '
               f"patients (per arm for a comparison), each measuring one of the {CANDIDATES} parameters with the "
               "largest EVPPI (among those with a default study design), by the expected value of sample "
-              "information per patient (regression on the PSA sample; EVSI cannot exceed the EVPPI of what a "
-              "study measures).</p>")
+              f"information per patient like {html.escape(pid)} (regression on the PSA sample; EVSI cannot exceed "
+              "the EVPPI of what a study measures). A modality's hazard ratio is measured against the treated "
+              "cohort's baseline survival, which the exchangeable modality effects are centred on: an idealised "
+              "comparator, not a therapy one could randomise to (<code>netlrt.analysis.designs</code>).</p>")
     page.table(table, f"{pid}_evsi")
     if table.empty:
         return page
@@ -275,11 +280,14 @@ def trials_parts(model: Model, pid: str, settings: Settings, psa: PSAResult, ran
     scale = PopulationScale(**POPULATION)
     result = enbs(curve, population=scale, cost_per_patient=COST_PER_PATIENT_QALY,
                   arms=designs[top].arms)
+    arms = designs[top].arms
     page.html(f"<p>Expected net benefit of sampling for a study of <code>{html.escape(top)}</code> in an illustrative "
-              f"population of {POPULATION['patients_per_year']} patients a year for {POPULATION['horizon_years']} "
-              f"years (discounted {POPULATION['discount_rate']:.0%}), each study patient costing "
-              f"{COST_PER_PATIENT_QALY} QALY (money divided by a willingness to pay): best size "
-              f"{_best(result.best_n)}.</p>")
+              f"population of {POPULATION['patients_per_year']} patients a year like {html.escape(pid)} for "
+              f"{POPULATION['horizon_years']} years (discounted {POPULATION['discount_rate']:.0%} a year, the first "
+              f"year undiscounted), each study patient costing {COST_PER_PATIENT_QALY} QALY (money divided by a "
+              f"willingness to pay): best size {_best(result.best_n)}"
+              + (f" per arm; the cost counts {'both' if arms == 2 else f'all {arms}'} arms" if arms > 1 else "")
+              + ".</p>")
     page.figure(plot_enbs(result), f"{pid}_enbs", f"{pid}: expected net benefit of sampling by study size.")
     page.table(result.to_df(), f"{pid}_enbs")
     return page
