@@ -285,6 +285,28 @@ def test_interrupts_are_one_line_with_the_shell_status(exc, status, line, monkey
     assert main(["evaluate"]) == status
 
 
+def test_after_an_interrupt_the_console_script_lets_a_second_ctrl_c_end_it(monkeypatch, capsys):
+    """The process ends once main() returns; a second Ctrl-C during the interpreter's shutdown (joining the report's
+    worker threads) raised a KeyboardInterrupt there and printed a traceback, so SIGINT is back at its default:
+    it ends the process at once. Only for the console script (argv None), not for main() called in a program."""
+    import signal
+
+    from netlrt.cli import evaluate
+
+    def stop(args):
+        raise KeyboardInterrupt
+
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        monkeypatch.setattr(evaluate, "run", stop)
+        assert main(["evaluate"]) == 130 and signal.getsignal(signal.SIGINT) is before
+        monkeypatch.setattr(sys, "argv", ["netlrt", "evaluate"])
+        assert main() == 130 and signal.getsignal(signal.SIGINT) is signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGINT, before)
+    capsys.readouterr()
+
+
 # ------------------------------------------------------------------------------------------------ priors
 
 def test_priors_show_says_which_folder_is_in_use(priors_copy, capsys):

@@ -460,13 +460,26 @@ def test_an_edited_assumption_is_marked_with_the_default_it_differs_from(priors_
     _edit(priors_copy, "complications.yaml", "or_pes_y90", lambda e, d: e.update(interval=[0.3, 1.0]))
     _edit(priors_copy, "quality_of_life.yaml", "horizon_years", lambda e, d: e.update(params={"value": 5.0}))
     _edit(priors_copy, "survival.yaml", "hr_modality_tae", lambda e, d: e["params"].update(mu=0.0))
+    _edit(priors_copy, "complications.yaml", "pes_embolic",  # four digits: still the loader's interval
+          lambda e, d: e["params"].update({k: float(f"{v:.4g}") for k, v in e["params"].items()}))
+    _edit(priors_copy, "complications.yaml", "overnight_embolic", lambda e, d: e.update(mass=0.8))  # same interval
     refit_folder(priors_copy)
     priors = load_priors(priors_copy)
     version = netlrt.__version__
     assert priors["or_pes_y90"].provenance == (f"assumption (modified: differs from netlrt {version}'s default "
-                                               "(lognormal, direction interval [0.1, 1]))")
+                                               "(lognormal, direction interval [0.1, 1] covering 95%))")
     assert priors["horizon_years"].modified == f"differs from netlrt {version}'s default (fixed at 10)"
-    assert sorted(k for k, p in priors.items() if p.modified) == ["horizon_years", "or_pes_y90"]
+    assert priors["overnight_embolic"].modified.endswith("[0.3, 0.95] covering 95%)")  # its default's coverage
+    assert sorted(k for k, p in priors.items() if p.modified) == ["horizon_years", "or_pes_y90", "overnight_embolic"]
+
+
+def test_with_priors_refuses_a_mass_beside_a_study_rule_as_a_file_does(model):
+    with pytest.raises(ValueError, match=r"^with_priors: parameter 'median_os_years': rule 'study_range' sets the "
+                                         r"mass from its 17 studies, \(k-1\)/\(k\+1\); allowed: no 'mass', or "):
+        model.with_priors({"median_os_years": {"interval": [2.0, 6.5], "mass": 0.5}}, note="x")
+    own = model.with_priors({"median_os_years": {"interval": [2.0, 6.5], "mass": 0.5, "rule": "assumption"}},
+                            note="x").priors["median_os_years"]
+    assert (own.rule, own.mass) == ("assumption", 0.5)
 
 
 def test_modified_article_prior_is_allowed_and_marked(priors_copy):

@@ -283,11 +283,11 @@ def test_figure_format_and_dpi(second_run):
 
 def test_header_names_an_edited_priors_folder_relative_to_here(second_run):
     page = (second_run[0] / "index.html").read_text(encoding="utf-8")
-    assert re.search(r"priors: mypriors, changed: or_pes_y90 \(see their provenance\)\s*&middot;", page)
+    assert re.search(r"priors: mypriors, changed: or_pes_y90 \(see its provenance\)\s*&middot;", page)
     priors = pd.read_csv(second_run[0] / "priors.csv").set_index("id")
     assert priors.loc["or_pes_y90", "provenance"] == (f"assumption (modified: differs from netlrt "
                                                       f"{netlrt.__version__}'s default (lognormal, direction "
-                                                      "interval [0.1, 1]))")
+                                                      "interval [0.1, 1] covering 95%))")
     assert (priors.drop(index="or_pes_y90")["provenance"].isin(["article", "assumption"])).all()
     assert "none (ineligible)" in page and "Ineligible for transarterial therapy" in page
 
@@ -354,6 +354,22 @@ def test_build_report_refuses_bad_settings_before_writing(model, tmp_path, kwarg
     with pytest.raises(ValueError, match=match):
         build_report(model, tmp_path / "r", progress=False, **kwargs)
     assert os.listdir(tmp_path) == []
+
+
+def test_a_report_needs_an_uncertain_parameter_and_survives_having_no_study_to_value(model, tmp_path):
+    """Every prior fixed: refused before any work (its PSA and analyses would be empty). One uncertain utility: no
+    candidate study has a default design, and the studies section says so instead of failing (KeyError)."""
+    from netlrt.output.report import build_report
+
+    fixed = model.with_priors({k: model.priors[k].mean for k in model.priors.uncertain}, note="base case")
+    with pytest.raises(ValueError, match=r"^priors: every parameter is fixed; .*use netlrt evaluate"):
+        build_report(fixed, tmp_path / "r", progress=False)
+    assert os.listdir(tmp_path) == []
+    one = model.with_priors({k: model.priors[k].mean for k in model.priors.uncertain if k != "utility_alive"},
+                            note="only the utility of life uncertain")
+    build_report(one, tmp_path / "r", progress=False, patients={"p": netlrt.Patient()}, n_draws=200,
+                 sobol_draws=16, workers=1)
+    assert pd.read_csv(tmp_path / "r" / "p_evsi.csv").empty
 
 
 def test_a_worker_keeps_its_linear_algebra_to_one_thread():

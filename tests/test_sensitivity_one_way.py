@@ -120,3 +120,11 @@ def test_params_subset_and_errors(model, cases):
         model_problem(ev, cases["case2_tace"], [])
     U = prob.f(prob.vary([0], np.array([prob.params[0].low, prob.params[0].high])))
     assert_allclose(U.shape, (2, 4))
+
+
+def test_a_model_with_every_prior_fixed_has_nothing_to_vary(model, cases):
+    fixed = model.with_priors({k: model.priors[k].mean for k in model.priors.uncertain}, note="base case")
+    with pytest.raises(ValueError, match=r"^priors: every parameter is fixed, so there is nothing to vary"):
+        fixed.one_way(cases["case3_y90"])
+    with pytest.raises(ValueError, match=r"^priors: every parameter is fixed"):
+        fixed.sobol(cases["case3_y90"], n_draws=64)

@@ -16,8 +16,10 @@ Examples
 from __future__ import annotations
 
 import errno
+import signal
 import sys
 from collections.abc import Sequence
+from contextlib import suppress
 
 from . import analyse, cohort, evaluate, export, priors, report
 from .common import EXIT_FAILURE, EXIT_USAGE, Parser, UsageError
@@ -55,7 +57,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         with terminate_as_interrupt(), protect_inputs():
             return _run(argv)
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM, in the command or while the handlers were put back
-        return handle_interrupt(exc)
+        status = handle_interrupt(exc)
+        if argv is None:  # the console script: the process ends next, and a second Ctrl-C must not raise a
+            with suppress(ValueError):  # KeyboardInterrupt in the interpreter's shutdown (a traceback): it ends it
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+        return status
 
 
 def _run(argv: Sequence[str] | None) -> int:

@@ -34,6 +34,7 @@ from ..checks import finite_real
 from ..files.writing import note_input
 from .patient_spec import FINDING_NODES
 from .priors import Prior, PriorSet, parse_prior, squash
+from .roles import FIT_TOLERANCE
 
 __all__ = ["apply_edits", "default_priors_path", "init_folder", "is_shipped", "load_priors", "parameter_nodes",
            "parse_yaml", "read_text", "read_yaml", "refit_folder"]
@@ -268,24 +269,26 @@ def _mark_edits(priors: list[Prior], shipped: PriorSet) -> list[Prior]:
         d = shipped.get(p.id)
         if not (p.modified or p.updates) and d is not None and not _same_distribution(p, d):
             default = (f"fixed at {d.params['value']:g}" if d.is_fixed else
-                       f"{d.distribution}, {d.rule} interval [{d.interval[0]:g}, {d.interval[1]:g}]")
+                       f"{d.distribution}, {d.rule} interval [{d.interval[0]:g}, {d.interval[1]:g}] covering "
+                       f"{d.mass:.0%}")
             p = dataclasses.replace(p, modified=f"differs from netlrt {__version__}'s default ({default})")
         out.append(p)
     return out
 
 
-#: Quantiles at which two priors are compared. They are the same when each quantile is within 1e-6 of the 95%
-#: interval's width (or, fixed, 1e-12 of the value): a refit or a rounded parameter (``mu: 0.0`` for 2.8e-17)
-#: moves them far less.
+#: Quantiles at which two priors are compared. They are the same when each is within the loader's tolerance for
+#: params that reproduce an interval (:data:`~netlrt.evidence.roles.FIT_TOLERANCE`, relative), so rounded params
+#: (``mu: 0.0`` for 2.8e-17, four digits of a beta's) are no edit; a fixed value must be equal.
 _COMPARED = (0.025, 0.5, 0.975)
 
 
 def _same_distribution(a: Prior, b: Prior) -> bool:
     if a.distribution != b.distribution:
         return False
+    if a.is_fixed:
+        return math.isclose(a.params["value"], b.params["value"], rel_tol=1e-12)
     qa, qb = ([float(p.ppf(q)) for q in _COMPARED] for p in (a, b))
-    tolerance = 1e-6 * (qb[-1] - qb[0]) + 1e-12 * abs(qb[1])
-    return all(abs(x - y) <= tolerance for x, y in zip(qa, qb))
+    return all(abs(x - y) <= FIT_TOLERANCE * abs(y) for x, y in zip(qa, qb))
 
 
 def _population(fname: str, doc: Any) -> tuple[dict[str, dict[str, float]], dict[str, str]]:

@@ -218,7 +218,8 @@ def changed_prior(prior: Prior, change: Any, note: str) -> Prior:
         entry["reasoning"] = entry["modified"]
     if entry["rule"] not in ("study_range", "study_maximum"):
         entry.pop("studies", None)
-    elif "mass" in entry:
-        del entry["mass"]
+    elif "mass" in entry:  # as a file's 'mass' beside such a rule is refused: the mass is (k-1)/(k+1)
+        raise ValueError(f"{where}: rule {entry['rule']!r} sets the mass from its {entry.get('studies')} studies, "
+                         "(k-1)/(k+1); allowed: no 'mass', or 'rule': 'assumption' with a mass of your own")
     entry.setdefault("reading", entry["modified"])
     return parse_prior(prior.file or "with_priors", prior.area, 0, entry, refit=refit)

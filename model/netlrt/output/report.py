@@ -93,7 +93,8 @@ def _changed_priors(priors: PriorSet) -> str:
     """', changed: a, b (see their provenance)' for the priors edited, changed or updated from what netlrt
     ships; empty when there are none."""
     changed = [p.id for p in priors.values() if p.modified or p.updates]
-    return f", changed: {', '.join(changed)} (see their provenance)" if changed else ""
+    return f", changed: {', '.join(changed)} (see {'its' if len(changed) == 1 else 'their'} provenance)" if changed \
+        else ""
 
 
 def build_report(model: Model, out_dir: str | os.PathLike = DEFAULT_OUT, *,
@@ -146,6 +147,9 @@ def build_report(model: Model, out_dir: str | os.PathLike = DEFAULT_OUT, *,
         workers = positive_int("workers", workers)
     if figure_format not in FIGURE_FORMATS:
         raise ValueError(f"figure_format: {figure_format!r}; allowed: {', '.join(FIGURE_FORMATS)}")
+    if not model.priors.uncertain:  # before any work: the PSA, sensitivity and VOI sections would all be empty
+        raise ValueError("priors: every parameter is fixed; allowed: priors with at least one uncertain parameter "
+                         "(for a deterministic base case, use netlrt evaluate)")
     given = dict(article_cases() if patients is None else patients)
     if not given:
         raise ValueError("patients: no patients to report on")

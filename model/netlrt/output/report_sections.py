@@ -263,7 +263,8 @@ def trials_parts(model: Model, pid: str, settings: Settings, psa: PSAResult, ran
                      "days": float(e) * DAYS_PER_YEAR})
         if len(rows) == CANDIDATES:
             break
-    table = pd.DataFrame(rows).sort_values("evsi", ascending=False, kind="stable").reset_index(drop=True)
+    table = pd.DataFrame(rows, columns=["parameter", "study", "evsi", "se", "days"])
+    table = table.sort_values("evsi", ascending=False, kind="stable").reset_index(drop=True)
     page.html(f'<h3 id="trials-{html.escape(pid)}">{html.escape(pid)}</h3><p>Candidate studies of {TRIAL_SIZE} '
               f"patients (per arm for a comparison), each measuring one of the {CANDIDATES} parameters with the "
               "largest EVPPI (among those with a default study design), by the expected value of sample "

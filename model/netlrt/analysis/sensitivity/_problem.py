@@ -278,6 +278,9 @@ def model_problem(evaluator: Evaluator, patient: Patient, params: Sequence[str] 
     check_eligible(evaluator, patient)
     priors = evaluator.priors
     uncertain = priors.uncertain
+    if not uncertain:
+        raise ValueError("priors: every parameter is fixed, so there is nothing to vary; allowed: priors with at least "
+                         "one uncertain parameter (a sensitivity analysis of a deterministic base case is empty)")
     if params is None:
         ids = list(uncertain)
     elif isinstance(params, str) or not isinstance(params, Sequence) or not params:
