@@ -473,6 +473,22 @@ def test_an_edited_assumption_is_marked_with_the_default_it_differs_from(priors_
     assert sorted(k for k, p in priors.items() if p.modified) == ["horizon_years", "or_pes_y90", "overnight_embolic"]
 
 
+def test_with_priors_takes_params_alone_with_the_interval_they_give(model):
+    """The docstring's 'or with params': the old interval, which new params no longer reproduce, was kept and then
+    refused ('run netlrt priors refit <folder>')."""
+    p = model.with_priors({"pes_embolic": {"params": {"a": 2.0, "b": 2.0}}}, note="x").priors["pes_embolic"]
+    assert dict(p.params) == {"a": 2.0, "b": 2.0} and p.mass == 0.95
+    assert_allclose(p.interval, [p.ppf(0.025), p.ppf(0.975)], rtol=1e-12)
+    assert_allclose(p.interval, [0.0943, 0.9057], atol=1e-4)  # Beta(2, 2)'s central 95%
+    with pytest.raises(ValueError, match=r"^with_priors: parameter 'pes_embolic': beta parameters a and b must be "):
+        model.with_priors({"pes_embolic": {"params": {"a": -1.0, "b": 2.0}}}, note="x")
+    with pytest.raises(ValueError, match=r"^with_priors: parameter 'horizon_years': is fixed, so an interval needs a "
+                                         r"distribution .*allowed: add 'distribution' \(beta, lognormal\)"):
+        model.with_priors({"horizon_years": {"interval": [5, 15]}}, note="x")
+    spread = model.with_priors({"horizon_years": {"interval": [5, 15], "distribution": "lognormal"}}, note="x")
+    assert spread.priors["horizon_years"].rule == "assumption"
+
+
 def test_with_priors_refuses_a_mass_beside_a_study_rule_as_a_file_does(model):
     with pytest.raises(ValueError, match=r"^with_priors: parameter 'median_os_years': rule 'study_range' sets the "
                                          r"mass from its 17 studies, \(k-1\)/\(k\+1\); allowed: no 'mass', or "):

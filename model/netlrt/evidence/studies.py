@@ -27,8 +27,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..checks import finite_real, short_repr
-from . import study_table, updating
+from . import fitting, study_table, updating
 from .priors import Prior, PriorSet, parse_prior, squash
 from .roles import RULES
 
@@ -183,6 +185,15 @@ def _write_folder(priors: PriorSet, target: Path, changed: Mapping[str, Prior]) 
             shutil.copyfile(priors.path / extra, target / extra)
 
 
+def _valid_params(distribution: str, params: Any) -> bool:
+    """Params worth reading an interval from; anything else is left for parse_prior to name."""
+    try:
+        values = fitting.ppf(distribution, params, [0.25, 0.75])
+    except (TypeError, ValueError, KeyError):
+        return False
+    return bool(np.all(np.isfinite(values)))
+
+
 def changed_prior(prior: Prior, change: Any, note: str) -> Prior:
     """``prior`` with a researcher's change applied, validated like a priors file and recorded in ``modified``.
 
@@ -204,8 +215,18 @@ def changed_prior(prior: Prior, change: Any, note: str) -> Prior:
     elif isinstance(change, Mapping) and change and set(change) <= {"interval", "distribution", "mass", "params",
                                                                        "rule"}:
         entry.update({k: list(v) if k == "interval" and isinstance(v, tuple) else v for k, v in change.items()})
+        if entry["distribution"] == "fixed" and "interval" in change:
+            spread = [f for f in fitting.FAMILIES if f != "fixed"]
+            raise ValueError(f"{where}: is fixed, so an interval needs a distribution to spread over it; allowed: "
+                             f"add 'distribution' ({', '.join(spread)}), or give a number to fix it elsewhere")
         if "rule" not in change and entry["rule"] == "fixed" and entry["distribution"] != "fixed":
             entry["rule"] = "assumption"  # a fixed parameter given a distribution: the researcher's assumption
+        if "params" in change and "interval" not in change and entry["distribution"] != "fixed" \
+                and _valid_params(entry["distribution"], change["params"]):
+            # the interval the new params give at the prior's mass, not the old one they no longer reproduce
+            tail = (1 - float(change.get("mass", prior.mass))) / 2
+            entry["interval"] = [float(x) for x in fitting.ppf(entry["distribution"], change["params"],
+                                                                [tail, 1 - tail])]
         refit = "params" not in change
     else:
         raise ValueError(f"{where}: change {short_repr(change)} not allowed; allowed: a number, or a mapping with "
