@@ -347,6 +347,21 @@ def test_refit_refits_only_what_changed_and_then_nothing(priors_copy, capsys):
     assert code == 0 and "refitted 0 parameter(s)" in out
 
 
+def test_refit_warns_and_show_refuses_a_folder_the_model_would_refuse(priors_copy, capsys):
+    """A prior deleted: refit and show said all was well (exit 0) while every model command refused the folder."""
+    f = priors_copy / "complications.yaml"
+    text = f.read_text()
+    start = text.index("- id: abscess_intact")
+    f.write_text(text[:start] + text[text.index("- id:", start + 5):])
+    missing = f"parameter 'abscess_intact' is missing from {str(priors_copy)!r}; node hepatic_abscess uses it"
+    code, out, err = run(capsys, "priors", "refit", priors_copy)
+    assert code == 0 and "refitted 0" in out and err.startswith("netlrt: warning: the model refuses this folder: ")
+    assert missing in err
+    code, out, err = run(capsys, "priors", "show", priors_copy)
+    assert code == 2 and out == "" and missing in one_error(err)
+    assert run(capsys, "evaluate", "--priors", priors_copy)[0] == 2
+
+
 def test_an_edited_article_prior_must_say_why_and_then_shows_it(priors_copy, capsys):
     f = priors_copy / "survival.yaml"
     edit(f, "  interval: [2.0, 6.5]\n", "  interval: [1.0, 9.0]\n")  # median_os_years, source: article
