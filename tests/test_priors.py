@@ -487,11 +487,23 @@ def test_with_priors_takes_params_alone_with_the_interval_they_give(model):
         model.with_priors({"horizon_years": {"interval": [5, 15]}}, note="x")
     spread = model.with_priors({"horizon_years": {"interval": [5, 15], "distribution": "lognormal"}}, note="x")
     assert spread.priors["horizon_years"].rule == "assumption"
+    # params are the researcher's own distribution: an assumption whatever rule read the article's interval
+    # (the exchangeable and direction rules' checks refused them, a study rule's mass misplaced the interval)
+    for pid, params in (("hr_modality_tae", {"mu": 0.1, "sigma": 0.1}), ("or_pes_y90", {"mu": -1.0, "sigma": 0.5}),
+                        ("median_os_years", {"mu": 1.3, "sigma": 0.3})):
+        p = model.with_priors({pid: {"params": params}}, note="x").priors[pid]
+        assert (p.rule, p.mass, dict(p.params)) == ("assumption", 0.95, params)
+        assert p.provenance == "assumption (modified: x)"
+    half = model.with_priors({"pes_embolic": {"params": {"a": 2.0, "b": 2.0}, "mass": 0.5}}, note="x")
+    assert_allclose(half.priors["pes_embolic"].interval, [half.priors["pes_embolic"].ppf(q) for q in (0.25, 0.75)])
+    for bad in (None, "x", 7, float("nan")):
+        with pytest.raises(ValueError, match=r"^with_priors: parameter 'pes_embolic': mass .* not allowed; allowed: "):
+            model.with_priors({"pes_embolic": {"params": {"a": 2.0, "b": 2.0}, "mass": bad}}, note="x")
 
 
 def test_with_priors_refuses_a_mass_beside_a_study_rule_as_a_file_does(model):
-    with pytest.raises(ValueError, match=r"^with_priors: parameter 'median_os_years': rule 'study_range' sets the "
-                                         r"mass from its 17 studies, \(k-1\)/\(k\+1\); allowed: no 'mass', or "):
+    with pytest.raises(ValueError, match=r"^with_priors: parameter 'median_os_years': rule 'study_range' sets mass = "
+                                         r"\(k-1\)/\(k\+1\) from its 17 studies; remove 'mass'"):
         model.with_priors({"median_os_years": {"interval": [2.0, 6.5], "mass": 0.5}}, note="x")
     own = model.with_priors({"median_os_years": {"interval": [2.0, 6.5], "mass": 0.5, "rule": "assumption"}},
                             note="x").priors["median_os_years"]

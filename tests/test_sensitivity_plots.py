@@ -195,8 +195,8 @@ def test_whatif_cells_match_their_rows(model, cases):
     for i, r in rows.iterrows():
         eu = t[(t["finding"] == r["finding"]) & (t["state"] == r["state"])].set_index("modality")["expected_utility"]
         best = eu.max()
-        for j, m in enumerate(modalities):
-            want = f"{eu[m]:.3f}" if eu[m] == best else f"{(eu[m] - best) * DAYS_PER_YEAR:.1f} d"
+        for j, m in enumerate(modalities):  # days behind the best, positive as in the outcome table
+            want = f"{eu[m]:.3f}" if eu[m] == best else f"{(best - eu[m]) * DAYS_PER_YEAR:.1f} d"
             assert cells[(i, j)] == want, (r["finding"], r["state"], m)
     own = t[t["current"]].groupby("modality")["expected_utility"].agg(["min", "max"])
     assert np.allclose(own["min"], own["max"])  # every row of the patient's own state is the same patient

@@ -16,15 +16,13 @@ Examples
 from __future__ import annotations
 
 import errno
-import signal
 import sys
 from collections.abc import Sequence
-from contextlib import suppress
 
 from . import analyse, cohort, evaluate, export, priors, report
 from .common import EXIT_FAILURE, EXIT_USAGE, Parser, UsageError
 
-__all__ = ["COMMANDS", "build_parser", "main"]
+__all__ = ["COMMANDS", "build_parser", "console", "main"]
 
 COMMANDS = {"evaluate": evaluate, "report": report, "analyse": analyse, "cohort": cohort, "export": export,
             "priors": priors}
@@ -46,22 +44,30 @@ def build_parser() -> Parser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``netlrt`` console script; returns the exit status."""
+def main(argv: Sequence[str] | None = None, *, last: bool = False) -> int:
+    """Run one ``netlrt`` command; returns the exit status. ``last``: the process ends next (the console script,
+    :func:`console`), so after an interrupt a second Ctrl-C ends it at once (`terminate_as_interrupt`)."""
     from ..files import handle_interrupt, protect_inputs, terminate_as_interrupt
 
     for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 is printed escaped, not an error
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     try:
-        with terminate_as_interrupt(), protect_inputs():
+        with terminate_as_interrupt(last=last), protect_inputs():
             return _run(argv)
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM, in the command or while the handlers were put back
-        status = handle_interrupt(exc)
-        if argv is None:  # the console script: the process ends next, and a second Ctrl-C must not raise a
-            with suppress(ValueError):  # KeyboardInterrupt in the interpreter's shutdown (a traceback): it ends it
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-        return status
+        return handle_interrupt(exc)
+
+
+def console() -> int:
+    """The ``netlrt`` console script: :func:`main` for a process that ends with it.
+
+    A second Ctrl-C just after the first (while the command's last line is printed, or the interpreter joins the
+    report's worker threads) raised a KeyboardInterrupt where nothing caught it and printed a traceback; here it
+    ends the process at once. Not so in :func:`main` called otherwise: ``python -m netlrt`` and IPython's
+    ``%run -m netlrt`` run it inside a session that goes on.
+    """
+    return main(last=True)
 
 
 def _run(argv: Sequence[str] | None) -> int:

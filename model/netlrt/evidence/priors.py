@@ -208,7 +208,7 @@ def parse_prior(fname: str, area: str, index: int, e: Any, *, refit: bool = Fals
         interval = (float(raw[0]), float(raw[1]))
         if not interval[0] < interval[1]:
             raise ValueError(f"{where}: interval low {interval[0]} must be below high {interval[1]}")
-        mass = _mass(where, rule, e, len(refs))
+        mass = entry_mass(where, rule, e, len(refs))
         if not squash(e.get("reading", "")):
             raise ValueError(f"{where}: missing field 'reading' (how the interval was read from the evidence)")
     elif "interval" in e or "mass" in e:
@@ -228,7 +228,8 @@ def parse_prior(fname: str, area: str, index: int, e: Any, *, refit: bool = Fals
     return prior
 
 
-def _mass(where: str, rule: str, e: dict, n_refs: int) -> float:
+def entry_mass(where: str, rule: str, e: dict, n_refs: int) -> float:
+    """The central mass a priors-file entry's interval covers under its rule (checked as the file's)."""
     if rule in ("study_range", "study_maximum"):
         k = e.get("studies", n_refs)
         if not (is_integer(k) and k >= 2):

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..checks import finite_real, short_repr
 from . import fitting, study_table, updating
-from .priors import Prior, PriorSet, parse_prior, squash
+from .priors import Prior, PriorSet, entry_mass, parse_prior, squash
 from .roles import RULES
 
 __all__ = ["UNIT_ROLES", "changed_prior", "plan_update", "study_roles", "update_priors", "write_priors"]
@@ -200,7 +200,8 @@ def changed_prior(prior: Prior, change: Any, note: str) -> Prior:
     ``change`` is a number (the parameter becomes fixed at it), or a mapping with ``interval`` (and optionally
     ``distribution``, ``mass``, ``rule``), refitted as ``priors refit`` would the same edit of its file: by the
     prior's own rule unless ``rule`` is given (a study range keeps its (k-1)/(k+1) reading; ``rule:
-    'assumption'`` reads the interval as a central 95% one), or with ``params``.
+    'assumption'`` reads the interval as a central 95% one), or with ``params`` (a distribution of the
+    researcher's own: an assumption unless ``rule`` is given, its interval the one the params give).
     """
     where = f"with_priors: parameter {prior.id!r}"
     if not isinstance(note, str) or not note.strip():
@@ -216,15 +217,23 @@ def changed_prior(prior: Prior, change: Any, note: str) -> Prior:
                                                                        "rule"}:
         entry.update({k: list(v) if k == "interval" and isinstance(v, tuple) else v for k, v in change.items()})
         if entry["distribution"] == "fixed" and "interval" in change:
-            spread = [f for f in fitting.FAMILIES if f != "fixed"]
+            families = [f for f in fitting.FAMILIES if f != "fixed"]
             raise ValueError(f"{where}: is fixed, so an interval needs a distribution to spread over it; allowed: "
-                             f"add 'distribution' ({', '.join(spread)}), or give a number to fix it elsewhere")
-        if "rule" not in change and entry["rule"] == "fixed" and entry["distribution"] != "fixed":
-            entry["rule"] = "assumption"  # a fixed parameter given a distribution: the researcher's assumption
-        if "params" in change and "interval" not in change and entry["distribution"] != "fixed" \
-                and _valid_params(entry["distribution"], change["params"]):
-            # the interval the new params give at the prior's mass, not the old one they no longer reproduce
-            tail = (1 - float(change.get("mass", prior.mass))) / 2
+                             f"add 'distribution' ({', '.join(families)}), or give a number to fix it elsewhere")
+        spread = entry["distribution"] != "fixed"
+        params_alone = "params" in change and "interval" not in change
+        if "rule" not in change and spread and (entry["rule"] == "fixed" or params_alone):
+            entry["rule"] = "assumption"  # a distribution of the researcher's own: no reading of the article's
+        if entry["rule"] != prior.rule:  # a new rule brings its own mass, and the old reading no longer holds
+            entry.pop("reading", None)
+            if "mass" not in change:
+                entry.pop("mass", None)
+        if entry["rule"] not in ("study_range", "study_maximum"):
+            entry.pop("studies", None)
+        if params_alone and spread and entry["rule"] in RULES and _valid_params(entry["distribution"],
+                                                                                 change["params"]):
+            # the interval the new params give at the mass the entry will be read with (checked as a file's)
+            tail = (1 - entry_mass(where, entry["rule"], entry, len(prior.refs))) / 2
             entry["interval"] = [float(x) for x in fitting.ppf(entry["distribution"], change["params"],
                                                                 [tail, 1 - tail])]
         refit = "params" not in change
@@ -237,10 +246,5 @@ def changed_prior(prior: Prior, change: Any, note: str) -> Prior:
         entry["source"] = "assumption"
     if entry["source"] == "assumption" and not entry.get("reasoning"):
         entry["reasoning"] = entry["modified"]
-    if entry["rule"] not in ("study_range", "study_maximum"):
-        entry.pop("studies", None)
-    elif "mass" in entry:  # as a file's 'mass' beside such a rule is refused: the mass is (k-1)/(k+1)
-        raise ValueError(f"{where}: rule {entry['rule']!r} sets the mass from its {entry.get('studies')} studies, "
-                         "(k-1)/(k+1); allowed: no 'mass', or 'rule': 'assumption' with a mass of your own")
     entry.setdefault("reading", entry["modified"])
     return parse_prior(prior.file or "with_priors", prior.area, 0, entry, refit=refit)

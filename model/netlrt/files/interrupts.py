@@ -100,12 +100,20 @@ def _critical() -> Iterator[None]:
 
 
 @contextmanager
-def terminate_as_interrupt() -> Iterator[None]:
+def terminate_as_interrupt(*, last: bool = False) -> Iterator[None]:
     """Within the block SIGTERM and SIGHUP raise `Terminated`, so ``finally``/``with`` cleanups run as on Ctrl-C.
 
     A signal (these or SIGINT) arriving while files are being renamed waits until they are consistent; one whose
     exception Python swallowed is raised again at the next `checkpoint`. Signals the caller ignores or handles are
-    left alone; outside the main thread this does nothing. The old handlers return.
+    left alone; outside the main thread this does nothing. The old handlers return, except with ``last`` (the
+    process ends after the block, as the console script's does): when the block ends by an interrupt, SIGINT goes
+    back to its default action, so a second Ctrl-C while the process finishes (its last line, the interpreter
+    joining worker threads) ends it at once instead of raising where nothing catches it (a traceback).
+
+    Parameters
+    ----------
+    last : bool
+        The process ends when the block does.
 
     Yields
     ------
@@ -141,6 +149,10 @@ def terminate_as_interrupt() -> Iterator[None]:
     guarded, _guarded = _guarded, _guarded + 1
     try:
         yield
+    except KeyboardInterrupt:
+        if last and signal.SIGINT in saved:
+            saved[signal.SIGINT] = signal.SIG_DFL
+        raise
     finally:
         late = None
         for _ in range(len(saved) + 1):  # each try restores everything again; a signal can interrupt each once

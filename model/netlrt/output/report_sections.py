@@ -191,10 +191,9 @@ def _psa(page: Page, model: Model, pid: str, patient: Patient, settings: Setting
               "Carlo error. "
               f"Expected value of perfect information: {float(evpi):.4f} QALY (SE {evpi.se:.4f}), "
               f"{float(evpi) * DAYS_PER_YEAR:.1f} quality-adjusted days per patient: what knowing every parameter "
-              f"would add to the decision within the model's {model.priors['horizon_years'].mean:g}-year horizon, "
-              "which truncates it (about half of what a change in survival is worth falls later; the value of "
-              "information grows with the horizon, the recommendations of the article's cases do not: "
-              "<code>horizon_years</code>'s reasoning).</p>")
+              f"would add to the decision within the model's {model.priors['horizon_years'].mean:g}-year horizon; "
+              "what a change in survival is worth beyond it is not counted, so a longer horizon gives more "
+              "(<code>horizon_years</code>'s reasoning gives the shipped 10 years' share).</p>")
     summary = psa.summary()
     eu = summary[summary["outcome"] == "expected_utility"].set_index("modality")
     best = pd.DataFrame({"P(best)": psa.prob_best(), "expected QALYs": eu["mean"], "2.5%": eu["low"],

@@ -285,15 +285,15 @@ def plot_whatif(result: WhatIfResult, *, ax: Axes | None = None) -> Axes:
     eu = eu.reindex(pd.MultiIndex.from_frame(rows[["finding", "state"]]))[list(dict.fromkeys(df["modality"]))]
     values = eu.to_numpy()
     chosen = np.array([list(eu.columns).index(b) for b in rows["best"]])  # by the tie rule, as the table says
-    behind = (values - values[np.arange(len(rows)), chosen][:, None]) * DAYS_PER_YEAR
+    behind = (values[np.arange(len(rows)), chosen][:, None] - values) * DAYS_PER_YEAR  # >= 0, as the outcome table
     ax = axes_or_new(ax, (7.5, 1.4 + 0.3 * len(rows)))
-    floor = min(float(behind.min()), -1e-9)
-    im = ax.imshow(behind, cmap="Greys_r", vmin=floor, vmax=0, aspect="auto")
+    top = max(float(behind.max()), 1e-9)
+    im = ax.imshow(behind, cmap="Greys", vmin=0, vmax=top, aspect="auto")
     for i, j in np.ndindex(behind.shape):
         best = j == chosen[i]
         text = f"{values[i, j]:.3f}" if best else f"{behind[i, j]:.1f} d"
         ax.text(j, i, text, ha="center", va="center", fontsize=7.5, fontweight="bold" if best else "normal",
-                color="black" if behind[i, j] > 0.55 * floor else "white")
+                color="black" if behind[i, j] < 0.55 * top else "white")
         if best:
             ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor=_SWITCH, linewidth=1.8))
     ax.set_xticks(range(eu.shape[1]), eu.columns)
