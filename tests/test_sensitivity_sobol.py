@@ -66,10 +66,10 @@ def test_flags_say_when_the_ranking_cannot_be_read():
     assert flags[4] == flags[5] == ""  # totals indistinguishable from 0 are not ranked; S1 within its interval
     df["flag"] = flags
     notes = sobol._notes(df, 256, 1e-12)
-    assert notes[0].startswith("N = 256 is too small: 1 rows have S1 above ST or below 0") and "1024" in notes[0]
+    assert notes[0].startswith("N = 256 is too small: 1 row has S1 above ST or below 0") and "1024" in notes[0]
     assert notes[1].startswith("The order of 2 rows whose intervals overlap a neighbour's is not established at "
                                "N = 256") and "1024" in notes[1] and "truly equal" in notes[1]
-    assert notes[2].startswith("1 parameters have S1 slightly below 0")
+    assert notes[2].startswith("1 parameter has S1 slightly below 0, within its interval")
     # At a tiny N the intervals are as wide as the indices: the top total, told apart from 0, overlaps the next,
     # whose own interval covers 0 (N = 8, case2_tace: 0.61 +- 0.58 and 0.32 +- 0.67); the ranking is not stable.
     tiny = pd.DataFrame({"S1": [0.4, 0.2], "S1_conf": [0.5, 0.5], "ST": [0.61, 0.32], "ST_conf": [0.58, 0.67]})
@@ -92,7 +92,7 @@ def test_flags_say_when_the_ranking_cannot_be_read():
     assert sobol._notes(rounding.assign(flag=""), 256, 1e-12) == ()
     unfloored = sobol._flags(rounding, 0.0)
     assert "S1 < 0 beyond its interval" in unfloored[0] and "S1 > ST beyond the intervals" in unfloored[1]
-    assert sobol._notes(rounding.assign(flag=""), 256, 0.0)[0].startswith("1 parameters have S1 slightly below 0")
+    assert sobol._notes(rounding.assign(flag=""), 256, 0.0)[0].startswith("1 parameter has S1 slightly below 0")
 
 
 def test_sorted_by_total_index_and_constant_output():

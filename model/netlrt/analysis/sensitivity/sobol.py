@@ -133,20 +133,25 @@ def overlapping_neighbours(st: np.ndarray, conf: np.ndarray, rounding: float = 0
 
 
 def _notes(df: pd.DataFrame, n_draws: int, rounding: float) -> tuple[str, ...]:
+    def rows(n: int, one: str, many: str) -> str:
+        return f"{n} {one}" if n == 1 else f"{n} {many}"
+
     notes = []
     flagged = df["flag"] != ""
     overlap = df["flag"] == _OVERLAP  # no other flag
     more = f"raise n_draws (--sobol-draws of netlrt report), e.g. to {4 * n_draws}"
     if (flagged & ~overlap).any():
-        notes.append(f"N = {n_draws} is too small: {int((flagged & ~overlap).sum())} rows have S1 above ST or below 0 "
-                     f"beyond the intervals; {more}, before reading the indices")
+        notes.append(f"N = {n_draws} is too small: {rows(int((flagged & ~overlap).sum()), 'row has', 'rows have')} S1 "
+                     f"above ST or below 0 beyond the intervals; {more}, before reading the indices")
     if overlap.any():
-        notes.append(f"The order of {int(overlap.sum())} rows whose intervals overlap a neighbour's is not established "
+        which = rows(int(overlap.sum()), "row whose interval overlaps", "rows whose intervals overlap")
+        notes.append(f"The order of {which} a neighbour's is not established "
                      f"at N = {n_draws}: {more}, unless they may be truly equal, as parameters with equal priors and "
                      "the same role are (the modalities' exchangeable effects)")
     small = int(((df["S1"] < -rounding) & (df["S1"] >= -df["S1_conf"])).sum())
     if small:
-        notes.append(f"{small} parameters have S1 slightly below 0, within their intervals: sampling noise, read as 0")
+        notes.append(f"{rows(small, 'parameter has', 'parameters have')} S1 slightly below 0, within "
+                     f"{'its interval' if small == 1 else 'their intervals'}: sampling noise, read as 0")
     return tuple(notes)
 
 
