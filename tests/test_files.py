@@ -560,16 +560,16 @@ def test_signal_during_slow_write_cleans_up(tmp_path, sig, status, message, kind
     elif kind == "folder":
         build(target, {"index.html": "old"})
     before = snapshot(tmp_path)
-    child = subprocess.Popen([sys.executable, "-c", child_code(CHILD), kind.split()[-1], str(target)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert child.stdout.readline() == "ready\n"
-        assert leftovers(tmp_path)  # the hidden temporary exists mid-write
-        child.send_signal(sig)
-        _, err = child.communicate(timeout=30)
-    finally:
-        child.kill()
-        child.wait()
+    # as a context manager, so that a failure here closes the pipes too (an unclosed one failed the next test)
+    with subprocess.Popen([sys.executable, "-c", child_code(CHILD), kind.split()[-1], str(target)],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as child:
+        try:
+            assert child.stdout.readline() == "ready\n"
+            assert leftovers(tmp_path)  # the hidden temporary exists mid-write
+            child.send_signal(sig)
+            _, err = child.communicate(timeout=30)
+        finally:
+            child.kill()
     assert child.returncode == status and err == message
     assert snapshot(tmp_path) == before and leftovers(tmp_path) == []
 
