@@ -40,14 +40,6 @@ def _where(path: Any) -> str:
     return f"{path} (your folder; refit it with `netlrt priors refit {path}` after editing an interval)"
 
 
-def _check_usable(priors: Any) -> None:
-    """Refuse, as every model command would, a folder whose priors do not match what the network reads (a prior
-    deleted, an unknown id added, a role's range broken)."""
-    from ..decision.core import TERM_NAMES, uses
-
-    priors.check_uses(uses(), TERM_NAMES)
-
-
 def run(args: argparse.Namespace) -> int:
     """Run one action; returns the exit status."""
     try:
@@ -57,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from ..decision.core import check_priors
     from ..evidence.priors_files import init_folder, load_priors, refit_folder
 
     if args.action == "init":
@@ -70,7 +63,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"refitted {len(ids)} parameter(s) in {args.folder}" + (f": {', '.join(ids)}" if ids else
                                                                        " (every interval already matched)"))
         try:
-            _check_usable(load_priors(folder))
+            check_priors(load_priors(folder))
         except ValueError as exc:  # the refit is written; say at once that the model would still refuse the folder
             print(f"netlrt: warning: the model refuses this folder: {exc}", file=sys.stderr)
         return 0
@@ -99,7 +92,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"updated {len(changed)} prior(s) ({', '.join(changed)}) with {args.data}; wrote {out}")
         return 0
     priors = load_priors(priors_folder(args.folder, "priors show"))
-    _check_usable(priors)
+    check_priors(priors)  # refused as every model command would (a prior deleted, an unknown id added)
     print(f"priors: {_where(priors.path)}")
     df = priors.to_df()
     print(df[["id", "distribution", "mean", "low", "high", "rule", "provenance", "refs"]].to_string(index=False))

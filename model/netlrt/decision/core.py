@@ -44,7 +44,7 @@ from ..seeding import stream
 from . import policy
 from .utility import TERM, TERMS, term_tables
 
-__all__ = ["Batch", "Bayes", "Evaluator", "INTERNAL_POINTS", "INTERNAL_REPLICATES", "INTERNAL_SEED"]
+__all__ = ["Batch", "Bayes", "Evaluator", "INTERNAL_POINTS", "INTERNAL_REPLICATES", "INTERNAL_SEED", "check_priors"]
 
 INTERNAL_REPLICATES, INTERNAL_POINTS, INTERNAL_SEED = 8, 512, 20170401
 _NODES_REPORTED = (*OUTCOMES, "procedure_sessions")
@@ -64,6 +64,18 @@ def uses() -> dict[str, tuple[str, str]]:
     out.update({"ecog_max": ("ecog", "the eligibility rule"),
                 "lung_shunt_warn_percent": ("percent", "the lung shunt warning")})
     return out
+
+
+def check_priors(priors: PriorSet) -> None:
+    """``ValueError`` unless ``priors`` hold every prior the declarations read, in its role's range, and nothing
+    else (:meth:`PriorSet.check_uses`): what the model refuses, wherever it is asked.
+
+    Examples
+    --------
+    >>> from netlrt.evidence.priors_files import load_priors
+    >>> check_priors(load_priors())  # the shipped priors: nothing to say
+    """
+    priors.check_uses(uses(), TERM_NAMES)
 
 
 @dataclass(frozen=True)
@@ -163,7 +175,7 @@ class Evaluator:
     """
 
     def __init__(self, priors: PriorSet):
-        priors.check_uses(uses(), TERM_NAMES)
+        check_priors(priors)
         self.priors = priors
         self._profile_multipliers: dict[str, np.ndarray] = {}  # filled as profiles are first asked for
 
