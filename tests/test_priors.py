@@ -560,6 +560,30 @@ def test_refit_writes_params_into_block_and_flow_entries_keeping_comments(priors
     assert priors["hr_modality_tae"].params == SHIPPED["hr_modality_tae"].params
 
 
+def test_refit_keeps_the_comments_inside_a_block_params_mapping(priors_copy):
+    """A block ``params:`` mapping was rewritten as one flow line, dropping the comments between its numbers."""
+    f = priors_copy / "survival.yaml"
+    text = f.read_text()
+    flow = "  params: {mu: 2.7755575615628914e-17, sigma: 0.11385084270646686}\n"
+    same = ("  params:\n    # log scale\n    mu: 2.7755575615628914e-17  # centred on 1\n"
+            "    sigma: 0.11385084270646686\n")
+    other = "  params:\n    # my old beta\n    a: 1.0  # first try\n    b: 2.0\n"
+    at, other_at = text.index("- id: hr_modality_ctace"), text.index("- id: hr_modality_dee_tace")
+    text = (text[:at] + text[at:other_at].replace(flow, same, 1).replace("interval: [0.8, 1.25]",
+                                                                          f"interval: [0.7, {1 / 0.7!r}]", 1)
+            + text[other_at:].replace(flow, other, 1))
+    f.write_text(text)
+    assert refit_folder(priors_copy) == ["hr_modality_ctace", "hr_modality_dee_tace"]
+    after = f.read_text()
+    priors = load_priors(priors_copy)
+    ctace = priors["hr_modality_ctace"]
+    assert_allclose([ctace.low, ctace.high], [0.7, 1 / 0.7], rtol=1e-6)
+    assert (f"  params:\n    # log scale\n    mu: {ctace.params['mu']!r}  # centred on 1\n"
+            f"    sigma: {ctace.params['sigma']!r}\n") in after  # same names: each number in its own place
+    assert "  params: {mu: 2.7755575615628914e-17, sigma: 0.11385084270646686}  # my old beta  # first try\n" in after
+    assert priors["hr_modality_dee_tace"].params == SHIPPED["hr_modality_dee_tace"].params
+
+
 def test_a_mistake_in_any_file_leaves_every_file_as_it_was(priors_copy):
     """Refit validated the folder after writing: the files before the mistake were already rewritten."""
     _edit(priors_copy, "complications.yaml", "pes_embolic", lambda e, d: e.update(interval=[0.2, 0.8]))

@@ -383,7 +383,7 @@ def refit_folder(path: str | os.PathLike) -> list[str]:
                 continue
             except ValueError:
                 fitted = parse_prior(f.name, "", i, entry, refit=True)  # raises for a real mistake
-            edits.append(_params_edit(text, node, fitted.params))
+            edits.extend(_params_edits(text, node, fitted.params))
             done.append(fitted.id)
         if edits:
             texts[f] = apply_edits(text, edits)
@@ -400,26 +400,37 @@ def refit_folder(path: str | os.PathLike) -> list[str]:
     return done
 
 
-def _params_edit(text: str, node: Any, params: Mapping[str, float]) -> tuple[int, int, str]:
-    """The edit of ``text`` that gives the parameter entry ``node`` (its YAML node) the value ``params``, written
-    as a flow mapping; the entry's other keys, and every comment, stay as they are."""
+def _params_edits(text: str, node: Any, params: Mapping[str, float]) -> list[tuple[int, int, str]]:
+    """The edits of ``text`` that give the parameter entry ``node`` (its YAML node) the value ``params``; the
+    entry's other keys, and every comment, stay as they are.
+
+    Params with the same names are rewritten number by number, in their own layout; otherwise (another
+    distribution, or no params yet) ``params`` is written as a flow mapping, and the comments inside a block
+    mapping it replaces are kept at the end of its line."""
     flow = "{" + ", ".join(f"{k}: {v!r}" for k, v in params.items()) + "}"
     key, value = next(((k, v) for k, v in node.value if k.value == "params"), (None, None))
+    if isinstance(value, yaml.MappingNode):
+        numbers = {k.value: v for k, v in value.value if isinstance(v, yaml.ScalarNode)}
+        if len(numbers) == len(value.value) and set(numbers) == set(params):
+            return [(v.start_mark.index, v.end_mark.index, ("" if text[v.start_mark.index - 1].isspace() else " ")
+                     + repr(params[k])) for k, v in numbers.items()]
     if isinstance(value, yaml.MappingNode) and not value.flow_style:
         # a block mapping's span runs on over the comments after it: end at its last value instead
-        return key.end_mark.index, value.value[-1][1].end_mark.index, f": {flow}"
+        start, end = key.end_mark.index, value.value[-1][1].end_mark.index
+        comments = re.findall(r"(?:^|\s)#\s?(.*)", text[start:end], flags=re.MULTILINE)
+        return [(start, end, f": {flow}" + "".join(f"  # {c.rstrip()}" for c in comments))]
     if value is not None:
         start, end = value.start_mark.index, value.end_mark.index
-        return start, start + len(text[start:end].rstrip()), flow if text[start - 1:start].isspace() else " " + flow
+        return [(start, start + len(text[start:end].rstrip()), flow if text[start - 1:start].isspace() else " " + flow)]
     if node.flow_style:  # {id: x, ...} on one line: params goes inside the braces
         close = node.end_mark.index - 1
-        return close, close, ("" if text[:close].rstrip().endswith(",") else ", ") + f"params: {flow}"
+        return [(close, close, ("" if text[:close].rstrip().endswith(",") else ", ") + f"params: {flow}")]
     indent = " " * node.value[0][0].start_mark.column  # no params yet: a new last line, indented like the keys
     last = node.value[-1][1].end_mark.index
     nl = last - 1 if text[last - 1:last] == "\n" else text.find("\n", last)
     pos = len(text) if nl < 0 else nl + 1
     line = f"{indent}params: {flow}\n"
-    return pos, pos, line if text[pos - 1:pos] == "\n" else "\n" + line
+    return [(pos, pos, line if text[pos - 1:pos] == "\n" else "\n" + line)]
 
 
 def init_folder(dest: str | os.PathLike) -> Path:
