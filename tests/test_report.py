@@ -334,6 +334,8 @@ def test_worker_processes_write_the_same_report_as_one_process(tmp_path):
         assert report.timings["Sobol"] > 0 and "frail_sobol.csv" not in files
     assert built[1].keys() == built[2].keys()
     assert [k for k in built[1] if built[1][k] != built[2][k]] == []
+    readme = built[1]["README.md"].decode()  # not the repository's reports/ README, which says "writes here by default"
+    assert readme.startswith("# A netlrt report\n") and f"`{MANIFEST}`" in readme
     page = built[2]["index.html"].decode()
     assert page.index('id="sens-case3_y90"') < page.index("case3_y90_tornado.png") < page.index("case3_y90_sobol.png")
 

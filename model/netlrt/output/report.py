@@ -52,6 +52,15 @@ README_TEXT = """\
 (PNG) and tables (CSV) it shows. Everything in this folder except this README is generated output and is
 not committed; delete it freely and run `netlrt report` again.
 """
+#: The README.md of a report folder other than the default one (which is the repository's ``reports/``); it names
+#: the manifest, :data:`netlrt.files.MANIFEST`.
+_OTHER_README = """\
+# A netlrt report
+
+`netlrt report` wrote this folder: one self-contained HTML page (`index.html`) with the figures (PNG) and tables
+(CSV) it shows. Running it again into this folder replaces only the files it wrote, which `.netlrt-report.json`
+lists; files you add are kept.
+"""
 #: Longest patient id: ids name the report's files ("<id>_prob_best.png"), and a file name has at most 255 bytes.
 MAX_ID_LENGTH = 100
 _ID = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.-]{{0,{MAX_ID_LENGTH - 1}}}")
@@ -175,7 +184,8 @@ def build_report(model: Model, out_dir: str | os.PathLike = DEFAULT_OUT, *,
         sections.cases_section(page, model, given, per_patient, settings)
         sections.sensitivity_section(page, per_patient)
         sections.trials_section(page, trials)
-        page.files["README.md"] = README_TEXT.encode()
+        default = os.path.normpath(out_dir) == DEFAULT_OUT
+        page.files["README.md"] = (README_TEXT if default else _OTHER_README).encode()
         timings["total"] = time.perf_counter() - started
         page.files["index.html"] = _html(page, model, settings).encode()
         for name, data in page.files.items():
