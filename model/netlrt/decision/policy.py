@@ -80,8 +80,9 @@ def assess(patient: Patient, priors: PriorSet) -> Assessment:
         warnings.append(f"bilirubin {shown} mg/dL: a marked abnormality that 'may preclude LRT'; counted as a "
                         "strong risk of decompensation and death within 30 days, for every modality")
     if patient.biliary == "bilioenteric_anastomosis":
-        warnings.append("bilioenteric anastomosis: hepatic abscess risk 33-86% even with aggressive antibiotic "
-                        "prophylaxis, for every modality")
+        abscess = priors["abscess_bilioenteric"].mean  # the prior in use, which a researcher may have changed
+        warnings.append(f"bilioenteric anastomosis: hepatic abscess risk {abscess:.0%} on average under the priors in "
+                        "use, for every modality (the article: 33-86% even with aggressive antibiotic prophylaxis)")
     elif patient.biliary == "incompetent_sphincter":
         warnings.append("incompetent sphincter of Oddi: raised hepatic abscess risk (assumed; not quantified in "
                         "the article)")
