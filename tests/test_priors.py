@@ -264,7 +264,8 @@ def test_loader_names_file_parameter_and_reason(priors_copy, fname, pid, change,
     "fname, pid, interval, message",
     [
         ("efficacy.yaml", "response_base", [0.4, 0.6], "the quoted value 50 .* no longer an end of"),
-        ("efficacy.yaml", "or_response_tae", [0.5, 2.5], "rule 'exchangeable' .* centred on no effect"),
+        ("efficacy.yaml", "or_response_tae", [0.5, 2.5],
+         "rule 'exchangeable' .* centred on no effect .*; give rule 'assumption' for an interval of your own$"),
         ("complications.yaml", "or_pes_y90", [0.1, 0.9], "rule 'direction' needs one end of the interval at 1"),
     ],
     ids=["article-range-edited", "exchangeable-off-centre", "direction-off-one"],
@@ -503,7 +504,9 @@ def test_with_priors_takes_params_alone_with_the_interval_they_give(model):
 
 def test_with_priors_refuses_a_mass_beside_a_study_rule_as_a_file_does(model):
     with pytest.raises(ValueError, match=r"^with_priors: parameter 'median_os_years': rule 'study_range' sets mass = "
-                                         r"\(k-1\)/\(k\+1\) from its 17 studies; remove 'mass'"):
+                                         r"\(k-1\)/\(k\+1\) from its 17 studies; remove 'mass', or give "
+                                         r"rule 'assumption' to read the interval as your own central one of that "
+                                         r"mass$"):
         model.with_priors({"median_os_years": {"interval": [2.0, 6.5], "mass": 0.5}}, note="x")
     own = model.with_priors({"median_os_years": {"interval": [2.0, 6.5], "mass": 0.5, "rule": "assumption"}},
                             note="x").priors["median_os_years"]

@@ -236,7 +236,8 @@ def entry_mass(where: str, rule: str, e: dict, n_refs: int) -> float:
             raise ValueError(f"{where}: rule {rule!r} needs the number of studies (its refs, or 'studies: k' >= 2), "
                              f"got {k!r}")
         if "mass" in e:
-            raise ValueError(f"{where}: rule {rule!r} sets mass = (k-1)/(k+1) from its {k} studies; remove 'mass'")
+            raise ValueError(f"{where}: rule {rule!r} sets mass = (k-1)/(k+1) from its {k} studies; remove 'mass', "
+                             "or give rule 'assumption' to read the interval as your own central one of that mass")
         return study_mass(int(k))
     mass = e.get("mass", DEFAULT_MASS)
     if not finite_real(mass) or not 0 < mass < 1:
@@ -306,7 +307,8 @@ def _check_rule(where: str, p: Prior) -> None:
         raise ValueError(f"{where}: rule 'inferred_direction' encodes an {INFERRED_MASS:.0%} interval; set mass: "
                          f"{INFERRED_MASS}")
     if p.rule == "exchangeable" and not math.isclose(ends[0] * ends[1], 1.0, rel_tol=1e-9):
-        raise ValueError(f"{where}: rule 'exchangeable' needs an interval centred on no effect (low * high = 1)")
+        raise ValueError(f"{where}: rule 'exchangeable' needs an interval centred on no effect (low * high = 1); "
+                         "give rule 'assumption' for an interval of your own")
 
 
 class PriorSet(Mapping[str, Prior]):
