@@ -67,6 +67,7 @@ def test_tornado_bars_and_switches_by_hand():
     shade = next(p for p in ax.patches if p.get_gid() == "other_side")  # margin < 0: B no longer best
     assert shade.get_x() + shade.get_width() == pytest.approx(0.0) and shade.get_x() < -0.25
     assert "margin" in ax.get_xlabel().lower()
+    assert ax.get_title().endswith("; best at the prior means: B")  # not the recommendation, which averages draws
 
 
 def test_tornado_of_a_case(model, cases):

@@ -97,7 +97,7 @@ def plot_tornado(result: OneWayResult, *, ax: Axes | None = None, top: int | Non
     ax.set_ylim(-0.6, len(df) - 0.4)
     ax.set_xlabel(f"{result.metric} ({result.metric_unit})", fontsize=9)
     shown = f"top {len(df)} of {len(full)}" if len(df) < len(full) else f"all {len(df)}"
-    ax.set_title(f"One-way sensitivity ({shown} parameters over their 95% intervals); base case recommends {best}",
+    ax.set_title(f"One-way sensitivity ({shown} parameters over their 95% intervals); best at the prior means: {best}",
                  fontsize=10)
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
