@@ -222,7 +222,13 @@ def test_plot_priors_marks_a_modified_prior(model):
     faces = {pid: next(ln.get_markerfacecolor() for ln in lines if ln.get_marker() == "o")
              for pid, lines in rows.items()}
     assert faces["or_pes_y90"] == "white" and faces["or_pes_high_burden"] != "white"
-    assert "modified or updated" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["source: assumption", "modified or updated"]
+    article = plot_priors(model, ids=["response_base"], unit="probability")  # a key to what is shown only
+    assert [t.get_text() for t in article.get_legend().get_texts()] == [
+        "source: article", "range quoted in the article"]
+    both = plot_priors(model, ids=["response_base", "pes_embolic"], unit="probability")
+    assert [t.get_text() for t in both.get_legend().get_texts()] == [
+        "source: article", "source: assumption", "range quoted in the article"]
 
 
 def test_plot_priors_into_given_axes(model):

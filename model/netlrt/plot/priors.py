@@ -204,8 +204,10 @@ def _legend(ax: Axes, shown: list[Any], *, figure: bool = False) -> Axes:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    handles = [Line2D([], [], color=c, marker="o", ms=4.5, label=f"source: {s}") for s, c in SOURCE_COLORS.items()]
-    handles.append(Patch(color=RANGE_COLOR, label="range quoted in the article"))
+    handles = [Line2D([], [], color=c, marker="o", ms=4.5, label=f"source: {s}") for s, c in SOURCE_COLORS.items()
+               if any(p.source == s for p in shown)]  # only what the panels show
+    if any(p.quoted_values for p in shown):
+        handles.append(Patch(color=RANGE_COLOR, label="range quoted in the article"))
     if any(p.provenance != p.source for p in shown):
         handles.append(Line2D([], [], color="#333333", marker="o", ms=4.5, markerfacecolor="white",
                               label="modified or updated"))
