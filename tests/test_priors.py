@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import re
 import shutil
 from pathlib import Path
@@ -639,3 +640,137 @@ def test_refit_fills_a_bare_params_key_and_a_flow_entry_ending_in_a_comma(priors
     priors = load_priors(priors_copy)
     assert_allclose([priors["or_response_tae"].low, priors["or_response_tae"].high], [0.4, 2.5], rtol=1e-6)
     assert priors["or_response_ctace"].params == SHIPPED["or_response_ctace"].params
+
+
+# ------------------------------------------------------------------------------- refit and update: file layouts
+
+
+def _entry_span(text: str, pid: str) -> tuple[int, int]:
+    start = text.index(f"- id: {pid}\n")
+    nxt = text.find("\n- id: ", start + 1)
+    return start, len(text) if nxt < 0 else nxt + 1
+
+
+def _replace_in_entry(f, pid: str, *pairs: tuple[str, str]) -> str:
+    text = f.read_text()
+    start, end = _entry_span(text, pid)
+    entry = text[start:end]
+    for old, new in pairs:
+        assert old in entry, old
+        entry = entry.replace(old, new, 1)
+    f.write_text(text[:start] + entry + text[end:])
+    return text[:start] + entry + text[end:]
+
+
+PES_HIGH = "  params: {mu: 0.5493061443340549, sigma: 0.28026338681063107}\n"
+
+
+def test_refit_keeps_the_comments_of_a_multiline_flow_params_it_replaces(priors_copy):
+    f = priors_copy / "complications.yaml"
+    _replace_in_entry(f, "or_pes_high_burden", ("interval: [1.0, 3.0]", "interval: [1.0, 4.0]"),
+                      (PES_HIGH, "  params: {mu: 0.55,  # log of 1.73, from 'table # 2'\n           sigma: 0.28,\n"
+                                 "           note: 'not # a comment'}  # end\n"))
+    assert refit_folder(priors_copy) == ["or_pes_high_burden"]
+    p = load_priors(priors_copy)["or_pes_high_burden"]
+    assert_allclose([p.low, p.high], [1.0, 4.0], rtol=1e-6)
+    line = next(x for x in f.read_text().splitlines() if x.startswith("  params:") and "end" in x)
+    assert line.endswith("}  # log of 1.73, from 'table # 2'  # end")  # a '#' inside a quoted value is no comment
+
+
+def test_refit_writes_every_file_or_none(priors_copy, monkeypatch):
+    from netlrt.files import writing
+
+    efficacy, survival = priors_copy / "efficacy.yaml", priors_copy / "survival.yaml"
+    _replace_in_entry(efficacy, "or_response_tae", ("interval: [0.5, 2.0]", "interval: [0.4, 2.5]"))
+    _replace_in_entry(survival, "hr_modality_tae", ("interval: [0.8, 1.25]", "interval: [0.5, 2.0]"))
+    before = {f.name: f.read_bytes() for f in priors_copy.iterdir()}
+    target = writing._target
+
+    def read_only(path, what, *args):  # as a read-only survival.yaml is refused (root may write it anyway)
+        if str(path).endswith("survival.yaml"):
+            raise ValueError(f"{what}: {str(path)!r} is read-only; make it writable")
+        return target(path, what, *args)
+
+    monkeypatch.setattr(writing, "_target", read_only)
+    with pytest.raises(ValueError, match="survival.yaml' is read-only"):
+        refit_folder(priors_copy)
+    assert {f.name: f.read_bytes() for f in priors_copy.iterdir()} == before  # efficacy.yaml was written before
+
+
+def test_refit_keeps_crlf_line_ends_and_places_a_new_params_line_before_the_next_entrys_comments(priors_copy):
+    f = priors_copy / "efficacy.yaml"
+    _replace_in_entry(f, "or_response_tae", ("interval: [0.5, 2.0]", "interval: [0.4, 2.5]"),
+                      ("  params: {mu: 0.0, sigma: 0.353653019151067}\n", "\n# ===== cTACE =====\n"))
+    f.write_bytes(f.read_bytes().replace(b"\n", b"\r\n"))
+    assert refit_folder(priors_copy) == ["or_response_tae"]
+    after = f.read_bytes()
+    assert after.count(b"\r\n") == after.count(b"\n")  # every line still ends in CRLF
+    text = after.decode().replace("\r\n", "\n")
+    start, end = _entry_span(text, "or_response_tae")
+    assert "  params: {mu: " in text[start:text.index("# ===== cTACE", start)]
+    assert_allclose(load_priors(priors_copy)["or_response_tae"].high, 2.5, rtol=1e-6)
+
+
+def test_refit_refuses_params_shared_by_a_yaml_alias(priors_copy):
+    f = priors_copy / "efficacy.yaml"
+    flow = "  params: {mu: 0.0, sigma: 0.353653019151067}\n"
+    _replace_in_entry(f, "or_response_tae", (flow, "  params: &or_prior {mu: 0.0, sigma: 0.353653019151067}\n"))
+    _replace_in_entry(f, "or_response_ctace", (flow, "  params: *or_prior\n"),
+                      ("interval: [0.5, 2.0]", "interval: [0.4, 2.5]"))
+    before = f.read_bytes()
+    with pytest.raises(ValueError, match=r"^priors refit: .*efficacy.yaml': parameter 'or_response_ctace': its params "
+                                         r"are a YAML alias shared with another entry .*nothing was written"):
+        refit_folder(priors_copy)
+    assert f.read_bytes() == before
+
+
+def test_a_tab_the_loader_reads_is_one_message_from_refit_and_update(priors_copy, tmp_path):
+    from netlrt.evidence.studies import write_priors
+
+    f = priors_copy / "efficacy.yaml"
+    _replace_in_entry(f, "response_base", ("  unit: ", "  unit:\t"))  # libyaml reads it; PyYAML's reader does not
+    priors = load_priors(priors_copy)
+    assert refit_folder(priors_copy) == []  # a file with nothing to refit is not rewritten, so not located
+    with pytest.raises(ValueError, match=r"^priors update: .*efficacy.yaml': cannot rewrite this file \(line \d+\): "
+                                         r".*; nothing was written \(a tab outside quotes: replace it with spaces\)$"):
+        write_priors(priors, tmp_path / "out", changed={"response_base": priors["response_base"]})
+    assert not (tmp_path / "out").exists()
+    _replace_in_entry(f, "or_response_tae", ("interval: [0.5, 2.0]", "interval: [0.4, 2.5]"))
+    before = f.read_bytes()
+    with pytest.raises(ValueError, match=r"^priors refit: .*efficacy.yaml': cannot rewrite this file \(line \d+\): "):
+        refit_folder(priors_copy)
+    assert f.read_bytes() == before
+
+
+def test_merge_keys_and_files_that_are_not_regular_are_refused_by_name(priors_copy):
+    f = priors_copy / "efficacy.yaml"
+    text = f.read_text()
+    f.write_text(text.replace("- id: or_response_tae\n", "- &exch\n  id: or_response_tae\n", 1)
+                 .replace("- id: or_response_ctace\n", "- <<: *exch\n  id: or_response_ctace\n", 1))
+    with pytest.raises(ValueError, match=r"efficacy.yaml' is not valid YAML \(line \d+\): merge keys \(<<\) are not "
+                                         r"allowed; write each entry's keys out"):
+        load_priors(priors_copy)
+    f.write_text(text)
+    os.mkfifo(priors_copy / "zz.yaml")  # reading it would wait for a writer for ever
+    for call in (load_priors, refit_folder):
+        with pytest.raises(ValueError, match=r"zz.yaml in .* is not a regular file \(a named pipe or a device\)"):
+            call(priors_copy)
+
+
+def test_with_priors_says_a_fixed_distribution_takes_one_value(model):
+    with pytest.raises(ValueError, match=r"'or_response_tae': distribution 'fixed' takes one value, not an interval"):
+        model.with_priors({"or_response_tae": {"interval": [0.4, 2.5], "distribution": "fixed"}}, note="x")
+
+
+def test_update_keeps_the_comments_after_an_entry_it_rewrites(priors_copy, tmp_path):
+    from netlrt.evidence.studies import write_priors
+
+    f = priors_copy / "efficacy.yaml"
+    text = f.read_text()
+    start, end = _entry_span(text, "response_base")
+    f.write_text(text[:end] + "  # my note: checked 2026-01\n\n# ===== odds ratios of response =====\n" + text[end:])
+    priors = load_priors(priors_copy)
+    out = write_priors(priors, tmp_path / "out", changed={"response_base": priors["response_base"]})
+    written = (out / "efficacy.yaml").read_text()
+    assert "  # my note: checked 2026-01\n\n# ===== odds ratios of response =====\n- id: or_response_tae" in written
+    assert load_priors(out)["response_base"].params == priors["response_base"].params

@@ -23,7 +23,8 @@ import math
 import os
 import re
 import shutil
-from collections.abc import Mapping
+import stat
+from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -36,8 +37,8 @@ from .patient_spec import FINDING_NODES
 from .priors import Prior, PriorSet, parse_prior, squash
 from .roles import FIT_TOLERANCE
 
-__all__ = ["apply_edits", "default_priors_path", "init_folder", "is_shipped", "load_priors", "parameter_nodes",
-           "parse_yaml", "read_text", "read_yaml", "refit_folder"]
+__all__ = ["apply_edits", "content_end", "default_priors_path", "init_folder", "is_shipped", "load_priors",
+           "parameter_nodes", "parse_yaml", "read_text", "read_yaml", "refit_folder"]
 
 
 def default_priors_path() -> Path:
@@ -64,6 +65,9 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen = set()
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise yaml.constructor.ConstructorError(None, None, "merge keys (<<) are not allowed; write each "
+                                                        "entry's keys out", key_node.start_mark)
             key = self.construct_object(key_node, deep=deep)
             if not isinstance(key, str):
                 hint = f" (YAML reads {key_node.value} as a boolean: quote it, '{key_node.value}')" \
@@ -122,8 +126,9 @@ _PatientsLoader.add_constructor(_YAML12_TAG, lambda loader, node: YamlNumber(loa
 def read_text(path: Path, what: str = "priors") -> str:
     """A file's UTF-8 text; ``ValueError`` naming the file when it cannot be read or is not UTF-8."""
     note_input(path)
-    try:
-        return Path(path).read_text(encoding="utf-8")
+    try:  # no newline translation: a rewritten file keeps its CRLF line ends
+        with open(path, encoding="utf-8", newline="") as fh:
+            return fh.read()
     except UnicodeDecodeError:
         raise ValueError(f"{what}: {str(path)!r} is not UTF-8 text") from None
     except OSError as exc:
@@ -148,15 +153,27 @@ def read_yaml(path: Path, what: str = "priors") -> Any:
     return parse_yaml(read_text(path, what), f"{what}: {str(path)!r}")
 
 
-def parameter_nodes(text: str) -> list[Any]:
-    """The YAML nodes of the ``parameters`` list's entries in ``text`` (where each entry's bytes are)."""
-    return next(v for k, v in yaml.compose(text, Loader=yaml.SafeLoader).value if k.value == "parameters").value
+def parameter_nodes(text: str, label: str) -> list[Any]:
+    """The YAML nodes of the ``parameters`` list's entries in ``text`` (where each entry's characters are);
+    ``ValueError`` starting with ``label`` when the file uses what only libyaml reads.
+
+    PyYAML's own reader finds them: libyaml's marks do not count characters. It is stricter about tabs."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise ValueError(f"{label}: cannot rewrite this file{where}: {squash(getattr(exc, 'problem', None) or exc)}; "
+                         "nothing was written (a tab outside quotes: replace it with spaces)") from None
+    return next(v for k, v in root.value if k.value == "parameters").value
 
 
 def apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
-    """``text`` with each ``(start, end, new)`` span replaced (spans of the original text, not overlapping)."""
+    """``text`` with each ``(start, end, new)`` span replaced (spans of the original text, not overlapping); the
+    line breaks of ``new`` are written as ``text``'s (CRLF in a file written so)."""
+    crlf = "\r\n" in text
     for start, end, new in sorted(edits, reverse=True):
-        text = text[:start] + new + text[end:]
+        text = text[:start] + (new.replace("\n", "\r\n") if crlf else new) + text[end:]
     return text
 
 
@@ -185,6 +202,13 @@ def _files(folder: Path) -> list[Path]:
     for f in files:
         if f.is_dir():
             raise ValueError(f"priors: {f.name} in {str(folder)!r} is a folder, not a priors file")
+        try:
+            regular = stat.S_ISREG(f.stat().st_mode)  # a named pipe would hang the read, /dev/zero fill the memory
+        except OSError:
+            regular = True  # a dangling link or no permission: read_text names it
+        if not regular:
+            raise ValueError(f"priors: {f.name} in {str(folder)!r} is not a regular file (a named pipe or a device); "
+                             "allowed: YAML files")
     return files
 
 
@@ -364,7 +388,7 @@ def refit_folder(path: str | os.PathLike) -> list[str]:
     ValueError
         Naming the file and parameter, for an entry that cannot be fitted.
     """
-    from ..files import atomic_write
+    from ..files import atomic_writes
 
     folder = _folder(path)
     if is_shipped(folder):
@@ -376,14 +400,16 @@ def refit_folder(path: str | os.PathLike) -> list[str]:
         doc = parse_yaml(text, f"priors: {str(f)!r}")
         if not isinstance(doc, dict) or not isinstance(doc.get("parameters"), list):
             continue
-        edits = []
-        for i, (entry, node) in enumerate(zip(doc["parameters"], parameter_nodes(text))):
+        edits, nodes = [], None
+        for i, entry in enumerate(doc["parameters"]):
             try:
                 parse_prior(f.name, "", i, entry)
                 continue
             except ValueError:
                 fitted = parse_prior(f.name, "", i, entry, refit=True)  # raises for a real mistake
-            edits.extend(_params_edits(text, node, fitted.params))
+            nodes = nodes or parameter_nodes(text, f"priors refit: {str(f)!r}")  # only a file it rewrites
+            _refuse_shared(f, fitted.id, nodes[i], nodes)
+            edits.extend(_params_edits(text, nodes[i], fitted.params))
             done.append(fitted.id)
         if edits:
             texts[f] = apply_edits(text, edits)
@@ -394,10 +420,55 @@ def refit_folder(path: str | os.PathLike) -> list[str]:
                                  f"(nothing was written); give each entry it refits ({', '.join(done)}) a line "
                                  "'params: {}' and run it again") from None
     _load(folder, texts)  # raises, naming the file and parameter, before anything is written
-    for f, text in texts.items():
-        with atomic_write(f, what="priors", edits_input=True) as out:
+    with atomic_writes([(f, "priors") for f in texts], edits_input=True) as outs:  # every file, or none
+        for out, text in zip(outs, texts.values()):
             out.write(text)
     return done
+
+
+def _refuse_shared(f: Path, pid: str, node: Any, nodes: list[Any]) -> None:
+    """Refuse to rewrite an entry, or its params, that is a YAML alias of another's (``&a`` ... ``*a``): one edit
+    would change both entries, or two would overlap."""
+    def params(n: Any) -> Any:
+        return next((v for k, v in n.value if k.value == "params"), None) if isinstance(n, yaml.MappingNode) else None
+
+    mine = params(node)
+    if sum(n is node or (mine is not None and params(n) is mine) for n in nodes) > 1:
+        raise ValueError(f"priors refit: {str(f)!r}: parameter {pid!r}: its params are a YAML alias shared with "
+                         "another entry (&name ... *name); nothing was written; give each entry its own params")
+
+
+def _scalars(node: Any) -> Iterator[Any]:
+    """Every scalar node under ``node``, in order."""
+    if isinstance(node, yaml.ScalarNode):
+        yield node
+    elif isinstance(node, yaml.SequenceNode):
+        for n in node.value:
+            yield from _scalars(n)
+    elif isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            yield from _scalars(k)
+            yield from _scalars(v)
+
+
+def _comments(text: str, start: int, end: int, node: Any) -> str:
+    """The comments in ``text[start:end]``, which holds ``node``, as one trailing comment ('  # a  # b'): found
+    outside its scalars, so a '#' inside a quoted value is not one."""
+    masked = list(text[start:end])
+    for s in _scalars(node):
+        for i in range(max(s.start_mark.index, start), min(s.end_mark.index, end)):
+            masked[i - start] = " "
+    found = re.findall(r"(?:^|\s)#\s?(.*)", "".join(masked), flags=re.MULTILINE)
+    return "".join(f"  # {c.rstrip()}" for c in found)
+
+
+def content_end(node: Any) -> int:
+    """Where the YAML ``node``'s own characters end: a block collection's end mark runs on over the comments after
+    it (and the next entry's, in a list)."""
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and not node.flow_style and node.value:
+        last = node.value[-1]
+        return content_end(last[1] if isinstance(node, yaml.MappingNode) else last)
+    return node.end_mark.index
 
 
 def _params_edits(text: str, node: Any, params: Mapping[str, float]) -> list[tuple[int, int, str]]:
@@ -405,8 +476,8 @@ def _params_edits(text: str, node: Any, params: Mapping[str, float]) -> list[tup
     entry's other keys, and every comment, stay as they are.
 
     Params with the same names are rewritten number by number, in their own layout; otherwise (another
-    distribution, or no params yet) ``params`` is written as a flow mapping, and the comments inside a block
-    mapping it replaces are kept at the end of its line."""
+    distribution, or no params yet) ``params`` is written as a flow mapping on one line, and the comments inside
+    the params it replaces are kept at the end of that line."""
     flow = "{" + ", ".join(f"{k}: {v!r}" for k, v in params.items()) + "}"
     key, value = next(((k, v) for k, v in node.value if k.value == "params"), (None, None))
     if isinstance(value, yaml.MappingNode):
@@ -414,19 +485,19 @@ def _params_edits(text: str, node: Any, params: Mapping[str, float]) -> list[tup
         if len(numbers) == len(value.value) and set(numbers) == set(params):
             return [(v.start_mark.index, v.end_mark.index, ("" if text[v.start_mark.index - 1].isspace() else " ")
                      + repr(params[k])) for k, v in numbers.items()]
-    if isinstance(value, yaml.MappingNode) and not value.flow_style:
-        # a block mapping's span runs on over the comments after it: end at its last value instead
-        start, end = key.end_mark.index, value.value[-1][1].end_mark.index
-        comments = re.findall(r"(?:^|\s)#\s?(.*)", text[start:end], flags=re.MULTILINE)
-        return [(start, end, f": {flow}" + "".join(f"  # {c.rstrip()}" for c in comments))]
+    if isinstance(value, (yaml.MappingNode, yaml.SequenceNode)) and not value.flow_style:
+        start, end = key.end_mark.index, content_end(value)
+        return [(start, end, f": {flow}" + _comments(text, start, end, value))]
     if value is not None:
         start, end = value.start_mark.index, value.end_mark.index
-        return [(start, start + len(text[start:end].rstrip()), flow if text[start - 1:start].isspace() else " " + flow)]
+        end = start + len(text[start:end].rstrip())
+        space = "" if text[start - 1:start].isspace() else " "
+        return [(start, end, space + flow + _comments(text, start, end, value))]
     if node.flow_style:  # {id: x, ...} on one line: params goes inside the braces
         close = node.end_mark.index - 1
         return [(close, close, ("" if text[:close].rstrip().endswith(",") else ", ") + f"params: {flow}")]
     indent = " " * node.value[0][0].start_mark.column  # no params yet: a new last line, indented like the keys
-    last = node.value[-1][1].end_mark.index
+    last = content_end(node)
     nl = last - 1 if text[last - 1:last] == "\n" else text.find("\n", last)
     pos = len(text) if nl < 0 else nl + 1
     line = f"{indent}params: {flow}\n"

@@ -162,21 +162,23 @@ def _write_folder(priors: PriorSet, target: Path, changed: Mapping[str, Prior]) 
     import yaml
 
     from ..files import atomic_write
-    from .priors_files import apply_edits, parameter_nodes, parse_yaml, read_text
+    from .priors_files import content_end, apply_edits, parameter_nodes, parse_yaml, read_text
 
     for f in sorted(priors.path.glob("*.yaml")):
         text = read_text(f)
         doc = parse_yaml(text, f"priors: {str(f)!r}")
         if isinstance(doc, dict) and isinstance(doc.get("parameters"), list):
             edits = []
-            for entry, node in zip(doc["parameters"], parameter_nodes(text)):
+            for entry, node in zip(doc["parameters"], parameter_nodes(text, f"priors update: {str(f)!r}")):
                 if isinstance(entry, dict) and entry.get("id") in changed:
                     start = text.rfind("\n", 0, node.start_mark.index) + 1
+                    end = text.find("\n", content_end(node))  # the comments after the entry are kept
+                    end = len(text) if end < 0 else end + 1
                     indent = " " * (node.start_mark.column - 2)
                     dump = yaml.dump([changed[entry["id"]].to_entry()], Dumper=_Dumper, sort_keys=False, width=110,
                                      allow_unicode=True)
                     new = "".join(indent + line if line.strip() else line for line in dump.splitlines(True))
-                    edits.append((start, node.end_mark.index, new))
+                    edits.append((start, end, new))
             text = apply_edits(text, edits)
         with atomic_write(target / f.name, what="--out") as out:
             out.write(text)
@@ -216,6 +218,9 @@ def changed_prior(prior: Prior, change: Any, note: str) -> Prior:
     elif isinstance(change, Mapping) and change and set(change) <= {"interval", "distribution", "mass", "params",
                                                                        "rule"}:
         entry.update({k: list(v) if k == "interval" and isinstance(v, tuple) else v for k, v in change.items()})
+        if change.get("distribution") == "fixed" and "interval" in change:
+            raise ValueError(f"{where}: distribution 'fixed' takes one value, not an interval; allowed: the number "
+                             "itself as the change ({id: value})")
         if entry["distribution"] == "fixed" and "interval" in change:
             families = [f for f in fitting.FAMILIES if f != "fixed"]
             raise ValueError(f"{where}: is fixed, so an interval needs a distribution to spread over it; allowed: "

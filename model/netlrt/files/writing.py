@@ -242,8 +242,10 @@ def atomic_write(path: str | os.PathLike[str], *, what: str = "out", mode: str =
 
 
 @contextmanager
-def atomic_writes(targets: Sequence[tuple[str | os.PathLike[str], str]]) -> Iterator[list[IO[Any]]]:
-    """`atomic_write` for several files that belong together, each ``(path, what)``: text files, open in a list.
+def atomic_writes(targets: Sequence[tuple[str | os.PathLike[str], str]], *,
+                  edits_input: bool = False) -> Iterator[list[IO[Any]]]:
+    """`atomic_write` for several files that belong together, each ``(path, what)``: text files, open in a list
+    (``edits_input`` as `atomic_write`'s, for every file).
 
     Every file is written to its temporary file first; only when the block ends are they all renamed onto their
     targets, with signals held back, so an interrupt leaves every target unchanged or every one replaced, never
@@ -260,7 +262,7 @@ def atomic_writes(targets: Sequence[tuple[str | os.PathLike[str], str]]) -> Iter
     ['a.csv', 'b.csv']
     """
     with ExitStack() as stack:
-        files = [stack.enter_context(atomic_write(path, what=what)) for path, what in targets]
+        files = [stack.enter_context(atomic_write(path, what=what, edits_input=edits_input)) for path, what in targets]
         yield files
         with _critical():
             stack.close()
