@@ -101,6 +101,15 @@ def test_case2_segmental_tace_gains_no_efficacy_the_article_does_not_claim(model
     assert abs(ev.expected_utility["cTACE"] - ev.expected_utility["TAE"]) < stated + 4 * ev.mc_se.max()
 
 
+def test_case2_y90_rests_on_the_inferred_lower_toxicity(model, cases):
+    """docs/model.md, section 9: case 2's Y90 rests on reading 'low levels of toxicity' as fewer decompensations."""
+    p = cases["case2_tace"]
+    assert model.evaluate(p).recommended == "Y90"
+    assert model.with_priors({"or_toxicity_y90": 1.0}, note="no difference").evaluate(p).recommended == "TAE"
+    t = model.threshold(p, "or_toxicity_y90")  # the others at their prior means
+    assert t.thresholds == (pytest.approx(0.9656, abs=1e-4),) and (t.best_below, t.best_above) == (("Y90",), ("TAE",))
+
+
 def test_y90_adds_exactly_its_mapping_procedure(model, cases):
     for p in [Patient(), *cases.values()]:
         s = model.evaluate(p).expected_sessions
