@@ -224,6 +224,8 @@ class PSAResult:
         -------
         Estimate
             QALYs per patient, in ``[0, evpi()]``, with its standard error ``.se`` (:func:`netlrt.analysis.voi.evppi`).
+            The error is the Monte Carlo error of the fit, not its smoothing: a fit that smooths a small effect away
+            gives 0 with an error near 0, and a group can then come out below one of its members (more draws needed).
 
         Raises
         ------
