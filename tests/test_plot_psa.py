@@ -66,10 +66,11 @@ def test_acceptability_draws_the_curve_and_its_frontier(psa):
         assert list(thin.get_xdata()) == list(d["harm_multiplier"])
         assert list(thin.get_ydata()) == pytest.approx(d["prob_best"].to_numpy())
         assert to_hex(thin.get_color()) == MODALITY_COLORS[m].lower()
-        thick = next(ln for ln in lines if ln.get_linewidth() == 5 and ln.get_color() == thin.get_color())
+        thick = next(ln for ln in lines if ln.get_linewidth() == 7 and ln.get_color() == thin.get_color())
         drawn = ~np.isnan(np.asarray(thick.get_ydata(), dtype=float))
         assert list(drawn) == list(d["optimal"])  # thick only where the modality is best on average
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(curve["modality"].unique())
+    keys = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert keys == [*curve["modality"].unique(), "band: best on average\n(the decision)"]  # the band has its key
 
 
 def test_acceptability_wants_the_curve_not_the_psa(psa):

@@ -102,7 +102,7 @@ def plot_acceptability(curve: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         d = curve[curve["modality"] == m]
         color = MODALITY_COLORS.get(m, "#999999")
         ax.plot(d["harm_multiplier"], d["prob_best"], color=color, label=m, lw=1.5)
-        ax.plot(d["harm_multiplier"], d["prob_best"].where(d["optimal"]), color=color, lw=5, alpha=0.35,
+        ax.plot(d["harm_multiplier"], d["prob_best"].where(d["optimal"]), color=color, lw=7, alpha=0.4,
                 solid_capstyle="butt")
     lo, hi = float(curve["harm_multiplier"].min()), float(curve["harm_multiplier"].max())
     if lo <= 1.0 <= hi:
@@ -115,7 +115,11 @@ def plot_acceptability(curve: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.set_ylabel("P(most expected QALYs)")
     ax.yaxis.set_major_formatter(lambda y, _: f"{y:.0%}")
     ax.set_title("Acceptability over the benefit-harm trade-off", fontsize=10)
-    ax.legend(title="Modality (thick: best on average)", fontsize=8, title_fontsize=8, loc="upper left",
+    from matplotlib.lines import Line2D
+
+    handles, _ = ax.get_legend_handles_labels()
+    handles.append(Line2D([], [], color="0.5", lw=7, alpha=0.4, label="band: best on average\n(the decision)"))
+    ax.legend(handles=handles, title="Modality", fontsize=8, title_fontsize=8, loc="upper left",
               bbox_to_anchor=(1.01, 1.0))
     return ax
 
