@@ -259,6 +259,8 @@ def test_random_cohort(ev):
     known = df["grade"].dropna()
     assert (known == "G1").mean() == pytest.approx(ev.priors.population["grade"]["G1"], abs=0.03)
     assert set(df["functional"].dropna()) == {True, False}
+    fields = df.drop(columns=["patient_id", "preference"])
+    assert all(x is None for x in fields.to_numpy()[fields.isna().to_numpy()])  # unknown is None in every column
     assert len(parse_frame(df).patients) == 4000  # every row is a valid patient
     assert random_cohort(ev.priors, 50, unknown=0.0, seed=1).drop(columns="patient_id").notna().all().all()
 

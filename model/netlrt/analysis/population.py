@@ -393,7 +393,7 @@ def random_cohort(priors: PriorSet, n_patients: int, *, unknown: float = 0.2, se
         cells = np.array([int(x) for x in drawn] if f.name == "ecog" else
                          [x == "yes" for x in drawn] if f.kind == "bool" else list(drawn), dtype=object)
         cells[rng.random(n) < p_unknown] = None
-        df[f.name] = cells
+        df[f.name] = pd.Series(cells, dtype=object)  # None where unknown (pandas' text dtype would make it NaN)
     profiles = [k for k in priors.profiles if k != "none"]
     pref = np.full(n, "none", dtype=object)
     if profiles:
