@@ -40,7 +40,8 @@ def csv_safe(value: T) -> T | str:
 
 
 def csv_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``df`` with `csv_safe` applied to every text cell, column label and index label.
+    """A copy of ``df`` with `csv_safe` applied to every text cell, column label and index label, and each tuple or
+    list cell (a tornado's switch points) written as its items joined by ``"; "``, not as Python's repr.
 
     Parameters
     ----------
@@ -57,6 +58,8 @@ def csv_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     >>> import pandas as pd
     >>> csv_safe_frame(pd.DataFrame({"patient_id": ["=1+1", "p2"], "x": [-1.0, 2.0]})).to_csv(index=False)
     "patient_id,x\\n'=1+1,-1.0\\np2,2.0\\n"
+    >>> csv_safe_frame(pd.DataFrame({"switch_to": [("TAE", "Y90"), ()]})).to_csv(index=False)
+    'switch_to\\nTAE; Y90\\n""\\n'
     """
     import pandas as pd
 
@@ -66,10 +69,16 @@ def csv_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     out.columns = pd.RangeIndex(df.shape[1])  # positions: column labels may repeat
     for i in range(df.shape[1]):
         if _is_text(out[i].dtype):
-            out[i] = out[i].astype(object).map(csv_safe)
+            out[i] = out[i].astype(object).map(_cell)
     out.columns = _safe_labels(df.columns)
     out.index = _safe_labels(df.index)
     return out
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, (tuple, list)):
+        value = "; ".join(map(str, value))
+    return csv_safe(value)
 
 
 def _is_text(dtype: Any) -> bool:
