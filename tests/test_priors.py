@@ -266,7 +266,8 @@ def test_loader_names_file_parameter_and_reason(priors_copy, fname, pid, change,
     [
         ("efficacy.yaml", "response_base", [0.4, 0.6], "the quoted value 50 .* no longer an end of"),
         ("efficacy.yaml", "or_response_tae", [0.5, 2.5],
-         "rule 'exchangeable' .* centred on no effect .*; give rule 'assumption' for an interval of your own$"),
+         "rule 'exchangeable' .* centred on no effect .*; for an interval of your own give rule 'assumption' and "
+         "source 'assumption'$"),
         ("complications.yaml", "or_pes_y90", [0.1, 0.9], "rule 'direction' needs one end of the interval at 1"),
     ],
     ids=["article-range-edited", "exchangeable-off-centre", "direction-off-one"],
@@ -505,9 +506,9 @@ def test_with_priors_takes_params_alone_with_the_interval_they_give(model):
 
 def test_with_priors_refuses_a_mass_beside_a_study_rule_as_a_file_does(model):
     with pytest.raises(ValueError, match=r"^with_priors: parameter 'median_os_years': rule 'study_range' sets mass = "
-                                         r"\(k-1\)/\(k\+1\) from its 17 studies; remove 'mass', or give "
-                                         r"rule 'assumption' to read the interval as your own central one of that "
-                                         r"mass$"):
+                                         r"\(k-1\)/\(k\+1\) from its 17 studies; remove 'mass', or make it your "
+                                         r"own \(rule 'assumption', source 'assumption'\) to read the interval as a "
+                                         r"central one of that mass$"):
         model.with_priors({"median_os_years": {"interval": [2.0, 6.5], "mass": 0.5}}, note="x")
     own = model.with_priors({"median_os_years": {"interval": [2.0, 6.5], "mass": 0.5, "rule": "assumption"}},
                             note="x").priors["median_os_years"]
@@ -713,15 +714,25 @@ def test_refit_keeps_crlf_line_ends_and_places_a_new_params_line_before_the_next
 
 def test_refit_refuses_params_shared_by_a_yaml_alias(priors_copy):
     f = priors_copy / "efficacy.yaml"
+    text = f.read_text()
     flow = "  params: {mu: 0.0, sigma: 0.353653019151067}\n"
     _replace_in_entry(f, "or_response_tae", (flow, "  params: &or_prior {mu: 0.0, sigma: 0.353653019151067}\n"))
     _replace_in_entry(f, "or_response_ctace", (flow, "  params: *or_prior\n"),
                       ("interval: [0.5, 2.0]", "interval: [0.4, 2.5]"))
     before = f.read_bytes()
-    with pytest.raises(ValueError, match=r"^priors refit: .*efficacy.yaml': parameter 'or_response_ctace': its params "
-                                         r"are a YAML alias shared with another entry .*nothing was written"):
+    message = r"^priors refit: .*efficacy.yaml': parameter '{}': its params hold a YAML anchor or alias .*nothing was "
+    with pytest.raises(ValueError, match=message.format("or_response_ctace")):
         refit_folder(priors_copy)
     assert f.read_bytes() == before
+    f.write_text(text)  # one number shared, then one anchored with no alias: a rewrite would drop '&s'
+    _replace_in_entry(f, "or_response_tae", (flow, "  params: {mu: 0.0, sigma: &s 0.353653019151067}\n"),
+                      ("interval: [0.5, 2.0]", "interval: [0.4, 2.5]"))
+    _replace_in_entry(f, "or_response_ctace", (flow, "  params: {mu: 0.0, sigma: *s}\n"))
+    with pytest.raises(ValueError, match=message.format("or_response_tae")):
+        refit_folder(priors_copy)
+    _replace_in_entry(f, "or_response_ctace", ("sigma: *s}", "sigma: 0.353653019151067}"))  # the anchor alone
+    with pytest.raises(ValueError, match=message.format("or_response_tae")):
+        refit_folder(priors_copy)
 
 
 def test_a_tab_the_loader_reads_is_one_message_from_refit_and_update(priors_copy, tmp_path):
@@ -774,3 +785,34 @@ def test_update_keeps_the_comments_after_an_entry_it_rewrites(priors_copy, tmp_p
     written = (out / "efficacy.yaml").read_text()
     assert "  # my note: checked 2026-01\n\n# ===== odds ratios of response =====\n- id: or_response_tae" in written
     assert load_priors(out)["response_base"].params == priors["response_base"].params
+
+
+def test_update_rewrites_an_entry_ending_in_a_block_scalar_and_copies_a_file_it_does_not_rewrite(priors_copy, tmp_path):
+    """An entry ending in 'reasoning: >-' ends at a line break: the next entry's '- id:' line was replaced too."""
+    from netlrt.evidence.studies import write_priors
+
+    f = priors_copy / "efficacy.yaml"
+    text = f.read_text()
+    start, end = _entry_span(text, "response_base")
+    entry = text[start:end]
+    reasoning = re.search(r"  reasoning: >-\n(?:    .*\n)+", entry).group(0)
+    f.write_text(text[:start] + entry.replace(reasoning, "") + reasoning + text[end:])  # a block scalar last
+    survival = priors_copy / "survival.yaml"
+    survival.write_text(survival.read_text().replace("  unit: years", "  unit:\tyears", 1))  # PyYAML's reader stops
+    priors = load_priors(priors_copy)
+    out = write_priors(priors, tmp_path / "out", changed={"response_base": priors["response_base"]})
+    assert (out / "efficacy.yaml").read_text().count("\n- id: ") == text.count("\n- id: ")
+    assert load_priors(out).to_df().equals(priors.to_df())
+    assert (out / "survival.yaml").read_bytes() == survival.read_bytes()
+
+
+def test_update_checks_the_folder_it_wrote_and_leaves_none_that_would_not_load(priors_copy, tmp_path, monkeypatch):
+    from netlrt.evidence import priors_files
+    from netlrt.evidence.studies import write_priors
+
+    priors = load_priors(priors_copy)
+    monkeypatch.setattr(priors_files, "apply_edits", lambda text, edits: text + "- id: [broken\n")  # a rewrite's bug
+    with pytest.raises(ValueError, match=r"^priors update: the folder written would not load \(.*efficacy.yaml"
+                                         r"' is not valid YAML.*\); nothing was written; please report"):
+        write_priors(priors, tmp_path / "out", changed={"response_base": priors["response_base"]})
+    assert not (tmp_path / "out").exists()

@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
 import math
@@ -37,7 +38,7 @@ from .patient_spec import FINDING_NODES
 from .priors import Prior, PriorSet, parse_prior, squash
 from .roles import FIT_TOLERANCE
 
-__all__ = ["apply_edits", "content_end", "default_priors_path", "init_folder", "is_shipped", "load_priors",
+__all__ = ["apply_edits", "default_priors_path", "entry_end", "init_folder", "is_shipped", "load_priors",
            "parameter_nodes", "parse_yaml", "read_text", "read_yaml", "refit_folder"]
 
 
@@ -142,10 +143,14 @@ def parse_yaml(text: str, label: str, *, priors: bool = True) -> Any:
     try:
         return yaml.load(text, Loader=_PriorsLoader if priors else _PatientsLoader)  # noqa: S506 (SafeLoader subclasses)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ValueError(f"{label} is not valid YAML{where}: {squash(problem)}") from None
+        raise ValueError(f"{label} is not valid YAML{_problem(exc)}") from None
+
+
+def _problem(exc: yaml.YAMLError) -> str:
+    """' (line N): what PyYAML found wrong', for a message naming a file."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f" (line {mark.line + 1})" if mark is not None else ""
+    return f"{where}: {squash(getattr(exc, 'problem', None) or str(exc))}"
 
 
 def read_yaml(path: Path, what: str = "priors") -> Any:
@@ -161,10 +166,8 @@ def parameter_nodes(text: str, label: str) -> list[Any]:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise ValueError(f"{label}: cannot rewrite this file{where}: {squash(getattr(exc, 'problem', None) or exc)}; "
-                         "nothing was written (a tab outside quotes: replace it with spaces)") from None
+        raise ValueError(f"{label}: cannot rewrite this file{_problem(exc)}; nothing was written (a tab outside "
+                         "quotes: replace it with spaces)") from None
     return next(v for k, v in root.value if k.value == "parameters").value
 
 
@@ -374,9 +377,11 @@ def _profiles(fname: str, doc: Any) -> dict[str, dict[str, Any]]:
 def refit_folder(path: str | os.PathLike) -> list[str]:
     """Refit ``params`` of every parameter whose params no longer reproduce its interval (or are missing).
 
-    Only the ``params`` value of those parameters is rewritten; every other byte of each file, comments
-    included, stays as the researcher wrote it. The folder, as it would be, is validated before any file is
-    written, so a mistake anywhere leaves every file as it was.
+    Only the ``params`` value of those parameters is rewritten (number by number when the names stay; a new
+    distribution's params replace the old, whose comments move to the end of the line); every other byte of
+    each file, comments and line ends included, stays as the researcher wrote it. The folder, as it would be,
+    is validated and every file opened before any is written, so a mistake anywhere leaves every file as it
+    was (a disk failing between two renames can still leave one file written).
 
     Returns
     -------
@@ -408,7 +413,7 @@ def refit_folder(path: str | os.PathLike) -> list[str]:
             except ValueError:
                 fitted = parse_prior(f.name, "", i, entry, refit=True)  # raises for a real mistake
             nodes = nodes or parameter_nodes(text, f"priors refit: {str(f)!r}")  # only a file it rewrites
-            _refuse_shared(f, fitted.id, nodes[i], nodes)
+            _refuse_anchors(text, f, fitted.id, nodes[i], nodes)
             edits.extend(_params_edits(text, nodes[i], fitted.params))
             done.append(fitted.id)
         if edits:
@@ -426,48 +431,59 @@ def refit_folder(path: str | os.PathLike) -> list[str]:
     return done
 
 
-def _refuse_shared(f: Path, pid: str, node: Any, nodes: list[Any]) -> None:
-    """Refuse to rewrite an entry, or its params, that is a YAML alias of another's (``&a`` ... ``*a``): one edit
-    would change both entries, or two would overlap."""
-    def params(n: Any) -> Any:
-        return next((v for k, v in n.value if k.value == "params"), None) if isinstance(n, yaml.MappingNode) else None
+def _refuse_anchors(text: str, f: Path, pid: str, node: Any, nodes: list[Any]) -> None:
+    """Refuse to rewrite the params of an entry that is, or whose params hold, a YAML anchor or alias (``&a`` ...
+    ``*a``): an edit would drop the anchor or change another entry too, and two edits could overlap."""
+    params = next((v for k, v in node.value if k.value == "params"), None) if isinstance(node, yaml.MappingNode) \
+        else None
+    mine = [node, *(_walk(params) if params is not None else [])]
+    seen = collections.Counter(id(n) for entry in nodes for n in _walk(entry))  # an alias is the anchor's node
+    if any(seen[id(n)] > 1 for n in mine) or any(text[n.start_mark.index] == "&" for n in mine[1:]):
+        raise ValueError(f"priors refit: {str(f)!r}: parameter {pid!r}: its params hold a YAML anchor or alias "
+                         "(&name, *name), which a rewrite would break; nothing was written; write them out in full")
 
-    mine = params(node)
-    if sum(n is node or (mine is not None and params(n) is mine) for n in nodes) > 1:
-        raise ValueError(f"priors refit: {str(f)!r}: parameter {pid!r}: its params are a YAML alias shared with "
-                         "another entry (&name ... *name); nothing was written; give each entry its own params")
 
-
-def _scalars(node: Any) -> Iterator[Any]:
-    """Every scalar node under ``node``, in order."""
-    if isinstance(node, yaml.ScalarNode):
-        yield node
-    elif isinstance(node, yaml.SequenceNode):
+def _walk(node: Any) -> Iterator[Any]:
+    """``node`` and every node under it, in order (a node reached through two aliases, twice)."""
+    yield node
+    if isinstance(node, yaml.SequenceNode):
         for n in node.value:
-            yield from _scalars(n)
+            yield from _walk(n)
     elif isinstance(node, yaml.MappingNode):
         for k, v in node.value:
-            yield from _scalars(k)
-            yield from _scalars(v)
+            yield from _walk(k)
+            yield from _walk(v)
 
 
 def _comments(text: str, start: int, end: int, node: Any) -> str:
     """The comments in ``text[start:end]``, which holds ``node``, as one trailing comment ('  # a  # b'): found
     outside its scalars, so a '#' inside a quoted value is not one."""
     masked = list(text[start:end])
-    for s in _scalars(node):
+    for s in _walk(node):
+        if not isinstance(s, yaml.ScalarNode):
+            continue
         for i in range(max(s.start_mark.index, start), min(s.end_mark.index, end)):
             masked[i - start] = " "
     found = re.findall(r"(?:^|\s)#\s?(.*)", "".join(masked), flags=re.MULTILINE)
     return "".join(f"  # {c.rstrip()}" for c in found)
 
 
-def content_end(node: Any) -> int:
+def entry_end(text: str, node: Any) -> int:
+    """Where the line ends on which the YAML ``node``'s own characters end (after its line break): the comments
+    after an entry, and the next entry, start there."""
+    end = _content_end(node)
+    if text[end - 1:end] == "\n":  # a block scalar ('>-') ends with its line break
+        return end
+    nl = text.find("\n", end)
+    return len(text) if nl < 0 else nl + 1
+
+
+def _content_end(node: Any) -> int:
     """Where the YAML ``node``'s own characters end: a block collection's end mark runs on over the comments after
     it (and the next entry's, in a list)."""
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and not node.flow_style and node.value:
         last = node.value[-1]
-        return content_end(last[1] if isinstance(node, yaml.MappingNode) else last)
+        return _content_end(last[1] if isinstance(node, yaml.MappingNode) else last)
     return node.end_mark.index
 
 
@@ -486,7 +502,7 @@ def _params_edits(text: str, node: Any, params: Mapping[str, float]) -> list[tup
             return [(v.start_mark.index, v.end_mark.index, ("" if text[v.start_mark.index - 1].isspace() else " ")
                      + repr(params[k])) for k, v in numbers.items()]
     if isinstance(value, (yaml.MappingNode, yaml.SequenceNode)) and not value.flow_style:
-        start, end = key.end_mark.index, content_end(value)
+        start, end = key.end_mark.index, _content_end(value)
         return [(start, end, f": {flow}" + _comments(text, start, end, value))]
     if value is not None:
         start, end = value.start_mark.index, value.end_mark.index
@@ -497,9 +513,7 @@ def _params_edits(text: str, node: Any, params: Mapping[str, float]) -> list[tup
         close = node.end_mark.index - 1
         return [(close, close, ("" if text[:close].rstrip().endswith(",") else ", ") + f"params: {flow}")]
     indent = " " * node.value[0][0].start_mark.column  # no params yet: a new last line, indented like the keys
-    last = content_end(node)
-    nl = last - 1 if text[last - 1:last] == "\n" else text.find("\n", last)
-    pos = len(text) if nl < 0 else nl + 1
+    pos = entry_end(text, node)
     line = f"{indent}params: {flow}\n"
     return [(pos, pos, line if text[pos - 1:pos] == "\n" else "\n" + line)]
 

@@ -151,10 +151,16 @@ def write_priors(priors: PriorSet, dest: str | os.PathLike, *, changed: Mapping[
         When ``dest`` exists and is not an empty folder (nothing is overwritten), or cannot be written.
     """
     from ..files import new_folder
+    from .priors_files import load_priors
 
     changed = dict(changed) if changed is not None else {k: p for k, p in priors.items() if p.updates}
     with new_folder(dest, what="--out") as target:  # complete, or gone after an interrupt
         _write_folder(priors, target, changed)
+        try:  # netlrt's own rewrite, checked as the model will read it
+            load_priors(target)
+        except ValueError as exc:
+            raise ValueError(f"priors update: the folder written would not load ({exc}); nothing was written; "
+                             "please report this as a bug of netlrt") from None
     return target
 
 
@@ -162,23 +168,23 @@ def _write_folder(priors: PriorSet, target: Path, changed: Mapping[str, Prior]) 
     import yaml
 
     from ..files import atomic_write
-    from .priors_files import content_end, apply_edits, parameter_nodes, parse_yaml, read_text
+    from .priors_files import apply_edits, entry_end, parameter_nodes, parse_yaml, read_text
 
     for f in sorted(priors.path.glob("*.yaml")):
         text = read_text(f)
         doc = parse_yaml(text, f"priors: {str(f)!r}")
-        if isinstance(doc, dict) and isinstance(doc.get("parameters"), list):
+        entries = doc.get("parameters") if isinstance(doc, dict) else None
+        ids = [e.get("id") if isinstance(e, dict) else None for e in entries] if isinstance(entries, list) else []
+        if any(i in changed for i in ids):  # only a file it rewrites is located (a tab would stop PyYAML's reader)
             edits = []
-            for entry, node in zip(doc["parameters"], parameter_nodes(text, f"priors update: {str(f)!r}")):
-                if isinstance(entry, dict) and entry.get("id") in changed:
+            for pid, node in zip(ids, parameter_nodes(text, f"priors update: {str(f)!r}")):
+                if pid in changed:
                     start = text.rfind("\n", 0, node.start_mark.index) + 1
-                    end = text.find("\n", content_end(node))  # the comments after the entry are kept
-                    end = len(text) if end < 0 else end + 1
                     indent = " " * (node.start_mark.column - 2)
-                    dump = yaml.dump([changed[entry["id"]].to_entry()], Dumper=_Dumper, sort_keys=False, width=110,
+                    dump = yaml.dump([changed[pid].to_entry()], Dumper=_Dumper, sort_keys=False, width=110,
                                      allow_unicode=True)
                     new = "".join(indent + line if line.strip() else line for line in dump.splitlines(True))
-                    edits.append((start, end, new))
+                    edits.append((start, entry_end(text, node), new))  # the comments after the entry are kept
             text = apply_edits(text, edits)
         with atomic_write(target / f.name, what="--out") as out:
             out.write(text)
