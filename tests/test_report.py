@@ -162,7 +162,8 @@ def test_summary_has_the_articles_choice_beside_the_recommendation(built, model,
         assert bool(s.loc[case, "close call"]) == ev.close_call
 
 
-def test_tornado_switch_points_are_the_exact_threshold(built, model, cases):
+def test_tornado_switch_points_are_the_exact_threshold(built, page, model, cases):
+    assert not re.search(r"<td>\((?:[^<]*,)?\)</td>", page)  # switch points as text, not Python's tuples
     table = pd.read_csv(built / "case3_y90_one_way.csv")
     switching = table[table["changes"]].head(2)
     assert len(switching) >= 1
@@ -337,6 +338,26 @@ def test_worker_processes_write_the_same_report_as_one_process(tmp_path):
     assert readme.startswith("# A netlrt report\n") and f"`{MANIFEST}`" in readme
     page = built[2]["index.html"].decode()
     assert page.index('id="sens-case3_y90"') < page.index("case3_y90_tornado.png") < page.index("case3_y90_sobol.png")
+
+
+def test_the_repositorys_readme_is_kept_by_any_name_and_written_only_there(model, tmp_path, monkeypatch):
+    from netlrt.output.report import build_report
+
+    clone = tmp_path / "clone"
+    (clone / "reports").mkdir(parents=True)
+    (clone / "reports" / "README.md").write_text(README_TEXT)
+    fast = {"patients": {"frail": netlrt.Patient(ecog=4)}, "n_draws": 200, "sobol_draws": 32, "progress": False,
+            "workers": 1}
+    monkeypatch.chdir(tmp_path)  # elsewhere: the clone's reports/ by its full name
+    build_report(model, clone / "reports", **fast)
+    assert (clone / "reports" / "README.md").read_text() == README_TEXT
+    for out in (tmp_path / "mine", tmp_path / "elsewhere" / "reports"):
+        out.parent.mkdir(exist_ok=True)
+        build_report(model, out, **fast)
+        assert (out / "README.md").read_text().startswith("# A netlrt report\n"), out
+    monkeypatch.chdir(clone / "reports")
+    build_report(model, "../reports", **fast)  # reports/ here, spelt otherwise
+    assert (clone / "reports" / "README.md").read_text() == README_TEXT
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [

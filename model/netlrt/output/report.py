@@ -84,6 +84,18 @@ class Report:
         return ", ".join(f"{k} {v:.1f} s" for k, v in parts)
 
 
+def _is_reports(out_dir: str | os.PathLike) -> bool:
+    """True for the folder whose README is :data:`README_TEXT`: ``reports/`` here, by any name, or a folder that
+    holds that README already (a clone's ``reports/``, reached from elsewhere), whose committed file stays as it is."""
+    readme = Path(out_dir) / "README.md"
+    try:
+        if readme.is_file() and readme.read_bytes() == README_TEXT.encode():
+            return True
+        return os.path.realpath(out_dir) == os.path.realpath(DEFAULT_OUT)
+    except OSError:
+        return False
+
+
 def _priors_label(path: Path) -> str:
     """The priors folder as a reader should see it: 'the shipped priors', or a path relative to here."""
     from ..evidence.priors_files import is_shipped
@@ -184,8 +196,7 @@ def build_report(model: Model, out_dir: str | os.PathLike = DEFAULT_OUT, *,
         sections.cases_section(page, model, given, per_patient, settings)
         sections.sensitivity_section(page, per_patient)
         sections.trials_section(page, trials)
-        default = os.path.normpath(out_dir) == DEFAULT_OUT
-        page.files["README.md"] = (README_TEXT if default else _OTHER_README).encode()
+        page.files["README.md"] = (README_TEXT if _is_reports(out_dir) else _OTHER_README).encode()
         timings["total"] = time.perf_counter() - started
         page.files["index.html"] = _html(page, model, settings).encode()
         for name, data in page.files.items():

@@ -224,8 +224,9 @@ def local_parts(model: Model, pid: str, patient: Patient, settings: Settings) ->
                 "parameter over its 95% range with the others at their prior means (so its base is not the case's "
                 "expected gap, which averages over every parameter); switch points exact.")
     df = tornado.to_df()
-    cols = ["parameter", "low", "high", "metric_at_low", "metric_at_high", "switch_values", "switch_to"]
-    page.table(df, f"{pid}_one_way", show=df[cols].head(TOP),
+    shown = df[["parameter", "low", "high", "metric_at_low", "metric_at_high"]].assign(
+        switches=tornado.switch_text().to_numpy())  # 'TAE below 3.37', not the tuples the CSV joins with '; '
+    page.table(df, f"{pid}_one_way", show=shown.head(TOP),
                note=f"The {TOP} widest swings; the CSV has every one. metric_at_low and metric_at_high: "
                     f"{tornado.metric[0].lower()}{tornado.metric[1:]} (QALYs), the parameter at each end of its range.")
     timings["tornado"] = time.perf_counter() - t
