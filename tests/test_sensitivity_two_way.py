@@ -31,7 +31,7 @@ def test_model_two_way(model, cases):
     assert res.base_best == one_way.run(ev, cases["case3_y90"], n_grid=2).base_best
     assert ((res.margin >= 0) == (res.best == res.base_best)).all()
     assert res.x_values[0] == pytest.approx(ev.priors[x].low) and res.x_values[-1] == pytest.approx(ev.priors[x].high)
-    assert AT_MEANS in res._repr_html_()
+    assert AT_MEANS in res._repr_html_() and f"best at the prior means: {res.base_best}." in res._repr_html_()
 
 
 @pytest.mark.parametrize(("args", "kwargs", "match"), [

@@ -81,8 +81,9 @@ def assess(patient: Patient, priors: PriorSet) -> Assessment:
                         "strong risk of decompensation and death within 30 days, for every modality")
     if patient.biliary == "bilioenteric_anastomosis":
         abscess = priors["abscess_bilioenteric"].mean  # the prior in use, which a researcher may have changed
-        warnings.append(f"bilioenteric anastomosis: hepatic abscess risk {abscess:.0%} on average under the priors in "
-                        "use, for every modality (the article: 33-86% even with aggressive antibiotic prophylaxis)")
+        warnings.append(f"bilioenteric anastomosis: hepatic abscess risk {100 * abscess:.2g}% on average under the "
+                        "priors in use, for every modality (the article: 33-86% even with aggressive antibiotic "
+                        "prophylaxis)")
     elif patient.biliary == "incompetent_sphincter":
         warnings.append("incompetent sphincter of Oddi: raised hepatic abscess risk (assumed; not quantified in "
                         "the article)")

@@ -66,7 +66,7 @@ class TwoWayResult:
     def _repr_html_(self) -> str:
         share = pd.Series(self.best.ravel()).value_counts(normalize=True).rename("share of grid").reset_index()
         note = (f"x = {self.x.label} ({self.x.id}), y = {self.y.label} ({self.y.id}); "
-                f"the base case recommends {self.base_best}.")
+                f"best at the prior means: {self.base_best}.")
         return html_table(f"Two-way sensitivity ({AT_MEANS})", share, note, self.notes)
 
 
