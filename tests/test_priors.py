@@ -266,8 +266,8 @@ def test_loader_names_file_parameter_and_reason(priors_copy, fname, pid, change,
     [
         ("efficacy.yaml", "response_base", [0.4, 0.6], "the quoted value 50 .* no longer an end of"),
         ("efficacy.yaml", "or_response_tae", [0.5, 2.5],
-         "rule 'exchangeable' .* centred on no effect .*; for an interval of your own give rule 'assumption' and "
-         "source 'assumption'$"),
+         "rule 'exchangeable' .* centred on no effect .*; for an interval of your own give rule 'assumption' \\(in a "
+         "priors file, with source 'assumption'\\)$"),
         ("complications.yaml", "or_pes_y90", [0.1, 0.9], "rule 'direction' needs one end of the interval at 1"),
     ],
     ids=["article-range-edited", "exchangeable-off-centre", "direction-off-one"],
@@ -507,8 +507,8 @@ def test_with_priors_takes_params_alone_with_the_interval_they_give(model):
 def test_with_priors_refuses_a_mass_beside_a_study_rule_as_a_file_does(model):
     with pytest.raises(ValueError, match=r"^with_priors: parameter 'median_os_years': rule 'study_range' sets mass = "
                                          r"\(k-1\)/\(k\+1\) from its 17 studies; remove 'mass', or make it your "
-                                         r"own \(rule 'assumption', source 'assumption'\) to read the interval as a "
-                                         r"central one of that mass$"):
+                                         r"own, read as a central interval of that mass: rule 'assumption' \(in a "
+                                         r"priors file, with source 'assumption'\)$"):
         model.with_priors({"median_os_years": {"interval": [2.0, 6.5], "mass": 0.5}}, note="x")
     own = model.with_priors({"median_os_years": {"interval": [2.0, 6.5], "mass": 0.5, "rule": "assumption"}},
                             note="x").priors["median_os_years"]
@@ -733,6 +733,9 @@ def test_refit_refuses_params_shared_by_a_yaml_alias(priors_copy):
     _replace_in_entry(f, "or_response_ctace", ("sigma: *s}", "sigma: 0.353653019151067}"))  # the anchor alone
     with pytest.raises(ValueError, match=message.format("or_response_tae")):
         refit_folder(priors_copy)
+    _replace_in_entry(f, "or_response_tae", ("sigma: &s ", "sigma: !!float &s "))  # after a tag
+    with pytest.raises(ValueError, match=message.format("or_response_tae")):
+        refit_folder(priors_copy)
 
 
 def test_a_tab_the_loader_reads_is_one_message_from_refit_and_update(priors_copy, tmp_path):
@@ -796,14 +799,48 @@ def test_update_rewrites_an_entry_ending_in_a_block_scalar_and_copies_a_file_it_
     start, end = _entry_span(text, "response_base")
     entry = text[start:end]
     reasoning = re.search(r"  reasoning: >-\n(?:    .*\n)+", entry).group(0)
-    f.write_text(text[:start] + entry.replace(reasoning, "") + reasoning + text[end:])  # a block scalar last
+    after = "\n# ---- odds ratios ----\n\n"  # blank lines after a block scalar are not the entry's
+    f.write_text(text[:start] + entry.replace(reasoning, "") + reasoning + after + text[end:])  # a block scalar last
     survival = priors_copy / "survival.yaml"
     survival.write_text(survival.read_text().replace("  unit: years", "  unit:\tyears", 1))  # PyYAML's reader stops
     priors = load_priors(priors_copy)
     out = write_priors(priors, tmp_path / "out", changed={"response_base": priors["response_base"]})
-    assert (out / "efficacy.yaml").read_text().count("\n- id: ") == text.count("\n- id: ")
+    written = (out / "efficacy.yaml").read_text()
+    assert written.count("\n- id: ") == text.count("\n- id: ") and "\n" + after + "- id: or_response_tae" in written
     assert load_priors(out).to_df().equals(priors.to_df())
     assert (out / "survival.yaml").read_bytes() == survival.read_bytes()
+
+
+@pytest.mark.parametrize("layout", ["dash alone", "wide dash", "flow list"])
+def test_update_writes_an_entry_in_its_own_layout_with_its_comments(priors_copy, tmp_path, layout):
+    """'-' alone on its line and '-   id:' were indented as '- id:', and the folder written would not load."""
+    from netlrt.evidence.studies import write_priors
+
+    f = priors_copy / "efficacy.yaml"
+    text = f.read_text()
+    start, end = _entry_span(text, "response_base")
+    entry = text[start:end].replace("  unit: probability\n", "  unit: probability  # of a response\n", 1)
+    if layout == "flow list":
+        doc = yaml.safe_load(text)
+        flows = [yaml.safe_dump(e, default_flow_style=True, width=10**6).strip() for e in doc["parameters"]]
+        head = yaml.safe_dump({k: v for k, v in doc.items() if k != "parameters"}, sort_keys=False)
+        f.write_text(head + "parameters: [" + ",\n  ".join(flows) + "]\n")
+    else:
+        entry = entry.replace("- id: ", "-\n  id: " if layout == "dash alone" else "-   id: ", 1)
+        if layout == "wide dash":
+            entry = "\n".join(line.replace("  ", "    ", 1) if line.startswith("  ") else line
+                               for line in entry.split("\n"))
+        f.write_text(text[:start] + entry + text[end:])
+    priors = load_priors(priors_copy)
+    if layout == "flow list":
+        with pytest.raises(ValueError, match=r"parameter 'response_base': the parameters list is written in flow "
+                                             r"style \(\[\.\.\.\]\); write it as a block list"):
+            write_priors(priors, tmp_path / "out", changed={"response_base": priors["response_base"]})
+        return
+    out = write_priors(priors, tmp_path / "out", changed={"response_base": priors["response_base"]})
+    written = (out / "efficacy.yaml").read_text()
+    assert "  # of a response\n" in written  # the entry's own comment, below it
+    assert load_priors(out).to_df().equals(priors.to_df())
 
 
 def test_update_checks_the_folder_it_wrote_and_leaves_none_that_would_not_load(priors_copy, tmp_path, monkeypatch):

@@ -237,8 +237,8 @@ def entry_mass(where: str, rule: str, e: dict, n_refs: int) -> float:
                              f"got {k!r}")
         if "mass" in e:
             raise ValueError(f"{where}: rule {rule!r} sets mass = (k-1)/(k+1) from its {k} studies; remove 'mass', "
-                             "or make it your own (rule 'assumption', source 'assumption') to read the interval as a "
-                             "central one of that mass")
+                             "or make it your own, read as a central interval of that mass: rule 'assumption' (in a "
+                             "priors file, with source 'assumption')")
         return study_mass(int(k))
     mass = e.get("mass", DEFAULT_MASS)
     if not finite_real(mass) or not 0 < mass < 1:
@@ -309,7 +309,8 @@ def _check_rule(where: str, p: Prior) -> None:
                          f"{INFERRED_MASS}")
     if p.rule == "exchangeable" and not math.isclose(ends[0] * ends[1], 1.0, rel_tol=1e-9):
         raise ValueError(f"{where}: rule 'exchangeable' needs an interval centred on no effect (low * high = 1); "
-                         "for an interval of your own give rule 'assumption' and source 'assumption'")
+                         "for an interval of your own give rule 'assumption' (in a priors file, with source "
+                         "'assumption')")
 
 
 class PriorSet(Mapping[str, Prior]):

@@ -38,7 +38,7 @@ from .patient_spec import FINDING_NODES
 from .priors import Prior, PriorSet, parse_prior, squash
 from .roles import FIT_TOLERANCE
 
-__all__ = ["apply_edits", "default_priors_path", "entry_end", "init_folder", "is_shipped", "load_priors",
+__all__ = ["apply_edits", "comments_in", "default_priors_path", "entry_end", "init_folder", "is_shipped", "load_priors",
            "parameter_nodes", "parse_yaml", "read_text", "read_yaml", "refit_folder"]
 
 
@@ -438,9 +438,13 @@ def _refuse_anchors(text: str, f: Path, pid: str, node: Any, nodes: list[Any]) -
         else None
     mine = [node, *(_walk(params) if params is not None else [])]
     seen = collections.Counter(id(n) for entry in nodes for n in _walk(entry))  # an alias is the anchor's node
-    if any(seen[id(n)] > 1 for n in mine) or any(text[n.start_mark.index] == "&" for n in mine[1:]):
+    if any(seen[id(n)] > 1 for n in mine) or any(_ANCHORED.match(text, n.start_mark.index) for n in mine[1:]):
         raise ValueError(f"priors refit: {str(f)!r}: parameter {pid!r}: its params hold a YAML anchor or alias "
                          "(&name, *name), which a rewrite would break; nothing was written; write them out in full")
+
+
+#: A node's text starting with an anchor, perhaps after a tag ('&s 0.3', '!!float &s 0.3').
+_ANCHORED = re.compile(r"(?:!\S*\s+)?&")
 
 
 def _walk(node: Any) -> Iterator[Any]:
@@ -455,24 +459,25 @@ def _walk(node: Any) -> Iterator[Any]:
             yield from _walk(v)
 
 
-def _comments(text: str, start: int, end: int, node: Any) -> str:
-    """The comments in ``text[start:end]``, which holds ``node``, as one trailing comment ('  # a  # b'): found
-    outside its scalars, so a '#' inside a quoted value is not one."""
+def comments_in(text: str, start: int, end: int, node: Any) -> list[str]:
+    """The comments in ``text[start:end]``, which holds the YAML ``node``, without their '#': found outside its
+    scalars, so a '#' inside a quoted value is not one."""
     masked = list(text[start:end])
     for s in _walk(node):
         if not isinstance(s, yaml.ScalarNode):
             continue
         for i in range(max(s.start_mark.index, start), min(s.end_mark.index, end)):
             masked[i - start] = " "
-    found = re.findall(r"(?:^|\s)#\s?(.*)", "".join(masked), flags=re.MULTILINE)
-    return "".join(f"  # {c.rstrip()}" for c in found)
+    return [c.rstrip() for c in re.findall(r"(?:^|\s)#\s?(.*)", "".join(masked), flags=re.MULTILINE)]
 
 
 def entry_end(text: str, node: Any) -> int:
     """Where the line ends on which the YAML ``node``'s own characters end (after its line break): the comments
     after an entry, and the next entry, start there."""
     end = _content_end(node)
-    if text[end - 1:end] == "\n":  # a block scalar ('>-') ends with its line break
+    if text[end - 1:end] == "\n":  # a block scalar ('>-') ends after its line break and the blank lines after it
+        while (prev := text.rfind("\n", 0, end - 1)) >= 0 and not text[prev + 1:end].strip():
+            end = prev + 1
         return end
     nl = text.find("\n", end)
     return len(text) if nl < 0 else nl + 1
@@ -503,12 +508,14 @@ def _params_edits(text: str, node: Any, params: Mapping[str, float]) -> list[tup
                      + repr(params[k])) for k, v in numbers.items()]
     if isinstance(value, (yaml.MappingNode, yaml.SequenceNode)) and not value.flow_style:
         start, end = key.end_mark.index, _content_end(value)
-        return [(start, end, f": {flow}" + _comments(text, start, end, value))]
+        kept = "".join(f"  # {c}" for c in comments_in(text, start, end, value))  # moved to the end of the line
+        return [(start, end, f": {flow}{kept}")]
     if value is not None:
         start, end = value.start_mark.index, value.end_mark.index
         end = start + len(text[start:end].rstrip())
         space = "" if text[start - 1:start].isspace() else " "
-        return [(start, end, space + flow + _comments(text, start, end, value))]
+        kept = "".join(f"  # {c}" for c in comments_in(text, start, end, value))
+        return [(start, end, f"{space}{flow}{kept}")]
     if node.flow_style:  # {id: x, ...} on one line: params goes inside the braces
         close = node.end_mark.index - 1
         return [(close, close, ("" if text[:close].rstrip().endswith(",") else ", ") + f"params: {flow}")]

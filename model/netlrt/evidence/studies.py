@@ -143,7 +143,8 @@ _Dumper.add_representer(dict, _dict)
 
 def write_priors(priors: PriorSet, dest: str | os.PathLike, *, changed: Mapping[str, Prior] | None = None) -> Path:
     """Write ``priors`` as a new priors folder ``dest``: a copy of its source folder with the ``changed`` entries
-    (default: those with ``updates``) rewritten in place; every other byte, comments included, is kept.
+    (default: those with ``updates``) rewritten in place (their comments kept below them); every other byte,
+    comments included, is kept.
 
     Raises
     ------
@@ -168,7 +169,7 @@ def _write_folder(priors: PriorSet, target: Path, changed: Mapping[str, Prior]) 
     import yaml
 
     from ..files import atomic_write
-    from .priors_files import apply_edits, entry_end, parameter_nodes, parse_yaml, read_text
+    from .priors_files import apply_edits, comments_in, entry_end, parameter_nodes, parse_yaml, read_text
 
     for f in sorted(priors.path.glob("*.yaml")):
         text = read_text(f)
@@ -179,12 +180,18 @@ def _write_folder(priors: PriorSet, target: Path, changed: Mapping[str, Prior]) 
             edits = []
             for pid, node in zip(ids, parameter_nodes(text, f"priors update: {str(f)!r}")):
                 if pid in changed:
-                    start = text.rfind("\n", 0, node.start_mark.index) + 1
-                    indent = " " * (node.start_mark.column - 2)
+                    dash = text.rfind("-", 0, node.start_mark.index)  # '- id: x', or '-' alone on its line
+                    if dash < 0 or text[dash + 1:node.start_mark.index].strip():
+                        raise ValueError(f"priors update: {str(f)!r}: parameter {pid!r}: the parameters list is "
+                                         "written in flow style ([...]); write it as a block list ('- id: ...')")
+                    start = text.rfind("\n", 0, dash) + 1
+                    end = entry_end(text, node)  # the comments after the entry are kept; its own, below it
+                    indent = " " * (dash - start)
                     dump = yaml.dump([changed[pid].to_entry()], Dumper=_Dumper, sort_keys=False, width=110,
                                      allow_unicode=True)
+                    dump += "".join(f"  # {c}\n" for c in comments_in(text, start, end, node))
                     new = "".join(indent + line if line.strip() else line for line in dump.splitlines(True))
-                    edits.append((start, entry_end(text, node), new))  # the comments after the entry are kept
+                    edits.append((start, end, new))
             text = apply_edits(text, edits)
         with atomic_write(target / f.name, what="--out") as out:
             out.write(text)
