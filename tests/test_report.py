@@ -358,6 +358,10 @@ def test_the_repositorys_readme_is_kept_by_any_name_and_written_only_there(model
     monkeypatch.chdir(clone / "reports")
     build_report(model, "../reports", **fast)  # reports/ here, spelt otherwise
     assert (clone / "reports" / "README.md").read_text() == README_TEXT
+    for readme in (clone / "reports" / "README.md", tmp_path / "mine" / "README.md"):  # after a report there
+        readme.write_text(readme.read_text() + "My notes: run 3 used the edited priors.\n")
+        build_report(model, readme.parent, **fast)
+        assert readme.read_text().endswith("My notes: run 3 used the edited priors.\n"), readme  # not replaced
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [

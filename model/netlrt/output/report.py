@@ -84,16 +84,19 @@ class Report:
         return ", ".join(f"{k} {v:.1f} s" for k, v in parts)
 
 
-def _is_reports(out_dir: str | os.PathLike) -> bool:
-    """True for the folder whose README is :data:`README_TEXT`: ``reports/`` here, by any name, or a folder that
-    holds that README already (a clone's ``reports/``, reached from elsewhere), whose committed file stays as it is."""
+def _readme(out_dir: str | os.PathLike) -> bytes:
+    """The README.md of the report folder: one the researcher edited after an earlier report, kept as it is;
+    :data:`README_TEXT` in ``reports/`` here (by any name) or in a folder that holds it already (a clone's
+    ``reports/`` reached from elsewhere, whose committed file must not change); the other text elsewhere."""
+    ours = README_TEXT.encode(), _OTHER_README.encode()
     readme = Path(out_dir) / "README.md"
     try:
-        if readme.is_file() and readme.read_bytes() == README_TEXT.encode():
-            return True
-        return os.path.realpath(out_dir) == os.path.realpath(DEFAULT_OUT)
+        old = readme.read_bytes() if readme.is_file() else None
     except OSError:
-        return False
+        old = None
+    if old is not None and old not in ours:
+        return old  # with no earlier report's manifest, the folder is refused for it before anything is written
+    return ours[0] if old == ours[0] or os.path.realpath(out_dir) == os.path.realpath(DEFAULT_OUT) else ours[1]
 
 
 def _priors_label(path: Path) -> str:
@@ -196,7 +199,7 @@ def build_report(model: Model, out_dir: str | os.PathLike = DEFAULT_OUT, *,
         sections.cases_section(page, model, given, per_patient, settings)
         sections.sensitivity_section(page, per_patient)
         sections.trials_section(page, trials)
-        page.files["README.md"] = (README_TEXT if _is_reports(out_dir) else _OTHER_README).encode()
+        page.files["README.md"] = _readme(out_dir)
         timings["total"] = time.perf_counter() - started
         page.files["index.html"] = _html(page, model, settings).encode()
         for name, data in page.files.items():
