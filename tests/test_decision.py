@@ -173,7 +173,8 @@ def test_eligibility_and_warnings(model):
     assert "bilioenteric anastomosis: hepatic abscess risk 56% on average under the priors in use, for every " \
            "modality (the article: 33-86% even with aggressive antibiotic prophylaxis)" in whipple.warnings
     assert round(whipple.outcomes["hepatic_abscess"].mean(), 2) == 0.56  # the warning's figure is the model's
-    for value, shown in ((0.07, "7%"), (0.004, "0.4%")):  # the number follows the priors, small ones too
+    # the number follows the priors, small ones too
+    for value, shown in ((0.07, "7%"), (0.004, "0.4%"), (0.996, "100%"), (1e-7, "below 0.01%")):
         mine = model.with_priors({"abscess_bilioenteric": value}, note="our centre")
         assert any(w.startswith(f"bilioenteric anastomosis: hepatic abscess risk {shown} on average")
                    for w in mine.evaluate(P.replace(biliary="bilioenteric_anastomosis")).warnings)

@@ -81,7 +81,8 @@ def assess(patient: Patient, priors: PriorSet) -> Assessment:
                         "strong risk of decompensation and death within 30 days, for every modality")
     if patient.biliary == "bilioenteric_anastomosis":
         abscess = priors["abscess_bilioenteric"].mean  # the prior in use, which a researcher may have changed
-        warnings.append(f"bilioenteric anastomosis: hepatic abscess risk {100 * abscess:.2g}% on average under the "
+        shown = f"{abscess:.0%}" if abscess >= 0.01 else f"{100 * abscess:.2g}%" if abscess >= 1e-4 else "below 0.01%"
+        warnings.append(f"bilioenteric anastomosis: hepatic abscess risk {shown} on average under the "
                         "priors in use, for every modality (the article: 33-86% even with aggressive antibiotic "
                         "prophylaxis)")
     elif patient.biliary == "incompetent_sphincter":
