@@ -220,7 +220,8 @@ def local_parts(model: Model, pid: str, patient: Patient, settings: Settings) ->
     timings = {}
     t = time.perf_counter()
     tornado = model.one_way(patient)
-    page.figure(plot_tornado(tornado), f"{pid}_tornado", f"{pid}: one-way sensitivity of {tornado.metric}, each "
+    metric = f"{tornado.metric[0].lower()}{tornado.metric[1:]}"
+    page.figure(plot_tornado(tornado), f"{pid}_tornado", f"{pid}: one-way sensitivity of the {metric}, each "
                 "parameter over its 95% range with the others at their prior means (so its base is not the case's "
                 "expected gap, which averages over every parameter); switch points exact.")
     df = tornado.to_df()
@@ -228,7 +229,7 @@ def local_parts(model: Model, pid: str, patient: Patient, settings: Settings) ->
         switches=tornado.switch_text().to_numpy())  # 'TAE below 3.37', not the tuples the CSV joins with '; '
     page.table(df, f"{pid}_one_way", show=shown.head(TOP),
                note=f"The {TOP} widest swings; the CSV has every one. metric_at_low and metric_at_high: "
-                    f"{tornado.metric[0].lower()}{tornado.metric[1:]} (QALYs), the parameter at each end of its range.")
+                    f"{metric} (QALYs), the parameter at each end of its range.")
     timings["tornado"] = time.perf_counter() - t
     t = time.perf_counter()
     sobol = model.sobol(patient, n_draws=settings.sobol_draws, seed=settings.seed)
