@@ -504,18 +504,14 @@ def _params_edits(text: str, node: Any, params: Mapping[str, float]) -> list[tup
     if isinstance(value, yaml.MappingNode):
         numbers = {k.value: v for k, v in value.value if isinstance(v, yaml.ScalarNode)}
         if len(numbers) == len(value.value) and set(numbers) == set(params):
-            return [(v.start_mark.index, v.end_mark.index, ("" if text[v.start_mark.index - 1].isspace() else " ")
-                     + repr(params[k])) for k, v in numbers.items()]
-    if isinstance(value, (yaml.MappingNode, yaml.SequenceNode)) and not value.flow_style:
-        start, end = key.end_mark.index, _content_end(value)
-        kept = "".join(f"  # {c}" for c in comments_in(text, start, end, value))  # moved to the end of the line
-        return [(start, end, f": {flow}{kept}")]
-    if value is not None:
-        start, end = value.start_mark.index, value.end_mark.index
-        end = start + len(text[start:end].rstrip())
-        space = "" if text[start - 1:start].isspace() else " "
-        kept = "".join(f"  # {c}" for c in comments_in(text, start, end, value))
-        return [(start, end, f"{space}{flow}{kept}")]
+            return [(v.start_mark.index, v.end_mark.index, _spaced(text, v.start_mark.index, repr(params[k])))
+                    for k, v in numbers.items()]
+    if value is not None:  # replaced, its comments moved to the end of the line
+        block = isinstance(value, (yaml.MappingNode, yaml.SequenceNode)) and not value.flow_style
+        start = key.end_mark.index if block else value.start_mark.index
+        end = _content_end(value) if block else start + len(text[start:value.end_mark.index].rstrip())
+        new = f": {flow}" if block else _spaced(text, start, flow)
+        return [(start, end, new + "".join(f"  # {c}" for c in comments_in(text, start, end, value)))]
     if node.flow_style:  # {id: x, ...} on one line: params goes inside the braces
         close = node.end_mark.index - 1
         return [(close, close, ("" if text[:close].rstrip().endswith(",") else ", ") + f"params: {flow}")]
@@ -523,6 +519,11 @@ def _params_edits(text: str, node: Any, params: Mapping[str, float]) -> list[tup
     pos = entry_end(text, node)
     line = f"{indent}params: {flow}\n"
     return [(pos, pos, line if text[pos - 1:pos] == "\n" else "\n" + line)]
+
+
+def _spaced(text: str, at: int, new: str) -> str:
+    """``new``, to be written at ``text[at]``, after a space unless one is there ('mu:' with no value yet)."""
+    return new if text[at - 1:at].isspace() else " " + new
 
 
 def init_folder(dest: str | os.PathLike) -> Path:
