@@ -210,7 +210,7 @@ MISTAKES = [
     (["cohort", "--in", "{t}/missing.csv", "--out", "{t}/o.csv"], "patients file '{t}/missing.csv': cannot read"),
     (["cohort", "--in", "{t}/bad3.csv", "--out", "{t}/o.csv"], "row 2 (line 3) (patient_id 'b'): ecog: 7 is out of "
                                                                "range; allowed: an integer 0-4 or unknown (leave it "
-                                                               "out) (and 1 more invalid row; --skip-invalid"),
+                                                               "out) (and 1 more problem; --skip-invalid"),
     (["cohort", "--in", "{t}/in.csv", "--out", "{t}/loop"], "--out: '{t}/loop' is a symlink loop"),
     (["cohort", "--in", "{t}/noid.csv", "--out", "{t}/o.csv"], "row 1 (line 2): patient_id is empty; every patient "
                                                                "needs an id"),
@@ -322,6 +322,7 @@ def test_priors_show_says_which_folder_is_in_use(priors_copy, capsys):
     assert code == 0 and out.splitlines()[0].startswith(f"priors: {priors_copy} (your folder")
     ids = [line.split()[0] for line in out.splitlines()[2:]]
     assert ids == list(netlrt.load_model(priors_copy).priors)  # every parameter, in file order
+    assert out.splitlines()[1].split()[:6] == ["id", "distribution", "mean", "low", "high", "unit"]  # of the numbers
 
 
 def test_priors_init_copies_the_defaults_and_never_overwrites(tmp_path, capsys):
@@ -349,7 +350,7 @@ def test_refit_refits_only_what_changed_and_then_nothing(priors_copy, capsys):
     assert code == 0 and "refitted 0 parameter(s)" in out
 
 
-def test_refit_warns_and_show_refuses_a_folder_the_model_would_refuse(priors_copy, capsys):
+def test_refit_and_show_refuse_a_folder_the_model_would_refuse(priors_copy, capsys):
     """A prior deleted: refit and show said all was well (exit 0) while every model command refused the folder."""
     f = priors_copy / "complications.yaml"
     text = f.read_text()
@@ -357,11 +358,18 @@ def test_refit_warns_and_show_refuses_a_folder_the_model_would_refuse(priors_cop
     f.write_text(text[:start] + text[text.index("- id:", start + 5):])
     missing = f"parameter 'abscess_intact' is missing from {str(priors_copy)!r}; node hepatic_abscess uses it"
     code, out, err = run(capsys, "priors", "refit", priors_copy)
-    assert code == 0 and "refitted 0" in out and err.startswith("netlrt: warning: the model refuses this folder: ")
-    assert missing in err
+    assert code == 2 and out == "" and one_error(err).startswith("priors refit: the model would refuse the folder "
+                                                                 "refitted (")
+    assert missing in err and one_error(err).endswith("); nothing was written")
     code, out, err = run(capsys, "priors", "show", priors_copy)
     assert code == 2 and out == "" and missing in one_error(err)
     assert run(capsys, "evaluate", "--priors", priors_copy)[0] == 2
+    f.write_text(text)  # a refit the model would refuse: a lognormal probability
+    edit(f, "distribution: beta\n  rule: assumption\n  interval: [0.3, 0.9]",
+         "distribution: lognormal\n  rule: assumption\n  interval: [0.3, 0.9]")
+    before = f.read_bytes()
+    code, out, err = run(capsys, "priors", "refit", priors_copy)
+    assert code == 2 and "nothing was written" in one_error(err) and f.read_bytes() == before  # it wrote, exit 0
 
 
 def test_an_edited_article_prior_must_say_why_and_then_shows_it(priors_copy, capsys):
@@ -487,6 +495,7 @@ def test_cohort_skip_invalid_lists_each_row_left_out(tmp_path, capsys):
     src.write_text("patient_id,grade\nb,G9\n")
     code, _, err = run(capsys, "cohort", "--in", src, "--out", tmp_path / "o2.csv", "--skip-invalid")
     assert code == 2 and "--in: no valid patient" in err.splitlines()[-1]
+    assert "netlrt: skipped: " in err.splitlines()[0] and "row 1 (line 2) (patient_id 'b'): grade" in err  # why
     assert not (tmp_path / "o2.csv").exists()
 
 

@@ -173,6 +173,10 @@ def test_eligibility_and_warnings(model):
     assert "bilioenteric anastomosis: hepatic abscess risk 56% on average under the priors in use, for every " \
            "modality (the article: 33-86% even with aggressive antibiotic prophylaxis)" in whipple.warnings
     assert round(whipple.outcomes["hepatic_abscess"].mean(), 2) == 0.56  # the warning's figure is the model's
+    shunt = model.evaluate(P.replace(lung_shunt_fraction=30.0))
+    assert shunt.recommended == model.evaluate(P).recommended  # the shunt does not enter the network ...
+    assert "lung shunt fraction 30% >= 20%: Y90 dose reduction or another modality needed; the model does not count " \
+           "the shunt, so Y90's numbers here leave it out" in shunt.warnings  # ... and the warning says so
     # the number follows the priors, small ones too
     for value, shown in ((0.07, "7%"), (0.004, "0.4%"), (0.996, "100%"), (1e-7, "below 0.01%")):
         mine = model.with_priors({"abscess_bilioenteric": value}, note="our centre")

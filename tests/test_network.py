@@ -35,6 +35,8 @@ def test_every_edge_has_a_reason_and_every_form_names_its_priors(model):
     assert set(df["source"]) == {"article", "assumption"} and df["justification"].str.len().min() > 20
     used = {k for n in NODES for k in n.priors()}
     assert used <= set(model.priors)
+    survival = df[(df["parent"] == "modality") & (df["child"] == "survival_3y")]["justification"].item()
+    assert "hr_modality_<modality> for survival" in survival  # it named the odds ratios or_*_<modality> only
 
 
 def test_stage_and_liver_function_are_wired():

@@ -624,6 +624,15 @@ def test_an_interval_end_at_zero_is_one_message_without_warnings(priors_copy):
         refit_folder(priors_copy)
 
 
+def test_a_percentage_for_a_probability_is_named_before_the_params_that_miss_it(priors_copy):
+    """The loader said 'params do not reproduce the interval; run refit', which cannot fix it."""
+    _edit(priors_copy, "complications.yaml", "pes_embolic", lambda e, d: e.update(interval=[30, 90]))
+    for call in (load_priors, refit_folder):
+        with pytest.raises(ValueError, match=r"'pes_embolic': interval: a beta interval must lie inside \(0, 1\), "
+                                             r"got \[30.0, 90.0\]$"):
+            call(priors_copy)
+
+
 def test_refit_fills_a_bare_params_key_and_a_flow_entry_ending_in_a_comma(priors_copy):
     f = priors_copy / "efficacy.yaml"
     text = f.read_text()

@@ -451,6 +451,9 @@ def test_options_that_would_be_ignored_or_read_as_truthy_are_refused():
     rows = [{"parameter": "overnight_y90", "citation": "Doe 2024", "events": 3, "patients": 60}]
     with pytest.raises(ValueError, match=r"^tau_scale: 5 given with method 'fixed'"):
         model.update(rows, method="fixed", tau_scale=5)
+    for pid, role in (("ecog_max", "fixed"), ("utility_alive", "utility")):  # known, not unknown
+        with pytest.raises(ValueError, match=rf"'{pid}' in row 1 has role '{role}', which study data cannot update"):
+            model.update([{**rows[0], "parameter": pid}])
     case = netlrt.cases.article_cases()["case3_y90"]
     with pytest.raises(ValueError, match=r"^second_order: 'no'; allowed: True or False"):
         model.sobol(case, n_draws=8, second_order="no")

@@ -52,9 +52,11 @@ def run(args: argparse.Namespace) -> int:
             check_output_file(path, flag)
     if rows.problems and not args.skip_invalid:
         more = len(rows.problems) - 1
-        raise UsageError(rows.problems[0] + (f" (and {more} more invalid row{'s' * (more > 1)}; --skip-invalid "
-                                             "lists them and leaves them out)" if more else ""))
+        raise UsageError(rows.problems[0] + (f" (and {more} more problem{'s' * (more > 1)}; --skip-invalid "
+                                             "lists them and leaves their rows out)" if more else ""))
     if not rows.patients:
+        for line in rows.problems:  # why every row was left out
+            print(f"netlrt: skipped: {line}", file=sys.stderr)
         raise UsageError(f"--in: no valid patient in {args.input!r}; nothing to evaluate")
     result = run_cohort(model.evaluator, rows, skip_invalid=args.skip_invalid)
     for line in result.skipped:

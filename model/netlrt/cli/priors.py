@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from ..decision.core import check_priors
+    from ..evidence.priors import SHOWN
     from ..evidence.priors_files import init_folder, load_priors, refit_folder
 
     if args.action == "init":
@@ -59,13 +60,9 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.action == "refit":
         folder = priors_folder(args.folder, "priors refit")
-        ids = refit_folder(folder)
+        ids = refit_folder(folder, check=check_priors)  # a folder the model would refuse is not written
         print(f"refitted {len(ids)} parameter(s) in {args.folder}" + (f": {', '.join(ids)}" if ids else
                                                                        " (every interval already matched)"))
-        try:
-            check_priors(load_priors(folder))
-        except ValueError as exc:  # the refit is written; say at once that the model would still refuse the folder
-            print(f"netlrt: warning: the model refuses this folder: {exc}", file=sys.stderr)
         return 0
     if args.action == "update":
         from ..evidence.studies import update_priors, write_priors
@@ -95,6 +92,6 @@ def _run(args: argparse.Namespace) -> int:
     check_priors(priors)  # refused as every model command would (a prior deleted, an unknown id added)
     print(f"priors: {_where(priors.path)}")
     df = priors.to_df()
-    print(df[["id", "distribution", "mean", "low", "high", "rule", "provenance", "refs"]].to_string(index=False))
+    print(df[list(SHOWN)].to_string(index=False))
     return 0
 

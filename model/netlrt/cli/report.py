@@ -74,8 +74,7 @@ def run(args: argparse.Namespace) -> int:
         rows = read_patient_rows(args.patients)
         if rows.problems:
             more = len(rows.problems) - 1
-            raise UsageError(rows.problems[0] + (f" (and {more} more invalid patient{'s' * (more > 1)})" if more
-                                                 else ""))
+            raise UsageError(rows.problems[0] + (f" (and {more} more problem{'s' * (more > 1)})" if more else ""))
         patients = rows.patients
     model = load_model_from(args.priors)
     try:

@@ -91,7 +91,8 @@ def assess(patient: Patient, priors: PriorSet) -> Assessment:
     lsf_max = priors["lung_shunt_warn_percent"].mean
     if patient.lung_shunt_fraction is not None and patient.lung_shunt_fraction >= lsf_max:
         warnings.append(f"lung shunt fraction {patient.lung_shunt_fraction:g}% >= {lsf_max:g}%: Y90 dose "
-                        "reduction or another modality needed")
+                        "reduction or another modality needed; the model does not count the shunt, so Y90's numbers "
+                        "here leave it out")
     if patient.extrahepatic == "extensive":
         warnings.append("extensive extrahepatic disease: transarterial therapy is indicated for liver-dominant "
                         "disease")

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..checks import finite_real, is_real, short_repr
 
-__all__ = ["FAMILIES", "fit", "mean", "ppf", "fast_ppf", "sample", "interval_error"]
+__all__ = ["FAMILIES", "check_support", "fit", "mean", "ppf", "fast_ppf", "sample", "interval_error"]
 
 #: Family -> names of its parameters.
 FAMILIES: dict[str, tuple[str, ...]] = {"beta": ("a", "b"), "lognormal": ("mu", "sigma"), "fixed": ("value",)}
@@ -73,14 +73,11 @@ def fit(family: str, low: float, high: float, *, mass: float = 0.95) -> dict[str
         raise ValueError(f"mass: {short_repr(mass)} must lie in (0, 1)")
     low, high, mass = float(low), float(high), float(mass)  # a Fraction or NumPy scalar, as the numbers below need
     tail = (1 - mass) / 2
+    check_support(family, low, high)
     if family == "lognormal":
-        if low <= 0:
-            raise ValueError(f"interval: a log-normal interval must be positive, got [{low}, {high}]")
         lo, hi = math.log(low), math.log(high)
         return {"mu": (lo + hi) / 2, "sigma": (hi - lo) / (2 * _z(1 - tail))}
     if family == "beta":
-        if not 0 < low < high < 1:
-            raise ValueError(f"interval: a beta interval must lie inside (0, 1), got [{low}, {high}]")
         from scipy import optimize
         from scipy.special import betaincinv
 
@@ -96,6 +93,23 @@ def fit(family: str, low: float, high: float, *, mass: float = 0.95) -> dict[str
         a, b = np.exp(sol.x)
         return {"a": float(a), "b": float(b)}
     raise ValueError(f"distribution: cannot fit {family!r}; allowed: beta, lognormal")
+
+
+def check_support(family: str, low: float, high: float) -> None:
+    """``ValueError`` when the interval ``[low, high]`` lies outside where ``family`` has mass (a probability
+    written as a percentage, a ratio at or below 0).
+
+    Examples
+    --------
+    >>> check_support("beta", 30.0, 90.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: interval: a beta interval must lie inside (0, 1), got [30.0, 90.0]
+    """
+    if family == "lognormal" and low <= 0:
+        raise ValueError(f"interval: a log-normal interval must be positive, got [{low}, {high}]")
+    if family == "beta" and not 0 < low < high < 1:
+        raise ValueError(f"interval: a beta interval must lie inside (0, 1), got [{low}, {high}]")
 
 
 def ppf(family: str, params: Mapping[str, float], q: np.ndarray | float | list[float]) -> np.ndarray:

@@ -33,7 +33,7 @@ from ..seeding import SeedLike, as_generator, stream
 from . import fitting
 from .roles import DEFAULT_MASS, FIT_TOLERANCE, INFERRED_MASS, ROLES, RULES, UNITS, study_mass
 
-__all__ = ["ARTICLE_REFERENCES", "Prior", "PriorSet", "parse_prior", "squash"]
+__all__ = ["ARTICLE_REFERENCES", "SHOWN", "Prior", "PriorSet", "parse_prior", "squash"]
 
 _REQUIRED = ("id", "description", "unit", "distribution", "rule", "source", "params")
 #: The article's reference list runs from 1 to 41.
@@ -266,6 +266,10 @@ def _params(where: str, dist: str, e: dict, interval: tuple[float, float] | None
     if dist == "lognormal" and out["sigma"] <= 0:
         raise ValueError(f"{where}: lognormal sigma must be positive, got {out['sigma']}")
     if interval is not None:
+        try:  # an interval the family cannot have is the mistake to name, not params that miss it
+            fitting.check_support(dist, *interval)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
         err = fitting.interval_error(dist, out, interval, mass)
         if not err <= FIT_TOLERANCE:
             raise ValueError(f"{where}: params do not reproduce the interval {list(interval)} (off by {err:.1%}); "
@@ -311,6 +315,10 @@ def _check_rule(where: str, p: Prior) -> None:
         raise ValueError(f"{where}: rule 'exchangeable' needs an interval centred on no effect (low * high = 1); "
                          "for an interval of your own give rule 'assumption' (in a priors file, with source "
                          "'assumption')")
+
+
+#: The columns of :meth:`PriorSet.to_df` shown at a glance (a notebook's table, ``netlrt priors show``).
+SHOWN = ("id", "distribution", "mean", "low", "high", "unit", "rule", "provenance", "refs")
 
 
 class PriorSet(Mapping[str, Prior]):
@@ -449,5 +457,4 @@ class PriorSet(Mapping[str, Prior]):
         return pd.DataFrame(rows)
 
     def _repr_html_(self) -> str:
-        cols = ["id", "distribution", "mean", "low", "high", "rule", "provenance", "refs"]
-        return self.to_df()[cols].to_html(index=False, float_format=lambda x: f"{x:.3g}")
+        return self.to_df()[list(SHOWN)].to_html(index=False, float_format=lambda x: f"{x:.3g}")

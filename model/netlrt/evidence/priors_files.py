@@ -25,7 +25,7 @@ import os
 import re
 import shutil
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -374,7 +374,7 @@ def _profiles(fname: str, doc: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
-def refit_folder(path: str | os.PathLike) -> list[str]:
+def refit_folder(path: str | os.PathLike, *, check: Callable[[PriorSet], None] | None = None) -> list[str]:
     """Refit ``params`` of every parameter whose params no longer reproduce its interval (or are missing).
 
     Only the ``params`` value of those parameters is rewritten (number by number when the names stay; a new
@@ -382,6 +382,14 @@ def refit_folder(path: str | os.PathLike) -> list[str]:
     each file, comments and line ends included, stays as the researcher wrote it. The folder, as it would be,
     is validated and every file opened before any is written, so a mistake anywhere leaves every file as it
     was (a disk failing between two renames can still leave one file written).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The priors folder (not the shipped one).
+    check : callable, optional
+        Called with the folder as it would be, before anything is written; its ``ValueError`` (the model refusing
+        the folder, :func:`netlrt.decision.core.check_priors`) leaves every file as it was.
 
     Returns
     -------
@@ -424,7 +432,13 @@ def refit_folder(path: str | os.PathLike) -> list[str]:
                 raise ValueError(f"priors refit: {str(f)!r}: cannot write params into this layout of the file "
                                  f"(nothing was written); give each entry it refits ({', '.join(done)}) a line "
                                  "'params: {}' and run it again") from None
-    _load(folder, texts)  # raises, naming the file and parameter, before anything is written
+    refitted = _load(folder, texts)  # raises, naming the file and parameter, before anything is written
+    if check is not None:
+        try:
+            check(refitted)
+        except ValueError as exc:
+            raise ValueError(f"priors refit: the model would refuse the folder refitted ({exc}); nothing was "
+                             "written") from None
     with atomic_writes([(f, "priors") for f in texts], edits_input=True) as outs:  # every file, or none
         for out, text in zip(outs, texts.values()):
             out.write(text)

@@ -42,8 +42,9 @@ UNIT_ROLES: dict[str, str] = {"probability": "probability", "odds ratio": "ratio
 
 
 def study_roles(priors: PriorSet) -> dict[str, str]:
-    """Prior id -> ``probability``, ``ratio`` or ``time`` for every prior a study can update."""
-    return {k: UNIT_ROLES[p.unit] for k, p in priors.items() if p.unit in UNIT_ROLES and not p.is_fixed}
+    """Prior id -> ``probability``, ``ratio`` or ``time`` for every prior a study can update, and ``fixed`` or its
+    unit for the others (so that a study of one is refused for what it is, not as an unknown id)."""
+    return {k: "fixed" if p.is_fixed else UNIT_ROLES.get(p.unit, p.unit) for k, p in priors.items()}
 
 
 def _rows(roles: Mapping[str, str], studies: Any) -> tuple[study_table.StudyRow, ...]:
@@ -82,7 +83,8 @@ def plan_update(priors: PriorSet, studies: Any, *, method: str = "fixed",
                          "allowed: tau_scale with method 'random' only")
     roles = study_roles(priors)
     rows = _rows(roles, studies)
-    specs = {k: (priors[k].distribution, priors[k].params, role) for k, role in roles.items()}
+    specs = {k: (priors[k].distribution, priors[k].params, role) for k, role in roles.items()
+             if role in study_table.ROLES}
     tau = updating.DEFAULT_TAU_SCALE if tau_scale is None else tau_scale
     return updating.update_all(specs, rows, method=method, tau_scale=tau)
 

@@ -158,9 +158,10 @@ def _number(value: Any, name: str, at: str) -> int | float | None:
 def _parse_record(record: Mapping[str, Any], row: int, roles: Mapping[str, str]) -> StudyRow:
     pid = record.get("parameter")
     if _is_missing(pid) or not isinstance(pid, str) or pid not in roles:
-        near = difflib.get_close_matches(str(pid), list(roles), n=1)
+        ids = sorted(k for k, role in roles.items() if role in ROLES)  # those a study can update
+        near = difflib.get_close_matches(str(pid), ids, n=1)
         hint = f"did you mean {near[0]!r}? " if near else ""
-        shown = ", ".join(sorted(roles)[:12]) + (f", ... ({len(roles)} in all)" if len(roles) > 12 else "")
+        shown = ", ".join(ids[:12]) + (f", ... ({len(ids)} in all)" if len(ids) > 12 else "")
         raise ValueError(f"parameter: {pid!r} in row {row} is unknown; {hint}allowed: a prior id ({shown})")
     if roles[pid] not in ROLES:
         raise ValueError(f"parameter: {pid!r} in row {row} has role {roles[pid]!r}, which study data cannot "

@@ -88,7 +88,8 @@ QUOTES = {
 }
 
 _EXCHANGEABLE = ("Exchangeable modalities: the article compares no rates between modalities here, so each modality's "
-                 "effect is centred on no difference with an assumed width (the priors or_*_<modality>).")
+                 "effect is centred on no difference with an assumed width, the same for every modality (the priors "
+                 "or_*_<modality>, or hr_modality_<modality> for survival).")
 
 
 def _assumed(text: str, quote: str = "") -> Why:

@@ -139,7 +139,8 @@ def _notes(df: pd.DataFrame, n_draws: int, rounding: float) -> tuple[str, ...]:
     notes = []
     flagged = df["flag"] != ""
     overlap = df["flag"] == _OVERLAP  # no other flag
-    more = f"raise n_draws (--sobol-draws of netlrt report), e.g. to {4 * n_draws}"
+    more = (f"raise the draws (n_draws; --sobol-draws in netlrt report, --draws in netlrt analyse), e.g. to "
+            f"{4 * n_draws}")
     if (flagged & ~overlap).any():
         notes.append(f"N = {n_draws} is too small: {rows(int((flagged & ~overlap).sum()), 'row has', 'rows have')} S1 "
                      f"above ST or below 0 beyond the intervals; {more}, before reading the indices")
