@@ -283,6 +283,17 @@ def test_interrupts_are_one_line_with_the_shell_status(exc, status, line, monkey
     assert run(capsys, "evaluate")[1:] == ("", line)
     monkeypatch.setattr(evaluate, "run", stop)
     assert main(["evaluate"]) == status
+    capsys.readouterr()
+    for kind in (ImportError, RuntimeError, ValueError):  # a library's own error for it: scipy's import, say
+
+        def turned(args, kind=kind):
+            try:
+                raise exc
+            except KeyboardInterrupt as interrupt:
+                raise kind("initialization failed") from interrupt
+
+        monkeypatch.setattr(evaluate, "run", turned)
+        assert run(capsys, "evaluate") == (status, "", line), kind  # a traceback and exit 1, or 'error: ...' and 2
 
 
 def test_the_console_script_lets_a_ctrl_c_during_shutdown_end_it(monkeypatch, capsys):

@@ -57,6 +57,23 @@ def main(argv: Sequence[str] | None = None, *, last: bool = False) -> int:
             return _run(argv)
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM, in the command or while the handlers were put back
         return handle_interrupt(exc)
+    except Exception as exc:  # an interrupt a library turned into its own error (scipy's import: ImportError)
+        interrupt = _interrupt_in(exc)
+        if interrupt is None:
+            raise
+        return handle_interrupt(interrupt)
+
+
+def _interrupt_in(exc: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C or SIGTERM behind ``exc``, if its chain of causes holds one (a signal landing while scipy loads
+    its compiled modules comes out as "ImportError: initialization failed")."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def console() -> int:
@@ -85,6 +102,8 @@ def _run(argv: Sequence[str] | None) -> int:
         _flush()  # a closed pipe is met here, where it is caught, not in the interpreter's last flush
         return status
     except (UsageError, ValueError) as exc:
+        if (interrupt := _interrupt_in(exc)) is not None:
+            raise interrupt from None  # main's to say
         print(f"netlrt: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_USAGE
     except MemoryError:
