@@ -413,15 +413,17 @@ def refit_folder(path: str | os.PathLike, *, check: Callable[[PriorSet], None] |
         doc = parse_yaml(text, f"priors: {str(f)!r}")
         if not isinstance(doc, dict) or not isinstance(doc.get("parameters"), list):
             continue
-        edits, nodes = [], None
+        edits, nodes, seen = [], None, None
         for i, entry in enumerate(doc["parameters"]):
             try:
                 parse_prior(f.name, "", i, entry)
                 continue
             except ValueError:
                 fitted = parse_prior(f.name, "", i, entry, refit=True)  # raises for a real mistake
-            nodes = nodes or parameter_nodes(text, f"priors refit: {str(f)!r}")  # only a file it rewrites
-            _refuse_anchors(text, f, fitted.id, nodes[i], nodes)
+            if nodes is None:  # only a file it rewrites is located, once
+                nodes = parameter_nodes(text, f"priors refit: {str(f)!r}")
+                seen = collections.Counter(id(n) for e in nodes for n in _walk(e))  # an alias is the anchor's node
+            _refuse_anchors(text, f, fitted.id, nodes[i], seen)
             edits.extend(_params_edits(text, nodes[i], fitted.params))
             done.append(fitted.id)
         if edits:
@@ -445,13 +447,13 @@ def refit_folder(path: str | os.PathLike, *, check: Callable[[PriorSet], None] |
     return done
 
 
-def _refuse_anchors(text: str, f: Path, pid: str, node: Any, nodes: list[Any]) -> None:
+def _refuse_anchors(text: str, f: Path, pid: str, node: Any, seen: Mapping[int, int]) -> None:
     """Refuse to rewrite the params of an entry that is, or whose params hold, a YAML anchor or alias (``&a`` ...
-    ``*a``): an edit would drop the anchor or change another entry too, and two edits could overlap."""
+    ``*a``): an edit would drop the anchor or change another entry too, and two edits could overlap. ``seen``
+    counts how often each node (by ``id``) is reached from the file's entries: an aliased one, more than once."""
     params = next((v for k, v in node.value if k.value == "params"), None) if isinstance(node, yaml.MappingNode) \
         else None
     mine = [node, *(_walk(params) if params is not None else [])]
-    seen = collections.Counter(id(n) for entry in nodes for n in _walk(entry))  # an alias is the anchor's node
     if any(seen[id(n)] > 1 for n in mine) or any(_ANCHORED.match(text, n.start_mark.index) for n in mine[1:]):
         raise ValueError(f"priors refit: {str(f)!r}: parameter {pid!r}: its params hold a YAML anchor or alias "
                          "(&name, *name), which a rewrite would break; nothing was written; write them out in full")
