@@ -233,10 +233,10 @@ def changed_prior(prior: Prior, change: Any, note: str) -> Prior:
     elif isinstance(change, Mapping) and change and set(change) <= {"interval", "distribution", "mass", "params",
                                                                        "rule"}:
         entry.update({k: list(v) if k == "interval" and isinstance(v, tuple) else v for k, v in change.items()})
-        if change.get("distribution") == "fixed" and "interval" in change:
-            raise ValueError(f"{where}: distribution 'fixed' takes one value, not an interval; allowed: the number "
-                             "itself as the change ({id: value})")
         if entry["distribution"] == "fixed" and "interval" in change:
+            if change.get("distribution") == "fixed":
+                raise ValueError(f"{where}: distribution 'fixed' takes one value, not an interval; allowed: the "
+                                 "number itself as the change ({id: value})")
             families = [f for f in fitting.FAMILIES if f != "fixed"]
             raise ValueError(f"{where}: is fixed, so an interval needs a distribution to spread over it; allowed: "
                              f"add 'distribution' ({', '.join(families)}), or give a number to fix it elsewhere")

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
 __all__ = ["plot_acceptability", "plot_evppi", "plot_prob_best", "plot_psa_outcomes"]
 
+#: How the best-on-average modality's stretch of the acceptability curve is drawn, and its key.
+_BAND = {"lw": 7, "alpha": 0.4, "solid_capstyle": "butt"}
+
 _Z95 = 1.96  # error bars are 95% intervals: 1.96 standard errors
 
 
@@ -102,8 +105,7 @@ def plot_acceptability(curve: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         d = curve[curve["modality"] == m]
         color = MODALITY_COLORS.get(m, "#999999")
         ax.plot(d["harm_multiplier"], d["prob_best"], color=color, label=m, lw=1.5)
-        ax.plot(d["harm_multiplier"], d["prob_best"].where(d["optimal"]), color=color, lw=7, alpha=0.4,
-                solid_capstyle="butt")
+        ax.plot(d["harm_multiplier"], d["prob_best"].where(d["optimal"]), color=color, **_BAND)
     lo, hi = float(curve["harm_multiplier"].min()), float(curve["harm_multiplier"].max())
     if lo <= 1.0 <= hi:
         ax.axvline(1.0, color="0.4", ls="--", lw=1)
@@ -118,7 +120,7 @@ def plot_acceptability(curve: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     from matplotlib.lines import Line2D
 
     handles, _ = ax.get_legend_handles_labels()
-    handles.append(Line2D([], [], color="0.5", lw=7, alpha=0.4, label="band: best on average\n(the decision)"))
+    handles.append(Line2D([], [], color="0.5", label="band: best on average\n(the decision)", **_BAND))
     ax.legend(handles=handles, title="Modality", fontsize=8, title_fontsize=8, loc="upper left",
               bbox_to_anchor=(1.01, 1.0))
     return ax
