@@ -76,6 +76,8 @@ def test_every_help_text_renders(argv, capsys):
     out = capsys.readouterr().out
     assert stop.value.code == 0 and out.startswith("usage: netlrt")
     assert "%%" not in out  # descriptions are not %-formatted: an escaped percent would show doubled
+    first_block = out.split("\n\n")[1]  # after the usage: what the command does, before its arguments
+    assert not first_block.startswith(("positional arguments:", "options:")), f"{argv}: no description"
     if argv and argv[0] in ("evaluate", "analyse"):
         assert all(f.flag in out for f in FIELDS)  # one flag per patient field, generated from the spec
 

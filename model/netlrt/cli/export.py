@@ -22,7 +22,11 @@ def add_parser(sub: Any) -> None:
     """Register ``netlrt export``."""
     from ..output.export import FORMATS
 
-    p = sub.add_parser("export", help="write the network (predictive CPDs, with provenance) for other BN tools")
+    p = sub.add_parser("export", help="write the network (predictive CPDs, with provenance) for other BN tools",
+                       description="Writes the network with each table averaged over the priors, and each node's "
+                                   "provenance (priors, sources, reference numbers, each edge's justification) as node "
+                                   "properties (XDSL: a comment). XMLBIF and XDSL write the modality DEE-TACE as "
+                                   "DEE_TACE. Research use only; not clinical advice.")
     p.add_argument("--out", metavar="FILE", required=True,
                    help="output file; its extension gives the format (.bif, .xml/.xmlbif/.bifxml, .xdsl, .net)")
     p.add_argument("--format", choices=FORMATS, help="must agree with the extension")

@@ -14,15 +14,30 @@ __all__ = ["add_parser", "run"]
 
 def add_parser(sub: Any) -> None:
     """Register ``netlrt priors`` and its actions."""
-    p = sub.add_parser("priors", help="show, copy, refit or update a priors folder")
+    p = sub.add_parser("priors", help="show, copy, refit or update a priors folder",
+                       description="A priors folder holds the YAML files of every prior, each with its source "
+                                   "(the article, with its sentence and references, or an assumption, with its "
+                                   "reasoning). The shipped folder is read-only; `init` copies it to edit.")
     actions = p.add_subparsers(dest="action", required=True, parser_class=type(p))
-    show = actions.add_parser("show", help="the provenance table of a priors folder, and which folder is in use")
+    show = actions.add_parser("show", help="the provenance table of a priors folder, and which folder is in use",
+                              description="Prints which folder is in use, then one row per prior: id, "
+                                          "distribution, mean, central 95% range (low, high), unit, how its "
+                                          "interval was read (rule), provenance and reference numbers.")
     show.add_argument("folder", nargs="?", help="priors folder (default: the shipped priors)")
-    init = actions.add_parser("init", help="copy the shipped priors into a new folder to edit")
+    init = actions.add_parser("init", help="copy the shipped priors into a new folder to edit",
+                              description="Copies the shipped priors files into the folder, which must be new or "
+                                          "empty; nothing there is replaced.")
     init.add_argument("folder", help="a new (or empty) folder for the copy")
-    refit = actions.add_parser("refit", help="refit the params of the priors whose interval was edited")
+    refit = actions.add_parser("refit", help="refit the params of the priors whose interval was edited",
+                               description="Refits the params of every prior whose interval no longer matches "
+                                           "them, in place, keeping comments and layout. An article-sourced "
+                                           "prior whose interval no longer matches its quote needs 'modified: "
+                                           "<why>' or source: assumption. All files are written or none.")
     refit.add_argument("folder", help="the priors folder you edited (its files are rewritten, comments kept)")
-    update = actions.add_parser("update", help="update priors with a table of study results (CSV)")
+    update = actions.add_parser("update", help="update priors with a table of study results (CSV)",
+                                description="Writes a new priors folder in which each prior named in the "
+                                            "table is updated by its studies, each cited; the source folder "
+                                            "(--priors) is not changed.")
     update.add_argument("--data", required=True, metavar="CSV", help="one row per study result: parameter, "
                         "citation, population, and events/patients or estimate/lower/upper (95%% interval)")
     update.add_argument("--out", required=True, metavar="DIR", help="new folder for the updated priors")
