@@ -239,6 +239,8 @@ MISTAKES = [
     (["priors", "refit", ""], "priors refit: empty folder name"),
     (["priors", "show", "{t}/missing"], "'{t}/missing' is not a folder"),
     (["priors", "init", "{t}"], "priors init: '{t}' exists and is not an empty folder"),
+    (["priors", "init", "{t}/in.csv"], "priors init: '{t}/in.csv' is a plain file; choose a new folder"),
+    (["priors", "init", "/dev/null"], "priors init: '/dev/null' is a character device; choose a new folder"),
     (["priors", "init", "{t}/no/deeper"], "priors init: folder '{t}/no' does not exist"),
 ]
 

@@ -316,7 +316,9 @@ def new_folder(target: str | os.PathLike[str], *, what: str = "--out") -> Iterat
             os.mkdir(real, 0o777)
         except OSError as exc:
             raise _error(what, p, exc) from None
-    elif not stat.S_ISDIR(st.st_mode) or os.listdir(real):
+    elif not stat.S_ISDIR(st.st_mode):
+        raise ValueError(f"{what}: {p!r} is {_kind(st)}; choose a new folder")
+    elif os.listdir(real):
         raise ValueError(f"{what}: {p!r} exists and is not an empty folder; choose a new folder")
     try:
         yield Path(p)
