@@ -224,6 +224,11 @@ MISTAKES = [
     (["export", "--out", "{t}/no/net.bif"], "--out: folder '{t}/no' does not exist"),
     (["analyse", "sobol", "--case", "case3_y90", "--draws", "500", "--out", "{t}"], "--draws: Sobol's base sample "
                                                                                     "must be a power of two"),
+    # as for the report: with a handful of draws every parameter's EVPPI is the EVPI
+    (["analyse", "psa", "--case", "case3_y90", "--draws", "2", "--out", "{t}"], "--draws: expected an integer >= 100 "
+                                                                              "and <= 1,000,000, got 2"),
+    (["analyse", "evppi", "--case", "case3_y90", "--draws", "99", "--out", "{t}"], "--draws: expected an integer >= "
+                                                                                 "100 and <= 1,000,000, got 99"),
     (["analyse", "threshold", "--case", "case3_y90", "--out", "{t}"], "--param: threshold takes 1 parameter id(s), "
                                                                       "got 0"),
     (["analyse", "threshold", "--case", "case3_y90", "--param", "median_os_yeras", "--out", "{t}"],

@@ -212,7 +212,7 @@ def test_analyse_checks_both_its_files_before_the_work_and_keeps_read_only_ones(
     (tmp_path / "psa.csv").write_text("my notes\n")
     (tmp_path / "psa.csv").chmod(0o444)
     before = snapshot(tmp_path)
-    for argv in (["analyse", "psa", "--case", "case1_tae", "--draws", "50"],
+    for argv in (["analyse", "psa", "--case", "case1_tae", "--draws", "100"],
                  ["cohort", "--in", "psa.csv", "--out", "psa.csv"], ["export", "--out", "psa.csv", "--format", "bif"]):
         assert main(argv) == 2
         assert "'psa.csv' is read-only; make it writable or choose another " in one_error(capsys)
@@ -250,9 +250,9 @@ def test_no_command_writes_over_a_file_it_read(tmp_path, patients, frail, capsys
     capsys.readouterr()
     before = snapshot(tmp_path)
     cases = [
-        (["analyse", "psa", "--patient", str(tmp_path / "psa.csv"), "--draws", "40", "--out", str(tmp_path)],
+        (["analyse", "psa", "--patient", str(tmp_path / "psa.csv"), "--draws", "100", "--out", str(tmp_path)],
          f"--out: {str(tmp_path / 'psa.csv')!r} is the input file"),
-        (["analyse", "psa", "--case", "case3_y90", "--draws", "40", "--priors", str(folder), "--out", str(folder)],
+        (["analyse", "psa", "--case", "case3_y90", "--draws", "100", "--priors", str(folder), "--out", str(folder)],
          f"--out: {str(folder / 'psa.csv')!r} is the input file {str(folder / 'efficacy.yaml')!r}"),
         (["cohort", "--in", str(patients), "--out", str(folder / "efficacy.yaml"), "--priors", str(folder)],
          f"--out: {str(folder / 'efficacy.yaml')!r} is the input file"),

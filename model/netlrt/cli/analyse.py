@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..output.page import FIGURE_FORMATS, MAX_DPI, MIN_DPI, figure_bytes
+from ..output.report import MIN_DRAWS
 from .common import (UsageError, add_patient_arguments, add_priors_argument, check_output_file, check_preference,
                      load_model_from, patient_from_args, reword)
 
@@ -38,8 +39,8 @@ def add_parser(sub: Any) -> None:
     add_patient_arguments(p)
     p.add_argument("--param", action="append", default=[], metavar="ID",
                    help="uncertain parameter id (threshold: one; two-way: two); `netlrt priors show` lists them")
-    p.add_argument("--draws", type=int, help="psa, evppi: PSA draws (default 10000); sobol: base sample N, a power "
-                                             "of two (default 1024)")
+    p.add_argument("--draws", type=int, help=f"psa, evppi: PSA draws, at least {MIN_DRAWS} (default 10000); sobol: "
+                                             "base sample N, a power of two, at least 8 (default 1024)")
     p.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
     p.add_argument("--out", metavar="DIR", default=".",
                    help="existing folder for <analysis>.csv and the figure, e.g. one_way.csv and one_way.png; "
@@ -62,7 +63,7 @@ def _draws(args: argparse.Namespace) -> int:
     if args.draws is None:
         return DEFAULT_DRAWS[args.analysis]
     try:
-        n = positive_int("--draws", args.draws, minimum=2 if args.analysis != "sobol" else 8,
+        n = positive_int("--draws", args.draws, minimum=MIN_DRAWS if args.analysis != "sobol" else 8,
                          maximum=MAX_DRAWS if args.analysis != "sobol" else MAX_SOBOL_DRAWS)
     except ValueError as exc:
         raise UsageError(str(exc)) from None

@@ -11,6 +11,7 @@ import argparse
 from typing import Any
 
 from ..output.page import FIGURE_FORMATS, MAX_DPI, MIN_DPI
+from ..output.report import MIN_DRAWS
 from .common import UsageError, add_priors_argument, load_model_from, reword
 
 __all__ = ["MAX_DRAWS", "add_parser", "run"]
@@ -30,7 +31,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--patients", metavar="FILE", help="YAML or CSV file of patients, with an optional patient_id "
                                                       "column or key (default: the article's three cases)")
     p.add_argument("--draws", type=int, default=10_000,
-                   help=f"PSA draws per patient, 100 to {MAX_DRAWS:,} (default: 10000)")
+                   help=f"PSA draws per patient, {MIN_DRAWS} to {MAX_DRAWS:,} (default: 10000)")
     p.add_argument("--sobol-draws", type=int, default=1024, metavar="N",
                    help="Sobol base sample per patient, a power of two (default: 1024)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random analyses (default: 0)")
@@ -49,7 +50,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     from ..checks import positive_int, power_of_two
 
     try:
-        opts = {"n_draws": positive_int("--draws", args.draws, minimum=100, maximum=MAX_DRAWS),
+        opts = {"n_draws": positive_int("--draws", args.draws, minimum=MIN_DRAWS, maximum=MAX_DRAWS),
                 "sobol_draws": positive_int("--sobol-draws", args.sobol_draws, minimum=8, maximum=MAX_SOBOL_DRAWS),
                 "dpi": positive_int("--dpi", args.dpi, minimum=MIN_DPI, maximum=MAX_DPI),
                 "workers": None if args.workers is None else positive_int("--workers", args.workers, maximum=256)}

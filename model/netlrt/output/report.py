@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from ..model import Model
     from .page import Page
 
-__all__ = ["DISCLAIMER", "README_TEXT", "Report", "build_report"]
+__all__ = ["DISCLAIMER", "MIN_DRAWS", "README_TEXT", "Report", "build_report"]
 
 DEFAULT_OUT = "reports"
 DISCLAIMER = ("Research use only. netlrt is not clinical advice and must not guide the care of any patient. Its "
@@ -63,6 +63,9 @@ lists; files you add are kept.
 """
 #: Longest patient id: ids name the report's files ("<id>_prob_best.png"), and a file name has at most 255 bytes.
 MAX_ID_LENGTH = 100
+#: Fewest PSA draws for the report's (and ``netlrt analyse``'s) PSA and EVPPI: with a handful the EVPPI regression
+#: fits the draws themselves, and every parameter's EVPPI comes out as the EVPI (all of them, at 5 draws).
+MIN_DRAWS = 100
 _ID = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.-]{{0,{MAX_ID_LENGTH - 1}}}")
 
 
@@ -136,7 +139,7 @@ def build_report(model: Model, out_dir: str | os.PathLike = DEFAULT_OUT, *,
     patients
         Patient id -> Patient; ``None`` for the article's three cases (with their sources and the article's choice).
     n_draws
-        PSA draws per patient.
+        PSA draws per patient, at least :data:`MIN_DRAWS`.
     sobol_draws
         Sobol base sample size (SALib's N; a power of two).
     seed
@@ -164,7 +167,7 @@ def build_report(model: Model, out_dir: str | os.PathLike = DEFAULT_OUT, *,
     from .page import FIGURE_FORMATS, MAX_DPI, MIN_DPI, Page
 
     started = time.perf_counter()
-    n_draws = positive_int("n_draws", n_draws, minimum=100)
+    n_draws = positive_int("n_draws", n_draws, minimum=MIN_DRAWS)
     sobol_draws = power_of_two("sobol_draws", positive_int("sobol_draws", sobol_draws, minimum=8))
     dpi = positive_int("dpi", dpi, minimum=MIN_DPI, maximum=MAX_DPI)
     if workers is not None:
