@@ -152,6 +152,18 @@ def test_outcome_tables_are_the_python_evaluation(built, model, cases):
         np.testing.assert_allclose(table[cols].to_numpy(float), expected[cols].to_numpy(float), rtol=1e-12)
 
 
+def test_each_case_says_what_its_recommendation_rests_on(built, page, model, cases):
+    sources = netlrt.cases.case_sources()
+    for case in CASES:
+        own = sources[(sources["case"] == case) & (sources["status"] == "inferred")]["field"].tolist()
+        expected = model.inferences(cases[case], own)
+        table = pd.read_csv(built / f"{case}_inferences.csv", keep_default_na=False)
+        assert table["undone"].tolist() == expected.to_df()["undone"].tolist()
+        assert table["recommended"].tolist() == expected.to_df()["recommended"].tolist()
+        assert f"<b>What the recommendation rests on</b>: {html.escape(expected.summary())}</p>" in page
+    assert "renal_insufficiency = True left unknown, Y90 would be best" in page  # case 1 (docs/model.md, 9)
+
+
 def test_summary_has_the_articles_choice_beside_the_recommendation(built, model, cases):
     s = pd.read_csv(built / "summary.csv").set_index("patient")
     assert list(s.index) == list(CASES)

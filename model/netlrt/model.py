@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 
     from .analysis.compare import CompareResult
     from .analysis.psa import PSAResult
-    from .analysis.sensitivity import OneWayResult, SobolResult, ThresholdResult, TwoWayResult, WhatIfResult
+    from .analysis.sensitivity import (InferencesResult, OneWayResult, SobolResult, ThresholdResult, TwoWayResult,
+                                       WhatIfResult)
 
 __all__ = ["Model", "compare", "load_model"]
 
@@ -227,6 +228,27 @@ class Model:
         from .analysis.sensitivity import whatif
 
         return whatif.run(self.evaluator, patient)
+
+    def inferences(self, patient: Patient, inferred: Any = ()) -> InferencesResult:
+        """The recommendation with each of netlrt's inferences undone in turn: every ``inferred_direction`` prior
+        at no effect (1), every finding named in ``inferred`` unknown, a stated preference at ``none``.
+
+        Parameters
+        ----------
+        patient : Patient
+            An eligible patient.
+        inferred : sequence of str
+            Findings of ``patient`` read from a text rather than stated (for the article's cases, the fields
+            whose status is ``inferred`` in :func:`netlrt.cases.case_sources`).
+
+        Returns
+        -------
+        InferencesResult
+            ``resting()`` lists the readings without which another modality would be best.
+        """
+        from .analysis.sensitivity import inferences
+
+        return inferences.run(self.evaluator, patient, inferred)
 
     def with_priors(self, changes: Mapping[str, Any], note: str | None = None) -> Model:
         """A new model with some priors changed; each change is recorded in the prior's provenance.

@@ -169,8 +169,10 @@ def _terms_sentence(ev_terms: pd.DataFrame, a: str, b: str, se: pd.Series) -> st
     return f"What separates {a} from {b}, in quality-adjusted days: " + ("; ".join(parts) or "nothing measurable")
 
 
-def build_evaluation(patient: Patient, bayes: Bayes, index: int, assessment: policy.Assessment) -> Evaluation:
-    """The :class:`Evaluation` of patient ``index`` of a :class:`~netlrt.decision.core.Bayes` result."""
+def build_evaluation(patient: Patient, bayes: Bayes, index: int, assessment: policy.Assessment,
+                     multipliers: np.ndarray) -> Evaluation:
+    """The :class:`Evaluation` of patient ``index`` of a :class:`~netlrt.decision.core.Bayes` result, whose
+    QALY terms were weighted by the patient's preference ``multipliers`` (one per utility term)."""
     mods = pd.Index(MODALITIES, name="modality")
     mean = bayes.mean
     u = mean.utility[0, index]
@@ -187,6 +189,11 @@ def build_evaluation(patient: Patient, bayes: Bayes, index: int, assessment: pol
         reasons.append(f"{a} has the most expected QALYs: {eu[a]:.3f} (next {b} {eu[b]:.3f}; gap {gap:.4f} QALY = "
                        f"{gap * DAYS_PER_YEAR:.1f} quality-adjusted days, Monte Carlo SE "
                        f"{gap_se * DAYS_PER_YEAR:.2g} day)")
+        if weighted := [f"{TERM[t].label.lower()} counted {m:g} times" for t, m in zip(TERM_NAMES, multipliers)
+                        if m != 1]:
+            shown = f"the preference {patient.preference}" if isinstance(patient.preference, str) else \
+                "the patient's own preference"
+            reasons.append(f"these QALYs are weighted by {shown}: {', '.join(weighted)}")
         ia, ib = MODALITIES.index(a), MODALITIES.index(b)
         reps = bayes.replicate_terms[:, index, ia] - bayes.replicate_terms[:, index, ib]
         se = pd.Series(reps.std(axis=0, ddof=1) / np.sqrt(len(reps)), index=list(TERM_NAMES))
@@ -215,4 +222,5 @@ def evaluate(evaluator: Evaluator, patient: Patient) -> Evaluation:
     >>> evaluate(Evaluator(load_priors()), Patient(ecog=3)).eligible
     False
     """
-    return build_evaluation(patient, evaluator.bayes([patient]), 0, policy.assess(patient, evaluator.priors))
+    return build_evaluation(patient, evaluator.bayes([patient]), 0, policy.assess(patient, evaluator.priors),
+                            evaluator.multipliers(patient.preference))

@@ -79,8 +79,8 @@ CASES: tuple[ArticleCase, ...] = (
                                              "case.",
                                              "the rationale says renal-sparing limited arteriography was the basis of "
                                              "the choice ('This' may also mean the paragraph's practical benefits); "
-                                             "the case text itself reports no kidney function: the what-if shows the "
-                                             "case without it"),
+                                             "the case text itself reports no kidney function: 'What the "
+                                             "recommendation rests on' (model.inferences) shows the case without it"),
         },
         {"grade": "not reported (a small bowel carcinoid, no Ki-67)",
          "burden": "not reported as a share of liver volume ('multifocal', 'stable hepatic tumor burden')",

@@ -7,11 +7,12 @@ One module per analysis, each with the same entry points (SALib style):
   hand-built problems with known answers;
 - ``run(evaluator, patient, ...)``: the same analysis of a patient's decision on the evaluation core
   (:class:`netlrt.decision.core.Evaluator`), behind :class:`netlrt.Model`'s methods ``one_way``, ``two_way``,
-  ``threshold``, ``sobol`` (and ``whatif``, which varies findings, not parameters, and so has only ``run``).
+  ``threshold``, ``sobol`` (and ``whatif`` and ``inferences``, which vary findings and readings, not parameters
+  over their ranges, and so have only ``run``).
 
 The deterministic analyses (one-way, two-way, threshold) hold every parameter they do not vary at its prior
-mean; Sobol draws every parameter from its prior; the what-if evaluates each variant with the Bayes decision.
-Figures are in :mod:`netlrt.plot`; nothing here imports matplotlib.
+mean; Sobol draws every parameter from its prior; the what-if and the inferences evaluate each variant with the
+Bayes decision. Figures are in :mod:`netlrt.plot`; nothing here imports matplotlib.
 
 Examples
 --------
@@ -26,14 +27,15 @@ True
 
 from __future__ import annotations
 
-from . import one_way, sobol, threshold, two_way, whatif
+from . import inferences, one_way, sobol, threshold, two_way, whatif
 from ._problem import AT_MEANS, DecisionProblem, Metric, Parameter, model_problem, resolve_metric
+from .inferences import InferencesResult
 from .one_way import OneWayResult
 from .sobol import SobolResult
 from .threshold import ThresholdResult
 from .two_way import TwoWayResult
 from .whatif import WhatIfResult
 
-__all__ = ["AT_MEANS", "DecisionProblem", "Metric", "OneWayResult", "Parameter", "SobolResult", "ThresholdResult",
-           "TwoWayResult", "WhatIfResult", "model_problem", "one_way", "resolve_metric", "sobol", "threshold",
-           "two_way", "whatif"]
+__all__ = ["AT_MEANS", "DecisionProblem", "InferencesResult", "Metric", "OneWayResult", "Parameter", "SobolResult",
+           "ThresholdResult", "TwoWayResult", "WhatIfResult", "inferences", "model_problem", "one_way",
+           "resolve_metric", "sobol", "threshold", "two_way", "whatif"]

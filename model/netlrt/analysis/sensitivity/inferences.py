@@ -1,0 +1,145 @@
+"""What a recommendation rests on: the Bayes decision again with each of netlrt's inferences undone.
+
+The article states some things and netlrt reads others from its words, each labelled as an inference
+(``docs/model.md``). A researcher needs to know which of the readings a recommendation depends on, so each is
+undone in turn, everything else kept:
+
+* every uncertain prior with rule ``inferred_direction`` (a direction read from the article's words, not
+  stated; e.g. Y90's lower liver toxicity from "low levels of toxicity") is fixed at no effect (1);
+* every finding given in ``inferred`` (the article's cases: a finding the case text implies but does not
+  state, :func:`netlrt.evidence.cases.case_sources`) is left unknown, so the network averages over it;
+* a stated preference (a weighting of the QALY terms, not evidence) is set to ``none``.
+
+Each variant is evaluated as ``evaluate`` would (the Bayes decision on the internal sample, whose other
+parameters keep their draws; a variant that makes the patient ineligible is shown so). A row whose
+``recommended`` differs from the patient's marks a recommendation that rests on that reading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ...decision.utility import DAYS_PER_YEAR
+from ...evidence.patient_spec import FIELD
+from ._problem import check_eligible, html_table
+
+if TYPE_CHECKING:
+    from ...decision.core import Evaluator
+    from ...evidence.patient import Patient
+
+__all__ = ["COLUMNS", "InferencesResult", "run"]
+
+COLUMNS = ["kind", "undone", "recommended", "runner_up", "lead_days", "changes_recommendation"]
+#: What each kind of row undoes.
+KINDS = {"as evaluated": "", "inferred prior": "fixed at no effect (1)", "inferred finding": "left unknown",
+         "stated preference": "set to none"}
+
+
+@dataclass(frozen=True)
+class InferencesResult:
+    """The recommendation with each inference undone.
+
+    Attributes
+    ----------
+    patient : Patient
+    table : DataFrame
+        Columns :data:`COLUMNS`, one row per variant, the patient as evaluated first: ``kind`` (a key of
+        :data:`KINDS`), ``undone`` (the prior, finding or preference and its value), ``recommended`` and
+        ``runner_up`` (the best two modalities), ``lead_days`` (their gap in quality-adjusted days) and
+        ``changes_recommendation``.
+    """
+
+    patient: Patient
+    table: pd.DataFrame
+
+    def to_df(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def resting(self) -> pd.DataFrame:
+        """The rows whose recommendation differs from the patient's: what the recommendation rests on."""
+        return self.table[self.table["changes_recommendation"]].reset_index(drop=True)
+
+    def summary(self) -> str:
+        """One sentence: which readings the recommendation rests on, and what it would be without each."""
+        own = self.table["recommended"].iloc[0]
+        rows = self.resting()
+        preference = "stated preference" in set(self.table["kind"])
+        if len(self.table) == 1:
+            return f"{own}: no inference or stated preference to undo."
+        if rows.empty:
+            return (f"{own} stays best with each inference undone in turn"
+                    + (", and with the stated preference set to none." if preference else "."))
+        inferences = int((rows["kind"] != "stated preference").sum())
+        what = [f"{'one inference' if inferences == 1 else f'{inferences} inferences'}"] if inferences else []
+        what += ["the stated preference"] if len(rows) > inferences else []
+        ways = "; ".join(f"with {r.undone} {KINDS[r.kind]}, {r.recommended} would be best (by {r.lead_days:.2g} "
+                         "quality-adjusted days)" for r in rows.itertuples())
+        return f"{own} depends on {' and '.join(what)}: {ways}."
+
+    def _repr_html_(self) -> str:
+        return html_table("What the recommendation rests on (Bayes decision, as evaluate)", self.table,
+                          self.summary())
+
+
+def run(evaluator: Evaluator, patient: Patient, inferred: Sequence[str] = ()) -> InferencesResult:
+    """The recommendation for ``patient`` with each inferred prior, each finding in ``inferred`` and a stated
+    preference undone in turn.
+
+    Parameters
+    ----------
+    evaluator : Evaluator
+        The model's evaluation core.
+    patient : Patient
+        An eligible patient.
+    inferred : sequence of str
+        The patient's findings that were inferred rather than stated (field names; each must be given).
+
+    Returns
+    -------
+    InferencesResult
+
+    Examples
+    --------
+    >>> from netlrt.decision.core import Evaluator
+    >>> from netlrt.evidence.priors_files import load_priors
+    >>> from netlrt.evidence.cases import article_cases
+    >>> res = run(Evaluator(load_priors()), article_cases()["case3_y90"])
+    >>> res.to_df()["kind"].tolist()[0], bool(res.to_df()["changes_recommendation"].iloc[0])
+    ('as evaluated', False)
+    """
+    from ...decision.core import Evaluator
+    from ...decision.evaluation import evaluate
+    from ...evidence.studies import changed_prior
+
+    check_eligible(evaluator, patient)
+    if isinstance(inferred, str) or not isinstance(inferred, Sequence):
+        raise ValueError(f"inferred: expected a list of finding names, got {inferred!r}")
+    for name in inferred:
+        if name not in FIELD or name == "preference":
+            raise ValueError(f"inferred: unknown finding {name!r}; allowed: "
+                             f"{', '.join(f for f in FIELD if f != 'preference')}")
+        if getattr(patient, name) is None:
+            raise ValueError(f"inferred: {name!r} is unknown for this patient; only a given finding can be inferred")
+    rows: list[tuple[str, str, Evaluator, Patient]] = [("as evaluated", "", evaluator, patient)]
+    for p in evaluator.priors.values():
+        if p.rule == "inferred_direction" and not p.is_fixed:
+            note = "fixed at no effect to show what the recommendation rests on"
+            rows.append(("inferred prior", f"{p.id} (mean {p.mean:.3g})",
+                         Evaluator(evaluator.priors.replace({p.id: changed_prior(p, 1.0, note)})), patient))
+    rows += [("inferred finding", f"{name} = {getattr(patient, name)}", evaluator, patient.replace(**{name: None}))
+             for name in inferred]
+    if patient.preference != "none":
+        shown = patient.preference if isinstance(patient.preference, str) else "custom multipliers"
+        rows.append(("stated preference", f"preference = {shown}", evaluator, patient.replace(preference="none")))
+    out = []
+    for kind, undone, ev, variant in rows:
+        e = evaluate(ev, variant)
+        out.append({"kind": kind, "undone": undone, "recommended": e.recommended or "none (ineligible)",
+                    "runner_up": e.ranking[1] if e.eligible else "", "lead_days": e.gap * DAYS_PER_YEAR})
+    table = pd.DataFrame(out, columns=COLUMNS[:-1])
+    table["changes_recommendation"] = table["recommended"] != table["recommended"].iloc[0]
+    return InferencesResult(patient, table)

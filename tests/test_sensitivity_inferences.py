@@ -1,0 +1,85 @@
+"""What a recommendation rests on: each inference undone in turn, each variant checked against evaluate."""
+
+from __future__ import annotations
+
+import pytest
+
+import netlrt
+from netlrt.analysis.sensitivity import inferences
+from netlrt.evidence.cases import case_sources
+from netlrt.evidence.patient import Patient
+
+DAYS = 365.25
+
+
+def inferred(case: str) -> list[str]:
+    s = case_sources()
+    return s.loc[(s["case"] == case) & (s["status"] == "inferred"), "field"].tolist()
+
+
+def test_each_row_is_the_evaluation_of_a_model_or_patient_without_one_inference(model, cases):
+    patient = cases["case1_tae"]
+    res = model.inferences(patient, inferred("case1_tae"))
+    df = res.to_df().set_index("undone")
+    expected = {"": model.evaluate(patient)}
+    for p in model.priors.values():
+        if p.rule == "inferred_direction":
+            expected[f"{p.id} (mean {p.mean:.3g})"] = model.with_priors({p.id: 1.0}, note="test").evaluate(patient)
+    for name in inferred("case1_tae"):
+        expected[f"{name} = {getattr(patient, name)}"] = model.evaluate(patient.replace(**{name: None}))
+    assert list(df.index) == list(expected)
+    for undone, ev in expected.items():
+        row = df.loc[undone]
+        assert (row["recommended"], row["runner_up"]) == (ev.recommended, ev.ranking[1])
+        assert row["lead_days"] == pytest.approx(ev.gap * DAYS, rel=1e-12)
+        assert row["changes_recommendation"] == (ev.recommended != df["recommended"].iloc[0])
+
+
+def test_the_article_cases_rest_where_docs_model_md_says(model, cases):
+    # Case 1's TAE rests on its inferred renal insufficiency; case 2's Y90 on or_toxicity_y90 (docs/model.md, 9)
+    one = model.inferences(cases["case1_tae"], inferred("case1_tae")).resting()
+    assert one["undone"].tolist() == ["renal_insufficiency = True"] and one["recommended"].tolist() == ["Y90"]
+    two = model.inferences(cases["case2_tace"], inferred("case2_tace"))
+    assert two.resting()["undone"].tolist() == ["or_toxicity_y90 (mean 0.612)"]
+    assert two.resting()["recommended"].tolist() == ["TAE"]
+    assert two.summary().startswith("Y90 depends on one inference: with or_toxicity_y90 (mean 0.612) fixed at no "
+                                    "effect (1), TAE would be best (by 0.041 quality-adjusted days)")
+    three = model.inferences(cases["case3_y90"], inferred("case3_y90"))
+    assert three.resting().empty and three.to_df()["kind"].iloc[-1] == "stated preference"
+    assert three.summary() == "Y90 stays best with each inference undone in turn, and with the stated preference " \
+                              "set to none."
+
+
+def test_a_fixed_inference_is_not_undone_and_a_custom_preference_is(model):
+    fixed = model.with_priors({p.id: 1.0 for p in model.priors.values() if p.rule == "inferred_direction"},
+                              note="no inferred directions")
+    assert fixed.inferences(Patient(ecog=0)).summary().endswith(": no inference or stated preference to undo.")
+    df = fixed.inferences(Patient(ecog=0, preference={"postembolization_syndrome": 5.0})).to_df()
+    assert df["undone"].tolist() == ["", "preference = custom multipliers"]
+    assert df["recommended"].iloc[1] == fixed.evaluate(Patient(ecog=0)).recommended
+
+
+@pytest.mark.parametrize("bad, message", [
+    ("renal_insufficiency", "inferred: expected a list of finding names"),
+    (["kidneys"], "inferred: unknown finding 'kidneys'; allowed: grade,"),
+    (["preference"], "inferred: unknown finding 'preference'"),
+    (["grade"], "inferred: 'grade' is unknown for this patient; only a given finding can be inferred"),
+])
+def test_bad_inferred_findings_are_refused_by_name(model, cases, bad, message):
+    with pytest.raises(ValueError, match=message):
+        model.inferences(cases["case1_tae"], bad)
+
+
+def test_an_ineligible_patient_has_no_recommendation_to_undo(model):
+    with pytest.raises(ValueError, match="no recommendation to analyse"):
+        inferences.run(model.evaluator, Patient(ecog=3))
+
+
+def test_a_stated_preference_is_said_with_the_qalys_it_weights(model, cases):
+    reasons = model.evaluate(cases["case3_y90"]).reasons
+    assert reasons[1] == ("these QALYs are weighted by the preference avoid_pes: post-embolization syndrome counted "
+                          "5 times")
+    assert not any("weighted" in r for r in model.evaluate(cases["case1_tae"]).reasons)
+    own = model.evaluate(netlrt.Patient(ecog=0, preference={"overnight_stay": 2.0, "renal_injury": 1.0})).reasons
+    assert own[1] == ("these QALYs are weighted by the patient's own preference: overnight hospital stays counted "
+                      "2 times")
