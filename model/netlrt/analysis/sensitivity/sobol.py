@@ -100,23 +100,28 @@ RESOLUTION = 1e3 * np.finfo(float).eps
 MAX_DRAWS = 1 << 16
 
 
+#: Indices below this share of the output's variance change no reading of the table: a gap of S1 above ST, an S1
+#: below 0 or two overlapping totals smaller than this are not flagged (at the report's N, parameters with totals
+#: of 1e-6 to 1e-4 had S1 a little below 0 beyond SALib's intervals, so every N asked for four times more).
+NEGLIGIBLE = 0.01
 _OVERLAP = "rank overlaps a neighbour's"
 
 
-def _flags(df: pd.DataFrame, rounding: float) -> list[str]:
+def _flags(df: pd.DataFrame, floor: float) -> list[str]:
     """Per row (sorted by ST), why the estimates cannot be read at face value.
 
-    Differences below ``rounding`` (the size of an index that rounding of the utilities alone can produce, e.g.
-    for a parameter whose effect cancels to the last digits) are never flagged.
+    Differences below ``floor`` are never flagged: :func:`analyze` passes the larger of :data:`NEGLIGIBLE` and
+    the size of an index that rounding of the utilities alone can produce (e.g. for a parameter whose effect
+    cancels to the last digits).
     """
     s1, s1c, st, stc = (df[c].to_numpy() for c in ("S1", "S1_conf", "ST", "ST_conf"))
     flags: list[list[str]] = [[] for _ in range(len(df))]
     for i in range(len(df)):
-        if s1[i] - st[i] > max(np.hypot(s1c[i], stc[i]), rounding):
+        if s1[i] - st[i] > max(np.hypot(s1c[i], stc[i]), floor):
             flags[i].append("S1 > ST beyond the intervals")
-        if s1[i] < -max(s1c[i], rounding):
+        if s1[i] < -max(s1c[i], floor):
             flags[i].append("S1 < 0 beyond its interval")
-    for a in overlapping_neighbours(st, stc, rounding):
+    for a in overlapping_neighbours(st, stc, floor):
         for i in (a, a + 1):
             if _OVERLAP not in flags[i]:
                 flags[i].append(_OVERLAP)
@@ -132,7 +137,7 @@ def overlapping_neighbours(st: np.ndarray, conf: np.ndarray, rounding: float = 0
             if (told[a] or told[a + 1]) and st[a] - conf[a] <= st[a + 1] + conf[a + 1]]
 
 
-def _notes(df: pd.DataFrame, n_draws: int, rounding: float) -> tuple[str, ...]:
+def _notes(df: pd.DataFrame, n_draws: int, floor: float) -> tuple[str, ...]:
     def rows(n: int, one: str, many: str) -> str:
         return f"{n} {one}" if n == 1 else f"{n} {many}"
 
@@ -149,7 +154,7 @@ def _notes(df: pd.DataFrame, n_draws: int, rounding: float) -> tuple[str, ...]:
         notes.append(f"The order of {which} a neighbour's is not established "
                      f"at N = {n_draws}: {more}, unless they may be truly equal, as parameters with equal priors and "
                      "the same role are (the modalities' exchangeable effects)")
-    small = int(((df["S1"] < -rounding) & (df["S1"] >= -df["S1_conf"])).sum())
+    small = int(((df["S1"] < -floor) & (df["S1"] >= -df["S1_conf"])).sum())
     if small:
         notes.append(f"{rows(small, 'parameter has', 'parameters have')} S1 slightly below 0, within "
                      f"{'its interval' if small == 1 else 'their intervals'}: sampling noise, read as 0")
@@ -283,8 +288,8 @@ def analyze(problem: DecisionProblem, *, n_draws: int = 1024, seed: SeedLike = 0
         notes: tuple[str, ...] = ("the output is constant over the design (to rounding): nothing to apportion",)
     else:
         rounding = RESOLUTION * scale / float(np.std(y))  # indices of the normalised output that rounding can give
-        table["flag"] = _flags(table, rounding)
-        notes = _notes(table, n_draws, rounding)
+        table["flag"] = _flags(table, max(rounding, NEGLIGIBLE))
+        notes = _notes(table, n_draws, max(rounding, NEGLIGIBLE))
     s2 = pd.DataFrame(si["S2"], index=problem.ids, columns=problem.ids) if second_order else None
     return SobolResult(m.label, table, s2, n_draws, int_seed, float(np.var(y)), (*problem.notes, *notes))
 
