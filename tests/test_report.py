@@ -164,6 +164,19 @@ def test_each_case_says_what_its_recommendation_rests_on(built, page, model, cas
     assert "renal_insufficiency = True left unknown, Y90 would be best" in page  # case 1 (docs/model.md, 9)
 
 
+def test_psa_tables_say_what_their_percentiles_are_and_how_sure_the_order_is(built, page):
+    said = re.findall(r"In this sample (\S+) leads (\S+) by ([0-9.e-]+) quality-adjusted days \(Monte Carlo SE "
+                      r"[0-9.e-]+\)", page)
+    assert len(said) == len(CASES)
+    for case, (lead, other, days) in zip(CASES, said):  # the sections in order
+        psa = pd.read_csv(built / f"{case}_psa.csv")
+        eu = psa[psa["outcome"] == "expected_utility"].set_index("modality")["mean"].sort_values(ascending=False)
+        assert [lead, other] == list(eu.index[:2]), case
+        assert float(days) == pytest.approx((eu[lead] - eu[other]) * 365.25, rel=0.05), case
+    assert page.count("not an interval for the mean") == len(CASES) and "95% intervals." not in page
+    assert "of the sizes computed (20, 60, 150, 400, 1000), the best is" in page
+
+
 def test_summary_has_the_articles_choice_beside_the_recommendation(built, model, cases):
     s = pd.read_csv(built / "summary.csv").set_index("patient")
     assert list(s.index) == list(CASES)

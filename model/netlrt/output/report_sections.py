@@ -191,6 +191,7 @@ def _counted_per() -> str:
 
 
 def _psa(page: Page, model: Model, pid: str, patient: Patient, settings: Settings) -> tuple[PSAResult, pd.DataFrame]:
+    import numpy as np
     import pandas as pd
 
     from ..plot import plot_evppi, plot_prob_best
@@ -210,7 +211,15 @@ def _psa(page: Page, model: Model, pid: str, patient: Patient, settings: Setting
     best = pd.DataFrame({"P(best)": psa.prob_best(), "expected QALYs": eu["mean"], "2.5%": eu["low"],
                          "97.5%": eu["high"]}).rename_axis("modality").reset_index()
     page.figure(plot_prob_best(psa), f"{pid}_prob_best", f"{pid}: probability that each modality is best (PSA).")
-    page.table(psa.to_df(), f"{pid}_psa", show=best, note="P(best) and expected QALYs with their 95% intervals.")
+    u = psa.utilities
+    lead, other = eu["mean"].sort_values(ascending=False).index[:2]
+    diff = (u[lead] - u[other]).to_numpy()
+    page.table(psa.to_df(), f"{pid}_psa", show=best,
+               note="P(best); expected QALYs: the mean over the draws, and the 2.5th and 97.5th percentiles of the "
+                    "draws (their spread under parameter uncertainty, not an interval for the mean). In this sample "
+                    f"{lead} leads {other} by {diff.mean() * DAYS_PER_YEAR:.2g} quality-adjusted days (Monte Carlo SE "
+                    f"{diff.std(ddof=1) / np.sqrt(len(diff)) * DAYS_PER_YEAR:.2g}): a lead within about two standard "
+                    "errors is not an order this sample establishes.")
     ranking = psa.evppi_ranking(seed=settings.seed, se=SE_ROWS)
     shown = ranking[ranking["evppi"] > 0].head(TOP)
     page.figure(plot_evppi(ranking, top=TOP), f"{pid}_evppi",
@@ -298,7 +307,8 @@ def trials_parts(model: Model, pid: str, settings: Settings, psa: PSAResult, ran
               f"population of {POPULATION['patients_per_year']} patients a year like {html.escape(pid)} for "
               f"{POPULATION['horizon_years']} years (discounted {POPULATION['discount_rate']:.0%} a year, the first "
               f"year undiscounted), each study patient costing {COST_PER_PATIENT_QALY} QALY (money divided by a "
-              f"willingness to pay): best size {_best(result.best_n)}"
+              f"willingness to pay): of the sizes computed ({', '.join(map(str, TRIAL_SIZES))}), the best is "
+              f"{_best(result.best_n)}"
               + (f" per arm; the cost counts {'both' if arms == 2 else f'all {arms}'} arms" if arms > 1 else "")
               + ".</p>")
     page.figure(plot_enbs(result), f"{pid}_enbs", f"{pid}: expected net benefit of sampling by study size.")

@@ -95,7 +95,8 @@ def plot_network(model_or_none: Any = None, *, ax: Axes | None = None) -> Axes:
         arrow.set_gid(f"{parent}->{child}")
     handles = [Patch(facecolor=c, edgecolor="#333333", label=KIND_LABELS[k]) for k, c in KIND_COLORS.items()]
     handles += [Line2D([], [], color="#555555", label="edge stated in the article"),
-                Line2D([], [], color="#555555", linestyle="--", label="edge assumed (reasons: edges_df())")]
+                Line2D([], [], color="#555555", linestyle="--",
+                       label="edge assumed or inferred (its reasoning: the edges table)")]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=6, frameon=False, fontsize=8)
     ax.set_title("netlrt network: what drives what")
     ax.set_xlim(-0.05, 1.05)
