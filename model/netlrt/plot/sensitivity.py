@@ -1,7 +1,8 @@
 """Figures of the deterministic and global sensitivity analyses (:mod:`netlrt.analysis.sensitivity`).
 
 Parameters are named by their readable description (shortened, see :func:`netlrt.plot._style.short_label`),
-never by raw id, and axes carry units.
+the tornado's with the parameter's id beneath it (two shortened descriptions can read alike), and axes carry
+units.
 
 Examples
 --------
@@ -50,8 +51,8 @@ def plot_tornado(result: OneWayResult, *, ax: Axes | None = None, top: int | Non
     Parameters
     ----------
     result : OneWayResult
-        ``table`` with ``label``, ``low``, ``high``, ``metric_at_low``, ``metric_at_high``, ``metric_min``,
-        ``metric_max``, ``best_at_low``, ``best_at_high``, ``switch_values``, ``switch_to``; ``metric``,
+        ``table`` with ``parameter`` (its id), ``label``, ``low``, ``high``, ``metric_at_low``, ``metric_at_high``,
+        ``metric_min``, ``metric_max``, ``best_at_low``, ``best_at_high``, ``switch_values``, ``switch_to``; ``metric``,
         ``metric_unit``, ``base_value``, ``base_best``.
     ax : matplotlib Axes, optional
     top : int or None, default 15
@@ -84,7 +85,8 @@ def plot_tornado(result: OneWayResult, *, ax: Axes | None = None, top: int | Non
                             ha="right" if v < base else "left", va="center", fontsize=7, color=_SWITCH, zorder=4)
     ax.hlines(y, df["metric_min"], df["metric_max"], color="#333333", linewidth=0.9, zorder=3)
     ax.axvline(base, color="#333333", linewidth=1, linestyle="--", zorder=3)
-    ax.set_yticks(y, [f"{short_label(r.label)}\n[{r.low:.3g} to {r.high:.3g}]" for r in df.itertuples()], fontsize=7.5)
+    ax.set_yticks(y, [f"{short_label(r.label)}\n{r.parameter} [{r.low:.3g} to {r.high:.3g}]" for r in df.itertuples()],
+                  fontsize=7.5)
     notes = []
     for yi, r in zip(y, df.itertuples()):
         before = getattr(r, "switch_from", None) or (r.best_at_low, *r.switch_to[:-1])
