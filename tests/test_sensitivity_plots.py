@@ -14,8 +14,8 @@ from matplotlib.container import BarContainer
 from netlrt.analysis.sensitivity import DecisionProblem, Parameter, one_way, sobol, threshold, two_way
 from netlrt.decision.utility import DAYS_PER_YEAR
 from netlrt.plot import MODALITY_COLORS, plot_sobol, plot_threshold, plot_tornado, plot_two_way, plot_whatif
-from netlrt.plot.sensitivity import HIGH_COLOR, LOW_COLOR
 from netlrt.plot._style import short_label
+from netlrt.plot.sensitivity import HIGH_COLOR, LOW_COLOR
 
 
 @pytest.fixture(autouse=True)
