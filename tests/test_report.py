@@ -26,7 +26,7 @@ import pytest
 import netlrt
 from netlrt.cli import main
 from netlrt.files import MANIFEST
-from netlrt.output.report import DISCLAIMER, README_TEXT
+from netlrt.output.report import DISCLAIMER, README_TEXT, priors_fingerprint
 
 REPO = Path(__file__).resolve().parents[1]
 CASES = ("case1_tae", "case2_tace", "case3_y90")
@@ -118,6 +118,7 @@ def test_header_names_the_priors_not_a_site_packages_path(page):
     assert f"priors: the priors shipped with netlrt {netlrt.__version__}" in meta
     assert "site-packages" not in page and "/priors" not in meta
     assert "seed 0" in meta and "200 PSA draws" in meta and "Sobol N = 32" in meta
+    assert f"(fingerprint {priors_fingerprint(netlrt.load_model().priors)})" in meta  # the numbers used, citable
 
 
 def test_wide_tables_scroll_inside_the_page(page):
@@ -308,7 +309,9 @@ def test_figure_format_and_dpi(second_run):
 
 def test_header_names_an_edited_priors_folder_relative_to_here(second_run):
     page = (second_run[0] / "index.html").read_text(encoding="utf-8")
-    assert re.search(r"priors: mypriors, changed: or_pes_y90 \(see its provenance\)\s*&middot;", page)
+    said = re.search(r"priors: mypriors, changed: or_pes_y90 \(see its provenance\)\s*\(fingerprint ([0-9a-f]{12})\)"
+                     r"\s*&middot;", page)
+    assert said and said.group(1) != priors_fingerprint(netlrt.load_model().priors)
     priors = pd.read_csv(second_run[0] / "priors.csv").set_index("id")
     assert priors.loc["or_pes_y90", "provenance"] == (f"assumption (modified: differs from netlrt "
                                                       f"{netlrt.__version__}'s default (lognormal, direction "

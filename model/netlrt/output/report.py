@@ -36,11 +36,12 @@ if TYPE_CHECKING:
     from ..model import Model
     from .page import Page
 
-__all__ = ["DISCLAIMER", "MIN_DRAWS", "README_TEXT", "Report", "build_report"]
+__all__ = ["DISCLAIMER", "MIN_DRAWS", "README_TEXT", "Report", "build_report", "priors_fingerprint"]
 
 DEFAULT_OUT = "reports"
 DISCLAIMER = ("Research use only. netlrt is not clinical advice and must not guide the care of any patient. Its "
-              "numbers are priors read from one review article (Gaba et al., Semin Intervent Radiol 2017;34:101-108) "
+              "numbers are priors read from one review article (Gaba et al., Semin Intervent Radiol 2017;34:101-108, "
+              "doi:10.1055/s-0037-1602590) "
               "by stated rules, plus assumptions, each with its reasoning, where the review gives no number.")
 
 #: Written into the report folder as README.md; the repository's reports/README.md holds the same text, which is
@@ -114,6 +115,28 @@ def _priors_label(path: Path) -> str:
         return os.path.relpath(path)
     except ValueError:  # another drive (Windows)
         return path.name
+
+
+def priors_fingerprint(priors: PriorSet) -> str:
+    """12 hex digits of a SHA-256 of the priors in use: every entry with its params and provenance, the population
+    shares and the preference profiles. Two reports with the same fingerprint used the same numbers, whatever the
+    folder was called; a paper can cite it beside netlrt's version.
+
+    Examples
+    --------
+    >>> import netlrt
+    >>> m = netlrt.load_model()
+    >>> priors_fingerprint(m.priors) == priors_fingerprint(netlrt.load_model().priors)
+    True
+    >>> priors_fingerprint(m.with_priors({"or_pes_y90": 0.5}).priors) == priors_fingerprint(m.priors)
+    False
+    """
+    import hashlib
+    import json
+
+    content = {"priors": [p.to_entry() for p in priors.values()], "population": priors.population,
+               "profiles": priors.profiles}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, default=repr).encode()).hexdigest()[:12]
 
 
 def _changed_priors(priors: PriorSet) -> str:
@@ -251,6 +274,7 @@ def _html(page: Page, model: Model, settings: Any) -> str:
 <p class="disclaimer">{html.escape(DISCLAIMER)}</p>
 <p class="meta">netlrt {__version__} &middot; generated {stamp} &middot;
 priors: {html.escape(_priors_label(model.priors.path))}{html.escape(_changed_priors(model.priors))}
+(fingerprint {priors_fingerprint(model.priors)})
 &middot; seed {settings.seed} &middot; {settings.n_draws:,} PSA draws &middot; Sobol N = {settings.sobol_draws}
 &middot; QALYs over {model.priors['horizon_years'].mean:g} years,
 discounted {100 * model.priors['discount_rate'].mean:g}% a year</p>

@@ -71,7 +71,8 @@ def model_section(page: Page, model: Model) -> None:
               "the probability of each outcome; the outcomes' quality-adjusted life-years (QALYs) are summed over "
               "named terms, averaged over the uncertainty of every parameter, and the modality with the most expected "
               "QALYs is recommended. Solid edges are stated in the article, dashed ones are assumptions or "
-              "inferences (their reasoning is in the table). The methods are in <code>docs/model.md</code>.</p>")
+              "inferences (their reasoning is in the table). The methods are in <code>docs/model.md</code> of "
+              "netlrt's source (the repository and the source distribution; not installed with the package).</p>")
     page.figure(plot_network(), "network", "The network's structure.")
     page.html("<details><summary>Edges and their justification</summary>")
     page.table(edges_df(), "edges")
