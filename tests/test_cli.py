@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from netlrt.cli import COMMANDS, main
 from netlrt.evidence.patient_spec import FIELDS, ID_COLUMN
 from netlrt.evidence.vocabulary import MODALITIES
 from netlrt.network.declarations import OUTCOMES
+from netlrt.output.report import DISCLAIMER
 
 CASES = ("case1_tae", "case2_tace", "case3_y90")
 #: Python argument names the user never typed: no message may start with one.
@@ -108,7 +110,16 @@ def test_evaluate_flags_table_names_the_recommendation_and_its_terms(model, caps
     a, b = ev.ranking[:2]
     assert f"QALY terms of {a} and {b}" in out
     assert f"{ev.expected_utility[a]:.4f}" in out  # the table's expected QALYs, rounded to 4 places
-    assert out.rstrip().splitlines()[-3].startswith("Research use only. netlrt is not clinical advice")
+    assert out.rstrip().endswith(textwrap.fill(DISCLAIMER, 110))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_evaluate_says_what_the_recommendation_rests_on(case, cases, model, capsys):
+    code, out, _ = run(capsys, "evaluate", "--case", case)
+    expected = model.inferences(cases[case], netlrt.cases.inferred_fields(case)).summary()
+    assert code == 0 and f"\nwhat the recommendation rests on: {expected}\n" in out
+    code, out, _ = run(capsys, "evaluate", "--ecog", "3")
+    assert code == 0 and "rests on" not in out  # ineligible: nothing recommended
 
 
 def test_evaluate_patient_file_yaml_and_csv_give_the_same_patient(tmp_path, capsys):

@@ -6,15 +6,10 @@ import pytest
 
 import netlrt
 from netlrt.analysis.sensitivity import inferences
-from netlrt.evidence.cases import case_sources
+from netlrt.evidence.cases import inferred_fields as inferred
 from netlrt.evidence.patient import Patient
 
 DAYS = 365.25
-
-
-def inferred(case: str) -> list[str]:
-    s = case_sources()
-    return s.loc[(s["case"] == case) & (s["status"] == "inferred"), "field"].tolist()
 
 
 def test_each_row_is_the_evaluation_of_a_model_or_patient_without_one_inference(model, cases):
@@ -68,6 +63,12 @@ def test_a_fixed_inference_is_not_undone_and_a_custom_preference_is(model):
 def test_bad_inferred_findings_are_refused_by_name(model, cases, bad, message):
     with pytest.raises(ValueError, match=message):
         model.inferences(cases["case1_tae"], bad)
+
+
+def test_inferred_fields_are_the_case_sources_inferred_rows():
+    assert inferred("case2_tace") == ["burden", "bilirubin_mg_dl"]
+    with pytest.raises(ValueError, match="case_id: unknown case 'case4'; allowed: case1_tae, case2_tace, case3_y90"):
+        inferred("case4")
 
 
 def test_an_ineligible_patient_has_no_recommendation_to_undo(model):

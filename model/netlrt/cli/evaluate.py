@@ -31,7 +31,8 @@ def run(args: argparse.Namespace) -> int:
 
     patient = patient_from_args(args)
     model = load_model_from(args.priors)
-    ev = model.evaluate(check_preference(model, patient, args))
+    patient = check_preference(model, patient, args)
+    ev = model.evaluate(patient)
     if args.format == "json":
         print(json.dumps(ev.to_dict(), indent=2))
         return 0
@@ -47,5 +48,13 @@ def run(args: argparse.Namespace) -> int:
         terms = ev.deciding_terms(a, b)[["label", a, b, "days"]].rename(columns={"days": f"{a} - {b} (days)"})
         print(f"\nQALY terms of {a} and {b} (the days column: quality-adjusted days between them):")
         print(terms.head(6).round(4).to_string(index=False))
+        print("\nwhat the recommendation rests on: " + model.inferences(patient, _inferred(args)).summary())
     print("\n" + textwrap.fill(DISCLAIMER, 110))
     return 0
+
+
+def _inferred(args: argparse.Namespace) -> list[str]:
+    """The findings of ``--case`` that its text implies rather than states (none for other patients)."""
+    from ..evidence.cases import inferred_fields
+
+    return inferred_fields(args.case) if getattr(args, "case", None) else []

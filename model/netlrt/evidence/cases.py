@@ -22,7 +22,7 @@ from typing import Any
 from .patient import Patient
 from .patient_spec import FIELDS
 
-__all__ = ["ArticleCase", "CASES", "CaseField", "article_cases", "case_sources"]
+__all__ = ["ArticleCase", "CASES", "CaseField", "article_cases", "case_sources", "inferred_fields"]
 
 REFERRAL = "at referral"
 
@@ -151,6 +151,21 @@ CASES: tuple[ArticleCase, ...] = (
 def article_cases() -> dict[str, Patient]:
     """The article's three patients as :class:`~netlrt.Patient` objects, keyed by case id."""
     return {c.id: c.patient() for c in CASES}
+
+
+def inferred_fields(case_id: str) -> list[str]:
+    """The findings of an article case that its text implies rather than states (status ``inferred`` in
+    :func:`case_sources`): what ``model.inferences`` leaves unknown in turn.
+
+    Examples
+    --------
+    >>> inferred_fields("case1_tae")
+    ['functional', 'renal_insufficiency', 'bilirubin_mg_dl']
+    """
+    s = case_sources()
+    if case_id not in set(s["case"]):
+        raise ValueError(f"case_id: unknown case {case_id!r}; allowed: {', '.join(c.id for c in CASES)}")
+    return s.loc[(s["case"] == case_id) & (s["status"] == "inferred"), "field"].tolist()
 
 
 def case_sources() -> Any:

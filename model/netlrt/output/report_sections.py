@@ -134,7 +134,7 @@ def patient_parts(model: Model, pid: str, patient: Patient, ev: Evaluation, sett
 def _case(page: Page, model: Model, pid: str, patient: Patient, ev: Evaluation, settings: Settings) -> None:
     import pandas as pd
 
-    from ..evidence.cases import CASES, case_sources
+    from ..evidence.cases import CASES, case_sources, inferred_fields
     from ..plot import plot_utility_terms
 
     case = next((c for c in CASES if c.id == pid), None) if settings.article_cases else None
@@ -146,13 +146,10 @@ def _case(page: Page, model: Model, pid: str, patient: Patient, ev: Evaluation, 
               + (f" &mdash; the article chose {html.escape(case.article_choice)}" if case else "") + "</p><ul>"
               + "".join(f"<li>{html.escape(r)}</li>" for r in ev.reasons)
               + "".join(f'<li class="warn">warning: {html.escape(w)}</li>' for w in ev.warnings) + "</ul>")
-    inferred: list[str] = []
     if case is not None:
         sources = case_sources()
-        own = sources[sources["case"] == pid]
-        inferred = own.loc[own["status"] == "inferred", "field"].tolist()
         page.html("<details><summary>Findings: stated, inferred (with the inference) or unknown</summary>")
-        page.table(own.drop(columns="case"), f"{pid}_findings")
+        page.table(sources[sources["case"] == pid].drop(columns="case"), f"{pid}_findings")
         page.html("</details>")
     else:
         fields = {k: v for k, v in patient.to_dict().items() if v is not None}
@@ -170,7 +167,7 @@ def _case(page: Page, model: Model, pid: str, patient: Patient, ev: Evaluation, 
         page.table(terms, f"{pid}_terms", show=terms.head(6)[["label", ev.ranking[0], ev.ranking[1], "days"]],
                    note=f"The terms that separate {ev.ranking[0]} from {ev.ranking[1]} (QALYs; days: their difference "
                         "in quality-adjusted days).")
-        rests = model.inferences(patient, inferred)
+        rests = model.inferences(patient, inferred_fields(pid) if case is not None else [])
         page.html(f"<p><b>What the recommendation rests on</b>: {html.escape(rests.summary())}</p>")
         page.table(rests.to_df(), f"{pid}_inferences", digits=2,
                    note="The recommendation again with each of netlrt's readings undone in turn, all else kept: "
