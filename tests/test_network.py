@@ -39,6 +39,18 @@ def test_every_edge_has_a_reason_and_every_form_names_its_priors(model):
     assert "hr_modality_<modality> for survival" in survival  # it named the odds ratios or_*_<modality> only
 
 
+def test_an_edge_whose_effect_is_an_inferred_direction_is_not_drawn_as_stated(model):
+    # The network figure draws 'article' edges solid and calls dashed ones 'assumed or inferred'
+    found = 0
+    for node in NODES:
+        by_parent = {**getattr(node.form, "effects", {}), **getattr(node.form, "hazard_ratios", {})}
+        for parent, by_state in by_parent.items():
+            if any(model.priors[pid].rule == "inferred_direction" for pid in by_state.values()):
+                found += 1
+                assert EDGE_SOURCES[(parent, node.name)] == "assumption", (parent, node.name)
+    assert found == 3  # or_toxicity_y90, or_hepatic_failure_bilirubin, or_death_bilirubin
+
+
 def test_stage_and_liver_function_are_wired():
     assert "extrahepatic" in NODE["survival_3y"].parents
     assert "bilirubin_mg_dl" in NODE["hepatic_failure"].parents and "bilirubin_mg_dl" in NODE["death_30d"].parents

@@ -201,7 +201,9 @@ NODES: tuple[Node, ...] = (
                                "y90_benefits"),
           "burden": _assumed("Less functioning liver remains when more of it is tumour, so a burden above 50% is "
                              "assumed to raise the risk of decompensation."),
-          "bilirubin_mg_dl": _article("bilirubin")}),
+          "bilirubin_mg_dl": _assumed("Inference: a marked liver abnormality is the article's reason that LRT may "
+                                      "be precluded (quoted); read as a raised risk of decompensation, a direction "
+                                      "without a size.", "bilirubin")}),
     Node("nontarget_injury", "outcome", "Injury from non-target embolization after a treatment session (e.g. gastric "
          "ulcer, cholecystitis)", NO_YES, ("modality",),
          Logistic("nontarget_injury_base", effects={"modality": {"TAE": "or_nontarget_tae"}}),
