@@ -13,6 +13,7 @@ from hypothesis.extra.numpy import arrays
 from numpy.testing import assert_allclose
 from scipy.stats import betabinom, norm
 
+from netlrt.analysis import MIN_DRAWS
 from netlrt.analysis import evsi as evsi_module
 from netlrt.analysis.evsi import (BinomialOutcome, ENBSResult, EVSICurve, ExponentialMedian, LogNormalEstimate,
                                   PopulationScale, StudyDesign, TwoArmRatio, enbs, evsi, evsi_curve, population_value)
@@ -176,7 +177,8 @@ def test_a_parameter_that_cannot_change_the_decision_is_worth_nothing(beta_case,
 
 
 @settings(max_examples=25, deadline=None)
-@given(u=arrays(float, st.tuples(st.integers(5, 40), st.integers(2, 3)), elements=st.floats(-10, 10)),
+@given(u=arrays(float, st.tuples(st.integers(MIN_DRAWS, MIN_DRAWS + 40), st.integers(2, 3)),
+                 elements=st.floats(-10, 10)),
        data=st.data(), method=st.sampled_from(METHODS))
 def test_evsi_lies_between_zero_and_the_evppi_on_any_sample(u, data, method):
     p = data.draw(arrays(float, u.shape[0], elements=st.floats(0, 1)))

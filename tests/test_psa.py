@@ -212,3 +212,14 @@ def test_bad_arguments_are_named(ev, cases, kwargs, match):
     args = {"patient": cases["case1_tae"], "n_draws": 10, **kwargs}
     with pytest.raises(ValueError, match=match):
         run_psa(ev, args.pop("patient"), **args)
+
+
+def test_evppi_and_evsi_need_enough_draws_for_their_regression(model, cases):
+    # At 5 draws the fit followed the draws, and 13 of the 68 parameters came out at exactly the EVPI
+    few = model.psa(cases["case1_tae"], n_draws=99, seed=0)
+    float(few.evpi())  # the EVPI needs no regression
+    for call in (lambda: few.evppi_ranking(se=False), lambda: few.evppi("or_pes_y90"),
+                 lambda: few.evsi({"or_pes_y90": 60})):
+        with pytest.raises(ValueError, match=r"^utilities: 99 draws; EVPPI and EVSI by regression need at least 100"):
+            call()
+    assert float(model.psa(cases["case1_tae"], n_draws=100, seed=0).evppi("or_pes_y90")) >= 0

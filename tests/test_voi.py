@@ -10,7 +10,7 @@ from hypothesis.extra.numpy import arrays
 from numpy.testing import assert_allclose
 from scipy.stats import norm
 
-from netlrt.analysis import voi
+from netlrt.analysis import MIN_DRAWS, voi
 from netlrt.analysis.psa import run_psa
 
 
@@ -43,7 +43,8 @@ def test_linear_gaussian_decision_has_closed_form_evpi_and_evppi(mu):
 
 
 @settings(max_examples=60, deadline=None)
-@given(u=arrays(float, st.tuples(st.integers(5, 40), st.integers(2, 4)), elements=st.floats(-10, 10)),
+@given(u=arrays(float, st.tuples(st.integers(MIN_DRAWS, MIN_DRAWS + 40), st.integers(2, 4)),
+                 elements=st.floats(-10, 10)),
        data=st.data())
 def test_evppi_lies_between_zero_and_evpi_on_any_sample(u, data):
     x = data.draw(arrays(float, (u.shape[0], data.draw(st.integers(1, 2))), elements=st.floats(-5, 5)))

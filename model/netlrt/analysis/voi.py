@@ -77,6 +77,7 @@ from typing import Any
 import numpy as np
 
 from ..checks import is_integer
+from . import MIN_DRAWS
 from ..seeding import SeedLike, as_generator
 
 __all__ = ["BASIS_SIZES", "Estimate", "MAX_BASIS", "MAX_GROUP", "SE_REPLICATES", "bspline_basis", "evpi", "evppi",
@@ -234,6 +235,10 @@ def _fit(u: np.ndarray, X: np.ndarray, n_basis: int | None = None, lam: float | 
         raise ValueError("X: contains NaN or infinite values; allowed: finite numbers")
     if n_basis is not None and (not is_integer(n_basis) or n_basis < _DEGREE + 1):
         raise ValueError(f"n_basis: {n_basis!r}; allowed: an integer >= {_DEGREE + 1} or None")
+    if n < MIN_DRAWS:
+        raise ValueError(f"utilities: {n} draws; EVPPI and EVSI by regression need at least {MIN_DRAWS} (a PSA of "
+                         f"n_draws >= {MIN_DRAWS}): with fewer the fit follows the draws themselves, and a parameter's "
+                         "EVPPI comes out at the EVPI")
 
     delta = differences(u)
     # One parameter without ties is, on the rank scale, the grid (k + 0.5) / n in the order of its values:

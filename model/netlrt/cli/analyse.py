@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..output.page import FIGURE_FORMATS, MAX_DPI, MIN_DPI, figure_bytes
-from ..output.report import MIN_DRAWS
+from ..analysis import MIN_DRAWS
 from .common import (UsageError, add_patient_arguments, add_priors_argument, check_output_file, check_preference,
                      load_model_from, patient_from_args, reword)
 

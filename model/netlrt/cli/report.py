@@ -11,7 +11,7 @@ import argparse
 from typing import Any
 
 from ..output.page import FIGURE_FORMATS, MAX_DPI, MIN_DPI
-from ..output.report import MIN_DRAWS
+from ..analysis import MIN_DRAWS
 from .common import UsageError, add_priors_argument, load_model_from, reword
 
 __all__ = ["MAX_DRAWS", "add_parser", "run"]

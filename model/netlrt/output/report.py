@@ -30,13 +30,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..analysis import MIN_DRAWS
+
 if TYPE_CHECKING:
     from ..evidence.patient import Patient
     from ..evidence.priors import PriorSet
     from ..model import Model
     from .page import Page
 
-__all__ = ["DISCLAIMER", "MIN_DRAWS", "README_TEXT", "Report", "build_report", "priors_fingerprint"]
+__all__ = ["DISCLAIMER", "README_TEXT", "Report", "build_report", "priors_fingerprint"]
 
 DEFAULT_OUT = "reports"
 DISCLAIMER = ("Research use only. netlrt is not clinical advice and must not guide the care of any patient. Its "
@@ -64,9 +66,6 @@ lists; files you add are kept.
 """
 #: Longest patient id: ids name the report's files ("<id>_prob_best.png"), and a file name has at most 255 bytes.
 MAX_ID_LENGTH = 100
-#: Fewest PSA draws for the report's (and ``netlrt analyse``'s) PSA and EVPPI: with a handful the EVPPI regression
-#: fits the draws themselves, and every parameter's EVPPI comes out as the EVPI (all of them, at 5 draws).
-MIN_DRAWS = 100
 _ID = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.-]{{0,{MAX_ID_LENGTH - 1}}}")
 
 
@@ -162,7 +161,7 @@ def build_report(model: Model, out_dir: str | os.PathLike = DEFAULT_OUT, *,
     patients
         Patient id -> Patient; ``None`` for the article's three cases (with their sources and the article's choice).
     n_draws
-        PSA draws per patient, at least :data:`MIN_DRAWS`.
+        PSA draws per patient, at least :data:`netlrt.analysis.MIN_DRAWS`.
     sobol_draws
         Sobol base sample size (SALib's N; a power of two).
     seed
