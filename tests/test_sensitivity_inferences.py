@@ -1,4 +1,5 @@
-"""What a recommendation rests on: each inference undone in turn, each variant checked against evaluate."""
+"""What a recommendation rests on: each inferred direction and inferred finding undone in turn, each variant checked
+against evaluate."""
 
 from __future__ import annotations
 
@@ -41,22 +42,39 @@ def test_the_article_cases_rest_where_docs_model_md_says(model, cases):
                                     "effect (1), TAE would be best (by 0.041 quality-adjusted days)")
     three = model.inferences(cases["case3_y90"], inferred("case3_y90"))
     assert three.resting().empty and three.to_df()["kind"].iloc[-1] == "stated preference"
-    assert three.summary() == "Y90 stays best with each inference undone in turn, and with the stated preference " \
-                              "set to none."
+    assert three.summary() == ("Y90 stays best with each inferred direction and inferred finding undone in turn, and "
+                               "with the stated preference set to none.")
 
 
-def test_a_fixed_inference_is_not_undone_and_a_custom_preference_is(model):
-    fixed = model.with_priors({p.id: 1.0 for p in model.priors.values() if p.rule == "inferred_direction"},
-                              note="no inferred directions")
-    assert fixed.inferences(Patient(ecog=0)).summary().endswith(": no inference or stated preference to undo.")
-    df = fixed.inferences(Patient(ecog=0, preference={"postembolization_syndrome": 5.0})).to_df()
-    assert df["undone"].tolist() == ["", "preference = custom multipliers"]
-    assert df["recommended"].iloc[1] == fixed.evaluate(Patient(ecog=0)).recommended
+INFERRED = ["or_toxicity_y90", "or_hepatic_failure_bilirubin", "or_death_bilirubin"]
+
+
+def test_an_inference_fixed_at_no_effect_has_nothing_to_undo_and_one_fixed_elsewhere_does(model, cases):
+    assert [p.id for p in inferences.inferred_priors(model.priors)] == INFERRED
+    none = model.with_priors(dict.fromkeys(INFERRED, 1.0), note="no inferred directions")
+    assert inferences.inferred_priors(none.priors) == []
+    assert none.inferences(Patient(ecog=0)).summary().endswith(": no inference or stated preference to undo.")
+    # fixed at its mean, the inferred lower toxicity still carries case 2 (found by a change review: it was left out
+    # and the summary said every inference had been undone)
+    kept = model.with_priors({"or_toxicity_y90": 0.612}, note="fixed at its mean")
+    res = kept.inferences(cases["case2_tace"], inferred("case2_tace"))
+    assert res.resting()["undone"].tolist() == ["or_toxicity_y90 (mean 0.612)"]
+    assert res.resting()["recommended"].tolist() == ["TAE"]
+
+
+def test_a_preference_is_undone_only_when_it_weights_a_term(model):
+    none = model.with_priors(dict.fromkeys(INFERRED, 1.0), note="no inferred directions")
+    df = none.inferences(Patient(ecog=0, preference={"postembolization_syndrome": 5.0})).to_df()
+    assert df["undone"].tolist() == ["", "preference = custom"]
+    assert df["recommended"].iloc[1] == none.evaluate(Patient(ecog=0)).recommended
+    assert len(none.inferences(Patient(ecog=0, preference={"postembolization_syndrome": 1.0})).to_df()) == 1
 
 
 @pytest.mark.parametrize("bad, message", [
     ("renal_insufficiency", "inferred: expected a list of finding names"),
     (["kidneys"], "inferred: unknown finding 'kidneys'; allowed: grade,"),
+    ([["functional"]], r"inferred: unknown finding \['functional'\]; allowed: grade,"),
+    (["functional", "functional"], "inferred: 'functional' is named twice; allowed: each finding once"),
     (["preference"], "inferred: unknown finding 'preference'"),
     (["grade"], "inferred: 'grade' is unknown for this patient; only a given finding can be inferred"),
 ])

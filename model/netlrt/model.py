@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -229,9 +229,10 @@ class Model:
 
         return whatif.run(self.evaluator, patient)
 
-    def inferences(self, patient: Patient, inferred: Any = ()) -> InferencesResult:
-        """The recommendation with each of netlrt's inferences undone in turn: every ``inferred_direction`` prior
-        at no effect (1), every finding named in ``inferred`` unknown, a stated preference at ``none``.
+    def inferences(self, patient: Patient, inferred: Sequence[str] = ()) -> InferencesResult:
+        """The recommendation with each inferred direction and inferred finding undone in turn: every prior of
+        :func:`~netlrt.analysis.sensitivity.inferences.inferred_priors` at no effect (1), every finding named in
+        ``inferred`` unknown, and a stated preference at ``none``.
 
         Parameters
         ----------

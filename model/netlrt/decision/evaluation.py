@@ -170,9 +170,10 @@ def _terms_sentence(ev_terms: pd.DataFrame, a: str, b: str, se: pd.Series) -> st
 
 
 def build_evaluation(patient: Patient, bayes: Bayes, index: int, assessment: policy.Assessment,
-                     multipliers: np.ndarray) -> Evaluation:
+                     multipliers: np.ndarray | None = None) -> Evaluation:
     """The :class:`Evaluation` of patient ``index`` of a :class:`~netlrt.decision.core.Bayes` result, whose
-    QALY terms were weighted by the patient's preference ``multipliers`` (one per utility term)."""
+    QALY terms were weighted by the patient's preference ``multipliers`` (one per utility term; ``None``: not
+    weighted, and not said to be)."""
     mods = pd.Index(MODALITIES, name="modality")
     mean = bayes.mean
     u = mean.utility[0, index]
@@ -189,8 +190,8 @@ def build_evaluation(patient: Patient, bayes: Bayes, index: int, assessment: pol
         reasons.append(f"{a} has the most expected QALYs: {eu[a]:.3f} (next {b} {eu[b]:.3f}; gap {gap:.4f} QALY = "
                        f"{gap * DAYS_PER_YEAR:.1f} quality-adjusted days, Monte Carlo SE "
                        f"{gap_se * DAYS_PER_YEAR:.2g} day)")
-        if weighted := [f"{TERM[t].label.lower()} counted {m:g} times" for t, m in zip(TERM_NAMES, multipliers)
-                        if m != 1]:
+        if weighted := [f"{TERM[t].label.lower()} counted {m:g} times"
+                        for t, m in zip(TERM_NAMES, () if multipliers is None else multipliers) if m != 1]:
             shown = f"the preference {patient.preference}" if isinstance(patient.preference, str) else \
                 "the patient's own preference"
             reasons.append(f"these QALYs are weighted by {shown}: {', '.join(weighted)}")

@@ -44,9 +44,22 @@ from ..network.declarations import NODE, ROOTS
 from ..network.forms import discounted_life_years
 from ..network.tables import Tables
 
-__all__ = ["COUNTED_PER", "DAYS_PER_YEAR", "TERM", "TERMS", "Term", "term_tables"]
+__all__ = ["COUNTED_PER", "DAYS_PER_YEAR", "TERM", "TERMS", "Term", "days", "term_tables"]
 
 DAYS_PER_YEAR = 365.25
+
+
+def days(x: float) -> str:
+    """A number of (quality-adjusted) days as text: two significant digits below 1, one decimal from 1 up (never
+    in exponent notation).
+
+    Examples
+    --------
+    >>> days(0.0409), days(0.77), days(3.24), days(250.4)
+    ('0.041', '0.77', '3.2', '250.4')
+    """
+    return f"{x:.2g}" if abs(x) < 1 else f"{x:.1f}"
+
 Array = tuple[np.ndarray, tuple[str, ...]]  # (n, 1, *root_cards) and its roots
 
 

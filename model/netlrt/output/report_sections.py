@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..decision.core import INTERNAL_POINTS, INTERNAL_REPLICATES
-from ..decision.utility import COUNTED_PER, DAYS_PER_YEAR, TERM
+from ..decision.utility import COUNTED_PER, DAYS_PER_YEAR, TERM, days
 from .page import Page
 
 if TYPE_CHECKING:
@@ -170,11 +170,12 @@ def _case(page: Page, model: Model, pid: str, patient: Patient, ev: Evaluation, 
         rests = model.inferences(patient, inferred_fields(pid) if case is not None else [])
         page.html(f"<p><b>What the recommendation rests on</b>: {html.escape(rests.summary())}</p>")
         page.table(rests.to_df(), f"{pid}_inferences", digits=2,
-                   note="The recommendation again with each of netlrt's readings undone in turn, all else kept: "
-                        "each prior whose direction is inferred from the article's words (rule inferred_direction) "
-                        "fixed at no effect, each finding inferred from the case text left unknown, a stated "
-                        "preference set to none. lead_days: the recommended modality's lead over the runner-up, in "
-                        "quality-adjusted days.")
+                   note="The recommendation again with each inferred direction and inferred finding undone in "
+                        "turn, all else kept: each prior whose direction is inferred from the article's words (rule "
+                        "inferred_direction) fixed at no effect, each finding inferred from the case text left "
+                        "unknown, a stated preference set to none. A row can leave the decision as it was (an effect "
+                        "the same for every modality; a finding the patient does not have). lead_days: the "
+                        "recommended modality's lead over the runner-up, in quality-adjusted days.")
 
 
 def _counted_per() -> str:
@@ -211,13 +212,13 @@ def _psa(page: Page, model: Model, pid: str, patient: Patient, settings: Setting
     page.figure(plot_prob_best(psa), f"{pid}_prob_best", f"{pid}: probability that each modality is best (PSA).")
     u = psa.utilities
     lead, other = eu["mean"].sort_values(ascending=False).index[:2]
-    diff = (u[lead] - u[other]).to_numpy()
+    diff = (u[lead] - u[other]).to_numpy() * DAYS_PER_YEAR
     page.table(psa.to_df(), f"{pid}_psa", show=best,
                note="P(best); expected QALYs: the mean over the draws, and the 2.5th and 97.5th percentiles of the "
                     "draws (their spread under parameter uncertainty, not an interval for the mean). In this sample "
-                    f"{lead} leads {other} by {diff.mean() * DAYS_PER_YEAR:.2g} quality-adjusted days (Monte Carlo SE "
-                    f"{diff.std(ddof=1) / np.sqrt(len(diff)) * DAYS_PER_YEAR:.2g}): a lead within about two standard "
-                    "errors is not an order this sample establishes.")
+                    f"{lead} leads {other} by {days(diff.mean())} quality-adjusted days (Monte Carlo SE "
+                    f"{days(diff.std(ddof=1) / np.sqrt(len(diff)))}): a lead within about two standard errors is not "
+                    "an order this sample establishes.")
     ranking = psa.evppi_ranking(seed=settings.seed, se=SE_ROWS)
     shown = ranking[ranking["evppi"] > 0].head(TOP)
     page.figure(plot_evppi(ranking, top=TOP), f"{pid}_evppi",

@@ -1,37 +1,41 @@
-"""What a recommendation rests on: the Bayes decision again with each of netlrt's inferences undone.
+"""What a recommendation rests on: the Bayes decision again with each inferred direction and inferred finding
+undone, and without a stated preference.
 
 The article states some things and netlrt reads others from its words, each labelled as an inference
-(``docs/model.md``). A researcher needs to know which of the readings a recommendation depends on, so each is
-undone in turn, everything else kept:
+(``docs/model.md``). Two kinds of reading can be undone cleanly, and each is, in turn, everything else kept:
 
-* every uncertain prior with rule ``inferred_direction`` (a direction read from the article's words, not
-  stated; e.g. Y90's lower liver toxicity from "low levels of toxicity") is fixed at no effect (1);
+* every prior of :func:`inferred_priors` (a direction read from the article's words, not stated, rule
+  ``inferred_direction``; e.g. Y90's lower liver toxicity from "low levels of toxicity") is fixed at no
+  effect (1);
 * every finding given in ``inferred`` (the article's cases: a finding the case text implies but does not
-  state, :func:`netlrt.evidence.cases.case_sources`) is left unknown, so the network averages over it;
+  state, :func:`netlrt.evidence.cases.inferred_fields`) is left unknown, so the network averages over it;
 * a stated preference (a weighting of the QALY terms, not evidence) is set to ``none``.
 
-Each variant is evaluated as ``evaluate`` would (the Bayes decision on the internal sample, whose other
-parameters keep their draws; a variant that makes the patient ineligible is shown so). A row whose
-``recommended`` differs from the patient's marks a recommendation that rests on that reading.
+Other readings have no neutral value to return to (the size read from a case report, the population shares);
+their reasoning is in the priors. Each variant is evaluated as ``evaluate`` would (the Bayes decision on the
+internal sample, whose other parameters keep their draws). A row whose ``recommended`` differs from the
+patient's marks a recommendation that rests on that reading. A row can leave the decision as it was: an effect
+the same for every modality, or a finding the patient does not have (the bilirubin ratios at normal bilirubin).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ...decision.utility import DAYS_PER_YEAR
+from ...decision.utility import DAYS_PER_YEAR, days
 from ...evidence.patient_spec import FIELD
 from ._problem import check_eligible, html_table
 
 if TYPE_CHECKING:
     from ...decision.core import Evaluator
     from ...evidence.patient import Patient
+    from ...evidence.priors import Prior, PriorSet
 
-__all__ = ["COLUMNS", "InferencesResult", "run"]
+__all__ = ["COLUMNS", "KINDS", "InferencesResult", "inferred_priors", "run"]
 
 COLUMNS = ["kind", "undone", "recommended", "runner_up", "lead_days", "changes_recommendation"]
 #: What each kind of row undoes.
@@ -41,7 +45,7 @@ KINDS = {"as evaluated": "", "inferred prior": "fixed at no effect (1)", "inferr
 
 @dataclass(frozen=True)
 class InferencesResult:
-    """The recommendation with each inference undone.
+    """The recommendation with each inferred direction and inferred finding undone, and without a stated preference.
 
     Attributes
     ----------
@@ -71,18 +75,43 @@ class InferencesResult:
         if len(self.table) == 1:
             return f"{own}: no inference or stated preference to undo."
         if rows.empty:
-            return (f"{own} stays best with each inference undone in turn"
+            return (f"{own} stays best with each inferred direction and inferred finding undone in turn"
                     + (", and with the stated preference set to none." if preference else "."))
         inferences = int((rows["kind"] != "stated preference").sum())
         what = [f"{'one inference' if inferences == 1 else f'{inferences} inferences'}"] if inferences else []
         what += ["the stated preference"] if len(rows) > inferences else []
-        ways = "; ".join(f"with {r.undone} {KINDS[r.kind]}, {r.recommended} would be best (by {r.lead_days:.2g} "
+        ways = "; ".join(f"with {r.undone} {KINDS[r.kind]}, {r.recommended} would be best (by {days(r.lead_days)} "
                          "quality-adjusted days)" for r in rows.itertuples())
         return f"{own} depends on {' and '.join(what)}: {ways}."
 
     def _repr_html_(self) -> str:
         return html_table("What the recommendation rests on (Bayes decision, as evaluate)", self.table,
                           self.summary())
+
+
+def inferred_priors(priors: PriorSet) -> list[Prior]:
+    """The priors that encode a direction inferred from the article's words: rule ``inferred_direction``, or
+    fixed (``with_priors``, a researcher's file) at another value than no effect where netlrt's own prior has
+    that rule, since the inference is then still in the model."""
+    from ...evidence.priors_files import _shipped
+
+    shipped = _shipped()
+    return [p for p in priors.values()
+            if p.rule == "inferred_direction"
+            or (p.is_fixed and p.id in shipped and shipped[p.id].rule == "inferred_direction" and p.mean != 1.0)]
+
+
+def _check_inferred(inferred: Any, patient: Patient) -> None:
+    if isinstance(inferred, str) or not isinstance(inferred, Sequence):
+        raise ValueError(f"inferred: expected a list of finding names, got {inferred!r}")
+    allowed = ", ".join(f for f in FIELD if f != "preference")
+    for i, name in enumerate(inferred):
+        if not isinstance(name, str) or name not in FIELD or name == "preference":
+            raise ValueError(f"inferred: unknown finding {name!r}; allowed: {allowed}")
+        if name in inferred[:i]:
+            raise ValueError(f"inferred: {name!r} is named twice; allowed: each finding once")
+        if getattr(patient, name) is None:
+            raise ValueError(f"inferred: {name!r} is unknown for this patient; only a given finding can be inferred")
 
 
 def run(evaluator: Evaluator, patient: Patient, inferred: Sequence[str] = ()) -> InferencesResult:
@@ -116,30 +145,22 @@ def run(evaluator: Evaluator, patient: Patient, inferred: Sequence[str] = ()) ->
     from ...evidence.studies import changed_prior
 
     check_eligible(evaluator, patient)
-    if isinstance(inferred, str) or not isinstance(inferred, Sequence):
-        raise ValueError(f"inferred: expected a list of finding names, got {inferred!r}")
-    for name in inferred:
-        if name not in FIELD or name == "preference":
-            raise ValueError(f"inferred: unknown finding {name!r}; allowed: "
-                             f"{', '.join(f for f in FIELD if f != 'preference')}")
-        if getattr(patient, name) is None:
-            raise ValueError(f"inferred: {name!r} is unknown for this patient; only a given finding can be inferred")
+    _check_inferred(inferred, patient)
     rows: list[tuple[str, str, Evaluator, Patient]] = [("as evaluated", "", evaluator, patient)]
-    for p in evaluator.priors.values():
-        if p.rule == "inferred_direction" and not p.is_fixed:
-            note = "fixed at no effect to show what the recommendation rests on"
-            rows.append(("inferred prior", f"{p.id} (mean {p.mean:.3g})",
-                         Evaluator(evaluator.priors.replace({p.id: changed_prior(p, 1.0, note)})), patient))
+    note = "fixed at no effect to show what the recommendation rests on"
+    rows += [("inferred prior", f"{p.id} (mean {p.mean:.3g})",
+              Evaluator(evaluator.priors.replace({p.id: changed_prior(p, 1.0, note)})), patient)
+             for p in inferred_priors(evaluator.priors)]
     rows += [("inferred finding", f"{name} = {getattr(patient, name)}", evaluator, patient.replace(**{name: None}))
              for name in inferred]
-    if patient.preference != "none":
-        shown = patient.preference if isinstance(patient.preference, str) else "custom multipliers"
+    if (evaluator.multipliers(patient.preference) != 1).any():
+        shown = patient.preference if isinstance(patient.preference, str) else "custom"
         rows.append(("stated preference", f"preference = {shown}", evaluator, patient.replace(preference="none")))
     out = []
     for kind, undone, ev, variant in rows:
-        e = evaluate(ev, variant)
-        out.append({"kind": kind, "undone": undone, "recommended": e.recommended or "none (ineligible)",
-                    "runner_up": e.ranking[1] if e.eligible else "", "lead_days": e.gap * DAYS_PER_YEAR})
+        e = evaluate(ev, variant)  # every variant stays eligible: eligibility rests on ECOG, which none changes
+        out.append({"kind": kind, "undone": undone, "recommended": e.recommended, "runner_up": e.ranking[1],
+                    "lead_days": e.gap * DAYS_PER_YEAR})
     table = pd.DataFrame(out, columns=COLUMNS[:-1])
     table["changes_recommendation"] = table["recommended"] != table["recommended"].iloc[0]
     return InferencesResult(patient, table)

@@ -10,8 +10,9 @@ the decision's.
 **Is N large enough?** SALib's bootstrap confidence half-widths (``S1_conf``, ``ST_conf``, 95%) are kept in
 the table, and each row is flagged when its estimate cannot be read at face value: ``S1 > ST`` beyond the
 intervals (impossible for the true indices), ``S1 < 0`` beyond its interval, or two neighbours in the ranking
-of the :data:`TOP_RANKED` largest total indices whose intervals overlap, unless both intervals cover 0 (totals
-indistinguishable from 0 are not ranked against each other). :attr:`SobolResult.stable` is False when
+of the :data:`TOP_RANKED` largest total indices whose intervals overlap, unless neither interval lies above
+:data:`NEGLIGIBLE` (totals indistinguishable from a negligible share of the variance are not ranked against each
+other). Gaps smaller than :data:`NEGLIGIBLE` are not flagged either. :attr:`SobolResult.stable` is False when
 any of these occurs, and the notes say to raise ``n_draws``; overlapping neighbours may instead be truly equal
 (parameters with equal priors and the same role), which no ``n_draws`` separates.
 """
@@ -33,8 +34,8 @@ if TYPE_CHECKING:
     from ...decision.core import Evaluator
     from ...evidence.patient import Patient
 
-__all__ = ["saltelli_layout", "COLUMNS", "MAX_DRAWS", "SobolResult", "TOP_RANKED", "analyze", "overlapping_neighbours",
-           "run"]
+__all__ = ["saltelli_layout", "COLUMNS", "MAX_DRAWS", "NEGLIGIBLE", "SobolResult", "TOP_RANKED", "analyze",
+           "overlapping_neighbours", "run"]
 
 #: Uniforms are kept this far inside (0, 1) so that no inverse CDF returns 0 or infinity.
 EDGE = 1e-12
@@ -128,11 +129,12 @@ def _flags(df: pd.DataFrame, floor: float) -> list[str]:
     return ["; ".join(f) for f in flags]
 
 
-def overlapping_neighbours(st: np.ndarray, conf: np.ndarray, rounding: float = 0.0,
+def overlapping_neighbours(st: np.ndarray, conf: np.ndarray, floor: float = 0.0,
                            top: int = TOP_RANKED) -> list[int]:
     """Ranks ``a`` (totals sorted largest first) whose interval overlaps that of rank ``a + 1``, among the ``top``
-    largest, unless both intervals cover 0 (``rounding``: the size below which an index is rounding)."""
-    told = st - conf > rounding  # the total's interval excludes 0
+    largest, unless neither interval lies above ``floor`` (0, or the size below which an index is rounding or
+    negligible: :func:`_flags`)."""
+    told = st - conf > floor  # the total's interval lies above the floor
     return [a for a in range(min(top, len(st)) - 1)
             if (told[a] or told[a + 1]) and st[a] - conf[a] <= st[a + 1] + conf[a + 1]]
 
