@@ -151,6 +151,7 @@ def _files(tmp: Path) -> None:
     (tmp / "latin1.yaml").write_bytes("grade: G2  # caf\xe9\n".encode("latin-1"))
     (tmp / "list.yaml").write_text("- G2\n- low\n")
     (tmp / "in.csv").write_text(f"{ID_COLUMN},grade\na,G1\n")
+    (tmp / "link.csv").symlink_to(tmp / "in.csv")
     (tmp / "id.csv").write_text("id,grade\na,G1\n")
     (tmp / "comma.csv").write_text("patient_id,grade,ecog\na,G1,1,\nb,G2,0\n")
     (tmp / "dup.csv").write_text("patient_id,grade\na,G1\na,G2\n")
@@ -257,6 +258,8 @@ MISTAKES = [
     (["priors", "init", "{t}"], "priors init: '{t}' exists and is not an empty folder"),
     (["priors", "init", "{t}/in.csv"], "priors init: '{t}/in.csv' is a plain file; choose a new folder"),
     (["priors", "init", "/dev/null"], "priors init: '/dev/null' is a character device; choose a new folder"),
+    (["priors", "init", "{t}/link.csv"], "priors init: '{t}/link.csv', through a symlink, is a plain file; choose a "
+                                         "new folder"),
     (["priors", "init", "{t}/no/deeper"], "priors init: folder '{t}/no' does not exist"),
 ]
 

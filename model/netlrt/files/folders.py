@@ -317,7 +317,8 @@ def new_folder(target: str | os.PathLike[str], *, what: str = "--out") -> Iterat
         except OSError as exc:
             raise _error(what, p, exc) from None
     elif not stat.S_ISDIR(st.st_mode):
-        raise ValueError(f"{what}: {p!r} is {_kind(st)}; choose a new folder")
+        via = ", through a symlink," if os.path.islink(p.rstrip("/") or "/") else ""
+        raise ValueError(f"{what}: {p!r}{via} is {_kind(st)}; choose a new folder")
     elif os.listdir(real):
         raise ValueError(f"{what}: {p!r} exists and is not an empty folder; choose a new folder")
     try:
