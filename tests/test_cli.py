@@ -260,6 +260,7 @@ MISTAKES = [
     (["priors", "init", "/dev/null"], "priors init: '/dev/null' is a character device; choose a new folder"),
     (["priors", "init", "{t}/link.csv"], "priors init: '{t}/link.csv', through a symlink, is a plain file; choose a "
                                          "new folder"),
+    (["report", "--out", "{t}/link.csv"], "--out: '{t}/link.csv', through a symlink, is a plain file; give a folder"),
     (["priors", "init", "{t}/no/deeper"], "priors init: folder '{t}/no' does not exist"),
 ]
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 
 from .interrupts import _critical, checkpoint
-from .writing import _error, _follow, _fresh, _fsync_folder, _kind, _path, atomic_write, parent_folder, refuse_inputs
+from .writing import (_error, _follow, _fresh, _fsync_folder, _is, _kind, _path, atomic_write, parent_folder,
+                      refuse_inputs)
 
 __all__ = ["MANIFEST", "build_folder", "new_folder", "publish_folder"]
 
@@ -46,7 +47,7 @@ def _survey(target: str, manifest: str, what: str,
         parent_folder(real, target, what)
         return real, None
     if not stat.S_ISDIR(st.st_mode):
-        raise ValueError(f"{what}: {target!r} is {_kind(st)}; give a folder")
+        raise ValueError(f"{what}: {_is(target, st)}; give a folder")
     try:
         names = sorted(n for n in os.listdir(real) if not _is_build(real, n))
     except OSError as exc:
@@ -317,8 +318,7 @@ def new_folder(target: str | os.PathLike[str], *, what: str = "--out") -> Iterat
         except OSError as exc:
             raise _error(what, p, exc) from None
     elif not stat.S_ISDIR(st.st_mode):
-        via = ", through a symlink," if os.path.islink(p.rstrip("/") or "/") else ""
-        raise ValueError(f"{what}: {p!r}{via} is {_kind(st)}; choose a new folder")
+        raise ValueError(f"{what}: {_is(p, st)}; choose a new folder")
     elif os.listdir(real):
         raise ValueError(f"{what}: {p!r} exists and is not an empty folder; choose a new folder")
     try:

@@ -36,6 +36,12 @@ def _error(what: str, path: str, exc: OSError) -> ValueError:
     return ValueError(f"{what}: cannot write {path!r}: {exc.strerror or exc}")
 
 
+def _is(path: str, st: os.stat_result) -> str:
+    """"'path' is a plain file", or "'path', through a symlink, is a plain file" when ``path`` is a link to it."""
+    via = ", through a symlink," if os.path.islink(path.rstrip("/") or "/") else ""
+    return f"{path!r}{via} is {_kind(st)}"
+
+
 def _kind(st: os.stat_result) -> str:
     m = st.st_mode
     return ("a folder" if stat.S_ISDIR(m) else "a block device" if stat.S_ISBLK(m) else "a socket" if stat.S_ISSOCK(m)
@@ -320,7 +326,7 @@ def _target(path: object, what: str, edits_input: bool, remedy: str = "choose an
     if is_fd or (st is not None and (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode))):
         return p, real, st, None
     if st is not None and not stat.S_ISREG(st.st_mode):
-        raise ValueError(f"{what}: {p!r} is {_kind(st)}; give a file name")
+        raise ValueError(f"{what}: {_is(p, st)}; give a file name")
     if st is not None and (not st.st_mode & 0o222 or not os.access(real, os.W_OK)):  # replacing ignores the mode
         raise ValueError(f"{what}: {p!r} is read-only; make it writable" + ("" if edits_input else f" or {remedy}"))
     return p, real, st, parent_folder(real, p, what)
