@@ -270,6 +270,8 @@ def test_exchangeable_effects_give_exactly_equal_expectations(model, data):
     # the terms where TAE, cTACE and DEE-TACE truly differ all favour the first (docs/model.md)
     u = ev.expected_utility
     assert u["TAE"] >= u["cTACE"] - 1e-12 and u["cTACE"] >= u["DEE-TACE"] - 1e-12
+    if ev.eligible:  # the ranking leads with the recommendation, whatever rounding does to tied modalities
+        assert ev.ranking[0] == ev.recommended
 
 
 def test_the_rotated_internal_sample_keeps_every_prior_its_own(model):
@@ -295,3 +297,20 @@ def test_a_fixed_member_leaves_the_other_exchangeable_effects_exactly_equal(mode
     np.testing.assert_allclose(response[["DEE-TACE", "Y90"]], response["cTACE"], rtol=0, atol=1e-14)
     for pid in ("or_response_ctace", "hr_modality_tae"):  # the others keep their draws
         np.testing.assert_array_equal(edited.evaluator.internal_values[pid], model.evaluator.internal_values[pid])
+
+
+def test_the_ranking_follows_the_tie_rule_of_the_recommendation(model):
+    # With the stated TAE/cTACE differences off the two are equal in exact arithmetic, and rounding put cTACE
+    # 2.7e-15 QALY ahead: the ranking listed cTACE first beside a recommendation of TAE, so the runner-up, the
+    # deciding terms and the inferences table named TAE against itself (found by a methods audit).
+    off = model.with_priors(dict.fromkeys(["or_renal_limited_arteriography", "or_nontarget_tae", "or_toxicity_y90",
+                                           "or_pes_y90"], 1.0), note="stated differences off")
+    p = Patient(grade="G1", burden="low", distribution="unilobar_oligo", biliary="intact", extrahepatic="none",
+                functional=False, renal_insufficiency=False, bilirubin_mg_dl=2.0, ecog=0)
+    ev = off.evaluate(p)
+    assert abs(ev.expected_utility["TAE"] - ev.expected_utility["cTACE"]) < 1e-12
+    assert ev.recommended == "TAE" and ev.ranking[:2] == ["TAE", "cTACE"]
+    assert ev.reasons[0].startswith("TAE has the most expected QALYs") and "(next cTACE" in ev.reasons[0]
+    assert list(ev.deciding_terms().columns[2:4]) == ["TAE", "cTACE"]
+    assert off.inferences(p).to_df()["runner_up"].tolist() == ["cTACE"] * 3
+    assert sorted(ev.ranking) == sorted(netlrt.MODALITIES)
