@@ -42,8 +42,8 @@ def test_the_article_cases_rest_where_docs_model_md_says(model, cases):
                                     "effect (1), TAE would be best (by 0.041 quality-adjusted days)")
     three = model.inferences(cases["case3_y90"], inferred("case3_y90"))
     assert three.resting().empty and three.to_df()["kind"].iloc[-1] == "stated preference"
-    assert three.summary() == ("Y90 stays best with each inferred direction and inferred finding undone in turn, and "
-                               "with the stated preference set to none.")
+    assert three.summary() == ("Y90 stays best with each inferred direction and each inferred finding undone in turn, "
+                               "and with the stated preference set to none.")
 
 
 INFERRED = ["or_toxicity_y90", "or_hepatic_failure_bilirubin", "or_death_bilirubin"]
@@ -56,10 +56,16 @@ def test_an_inference_fixed_at_no_effect_has_nothing_to_undo_and_one_fixed_elsew
     assert none.inferences(Patient(ecog=0)).summary().endswith(": no inference or stated preference to undo.")
     # fixed at its mean, the inferred lower toxicity still carries case 2 (found by a change review: it was left out
     # and the summary said every inference had been undone)
-    kept = model.with_priors({"or_toxicity_y90": 0.612}, note="fixed at its mean")
-    res = kept.inferences(cases["case2_tace"], inferred("case2_tace"))
-    assert res.resting()["undone"].tolist() == ["or_toxicity_y90 (mean 0.612)"]
-    assert res.resting()["recommended"].tolist() == ["TAE"]
+    for kept in (model.with_priors({"or_toxicity_y90": 0.612}, note="fixed at its mean"),
+                 # a narrower reading must leave the rule (an inferred direction ends at 1): still the inference
+                 model.with_priors({"or_toxicity_y90": {"interval": [0.2, 0.9], "rule": "assumption"}},
+                                   note="narrower"),
+                 model.update([{"parameter": "or_toxicity_y90", "citation": "a study", "estimate": 0.6, "lower": 0.3,
+                                "upper": 1.2}])):
+        assert kept.priors["or_toxicity_y90"].rule != "inferred_direction"
+        res = kept.inferences(cases["case2_tace"], inferred("case2_tace"))
+        assert res.resting()["undone"].tolist() == [f"or_toxicity_y90 (mean {kept.priors['or_toxicity_y90'].mean:.3g})"]
+        assert res.resting()["recommended"].tolist() == ["TAE"]
 
 
 def test_a_preference_is_undone_only_when_it_weights_a_term(model):
@@ -68,6 +74,9 @@ def test_a_preference_is_undone_only_when_it_weights_a_term(model):
     assert df["undone"].tolist() == ["", "preference = custom"]
     assert df["recommended"].iloc[1] == none.evaluate(Patient(ecog=0)).recommended
     assert len(none.inferences(Patient(ecog=0, preference={"postembolization_syndrome": 1.0})).to_df()) == 1
+    own = model.inferences(Patient(ecog=0, preference="avoid_pes"))  # not a case: no inferred finding to undo
+    assert own.summary() == ("Y90 stays best with each inferred direction undone in turn, and with the stated "
+                             "preference set to none.")
 
 
 @pytest.mark.parametrize("bad, message", [
@@ -75,6 +84,7 @@ def test_a_preference_is_undone_only_when_it_weights_a_term(model):
     (["kidneys"], "inferred: unknown finding 'kidneys'; allowed: grade,"),
     ([["functional"]], r"inferred: unknown finding \['functional'\]; allowed: grade,"),
     (["functional", "functional"], "inferred: 'functional' is named twice; allowed: each finding once"),
+    (["ecog"], "inferred: unknown finding 'ecog'; allowed: grade, "),  # sets no node: nothing to average over
     (["preference"], "inferred: unknown finding 'preference'"),
     (["grade"], "inferred: 'grade' is unknown for this patient; only a given finding can be inferred"),
 ])

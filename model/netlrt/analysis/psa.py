@@ -231,7 +231,8 @@ class PSAResult:
         ------
         ValueError
             For an empty list, an unknown or repeated id, or a group of more than
-            :data:`netlrt.analysis.voi.MAX_GROUP` parameters, naming them.
+            :data:`netlrt.analysis.voi.MAX_GROUP` parameters, naming them; or a PSA of fewer than
+            :data:`netlrt.analysis.MIN_DRAWS` draws, too few for the regression.
         """
         from .voi import evppi
 
@@ -255,6 +256,11 @@ class PSAResult:
         DataFrame
             Columns ``parameter``, ``description``, ``evppi``, ``se``, ``share_of_evpi`` (EVPPI / EVPI, 0 when
             EVPI is 0); one row per uncertain parameter.
+
+        Raises
+        ------
+        ValueError
+            For ``se`` not a bool or a count, or a PSA of fewer than :data:`netlrt.analysis.MIN_DRAWS` draws.
 
         Examples
         --------
@@ -296,6 +302,12 @@ class PSAResult:
         method : {"regression", "two_stage"}
         seed
             Simulation of the study's data and the bootstrap.
+
+        Raises
+        ------
+        ValueError
+            For a design that does not fit the model, or a PSA of fewer than :data:`netlrt.analysis.MIN_DRAWS`
+            draws (too few for the regression).
 
         Examples
         --------

@@ -77,8 +77,8 @@ from typing import Any
 import numpy as np
 
 from ..checks import is_integer
-from . import MIN_DRAWS
 from ..seeding import SeedLike, as_generator
+from . import MIN_DRAWS
 
 __all__ = ["BASIS_SIZES", "Estimate", "MAX_BASIS", "MAX_GROUP", "SE_REPLICATES", "bspline_basis", "evpi", "evppi",
            "ranks"]
@@ -236,9 +236,9 @@ def _fit(u: np.ndarray, X: np.ndarray, n_basis: int | None = None, lam: float | 
     if n_basis is not None and (not is_integer(n_basis) or n_basis < _DEGREE + 1):
         raise ValueError(f"n_basis: {n_basis!r}; allowed: an integer >= {_DEGREE + 1} or None")
     if n < MIN_DRAWS:
-        raise ValueError(f"utilities: {n} draws; EVPPI and EVSI by regression need at least {MIN_DRAWS} (a PSA of "
-                         f"n_draws >= {MIN_DRAWS}): with fewer the fit follows the draws themselves, and a parameter's "
-                         "EVPPI comes out at the EVPI")
+        raise ValueError(f"n_draws: the PSA has {n} draws; EVPPI and EVSI by regression need at least {MIN_DRAWS} "
+                         "(with fewer the fit follows the draws themselves, and a parameter's EVPPI comes out at the "
+                         "EVPI); allowed: a PSA of at least that many draws")
 
     delta = differences(u)
     # One parameter without ties is, on the rank scale, the grid (k + 0.5) / n in the order of its values:

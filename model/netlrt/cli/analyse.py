@@ -10,8 +10,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..output.page import FIGURE_FORMATS, MAX_DPI, MIN_DPI, figure_bytes
 from ..analysis import MIN_DRAWS
+from ..output.page import FIGURE_FORMATS, MAX_DPI, MIN_DPI, figure_bytes
 from .common import (UsageError, add_patient_arguments, add_priors_argument, check_output_file, check_preference,
                      load_model_from, patient_from_args, reword)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..output.page import FIGURE_FORMATS, MAX_DPI, MIN_DPI
 from ..analysis import MIN_DRAWS
+from ..output.page import FIGURE_FORMATS, MAX_DPI, MIN_DPI
 from .common import UsageError, add_priors_argument, load_model_from, reword
 
 __all__ = ["MAX_DRAWS", "add_parser", "run"]

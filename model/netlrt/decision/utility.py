@@ -50,15 +50,19 @@ DAYS_PER_YEAR = 365.25
 
 
 def days(x: float) -> str:
-    """A number of (quality-adjusted) days as text: two significant digits below 1, one decimal from 1 up (never
-    in exponent notation).
+    """A number of (quality-adjusted) days as text, never in exponent notation: one decimal from 1 up, two
+    significant digits below, and 'below 0.001' (about a minute and a half) for a nonzero value smaller than that.
 
     Examples
     --------
-    >>> days(0.0409), days(0.77), days(3.24), days(250.4)
-    ('0.041', '0.77', '3.2', '250.4')
+    >>> days(0.0409), days(0.77), days(3.24), days(250.4), days(4.9e-13), days(0.0)
+    ('0.041', '0.77', '3.2', '250.4', 'below 0.001', '0')
     """
-    return f"{x:.2g}" if abs(x) < 1 else f"{x:.1f}"
+    if abs(x) >= 1:
+        return f"{x:.1f}"
+    if 0 < abs(x) < 1e-3:
+        return "below 0.001" if x > 0 else "above -0.001"
+    return f"{x:.2g}"
 
 Array = tuple[np.ndarray, tuple[str, ...]]  # (n, 1, *root_cards) and its roots
 

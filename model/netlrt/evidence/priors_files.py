@@ -39,7 +39,7 @@ from .priors import Prior, PriorSet, parse_prior, squash
 from .roles import FIT_TOLERANCE
 
 __all__ = ["apply_edits", "comments_in", "default_priors_path", "entry_end", "init_folder", "is_shipped", "load_priors",
-           "parameter_nodes", "parse_yaml", "read_text", "read_yaml", "refit_folder"]
+           "parameter_nodes", "parse_yaml", "read_text", "read_yaml", "refit_folder", "shipped_priors"]
 
 
 def default_priors_path() -> Path:
@@ -274,12 +274,13 @@ def _load(folder: Path, texts: Mapping[Path, str] | None = None) -> PriorSet:
     if not priors:
         raise ValueError(f"priors: no parameters in {str(folder)!r}")
     if not is_shipped(folder):
-        priors = _mark_edits(priors, _shipped())
+        priors = _mark_edits(priors, shipped_priors())
     return PriorSet(priors, population, notes, profiles, folder, kinds)
 
 
 @functools.cache
-def _shipped() -> PriorSet:
+def shipped_priors() -> PriorSet:
+    """The priors shipped with netlrt, read once (shared: do not change them; ``PriorSet`` is read-only)."""
     return _load(default_priors_path())
 
 

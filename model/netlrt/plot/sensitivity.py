@@ -242,10 +242,10 @@ def plot_sobol(result: SobolResult, *, ax: Axes | None = None, top: int | None =
         if flags.any():
             notes.insert(0, "\u2020 flagged: " + "; ".join(sorted({x for f in flags if f for x in f.split("; ")})))
     else:
-        from ..analysis.sensitivity.sobol import overlapping_neighbours
+        from ..analysis.sensitivity.sobol import NEGLIGIBLE, overlapping_neighbours
 
         st, conf = full["ST"].to_numpy(dtype=float), full["ST_conf"].to_numpy(dtype=float)
-        touching = len(overlapping_neighbours(st, conf, top=k))  # among the rows drawn
+        touching = len(overlapping_neighbours(st, conf, NEGLIGIBLE, top=k))  # among the rows drawn
         if touching:
             pairs = f"{touching} neighbouring pair{'s' if touching != 1 else ''}"
             title += f"\n{pairs} overlap: the ranking is not stable at N = {n}"

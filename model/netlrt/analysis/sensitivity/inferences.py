@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ...decision.utility import DAYS_PER_YEAR, days
-from ...evidence.patient_spec import FIELD
+from ...evidence.patient_spec import FIELDS
 from ._problem import check_eligible, html_table
 
 if TYPE_CHECKING:
@@ -71,12 +71,17 @@ class InferencesResult:
         """One sentence: which readings the recommendation rests on, and what it would be without each."""
         own = self.table["recommended"].iloc[0]
         rows = self.resting()
-        preference = "stated preference" in set(self.table["kind"])
+        kinds = set(self.table["kind"])
         if len(self.table) == 1:
             return f"{own}: no inference or stated preference to undo."
         if rows.empty:
-            return (f"{own} stays best with each inferred direction and inferred finding undone in turn"
-                    + (", and with the stated preference set to none." if preference else "."))
+            undone = [text for kind, text in (("inferred prior", "each inferred direction"),
+                                              ("inferred finding", "each inferred finding")) if kind in kinds]
+            with_preference = "with the stated preference set to none"
+            if not undone:
+                return f"{own} stays best {with_preference}."
+            return (f"{own} stays best with {' and '.join(undone)} undone in turn"
+                    + (f", and {with_preference}." if "stated preference" in kinds else "."))
         inferences = int((rows["kind"] != "stated preference").sum())
         what = [f"{'one inference' if inferences == 1 else f'{inferences} inferences'}"] if inferences else []
         what += ["the stated preference"] if len(rows) > inferences else []
@@ -90,24 +95,25 @@ class InferencesResult:
 
 
 def inferred_priors(priors: PriorSet) -> list[Prior]:
-    """The priors that encode a direction inferred from the article's words: rule ``inferred_direction``, or
-    fixed (``with_priors``, a researcher's file) at another value than no effect where netlrt's own prior has
-    that rule, since the inference is then still in the model."""
-    from ...evidence.priors_files import _shipped
+    """The priors that encode a direction inferred from the article's words: rule ``inferred_direction``, or any
+    prior whose counterpart in netlrt's shipped priors has that rule, however a researcher has since changed it
+    (another interval and rule, fixed, updated by studies), unless it is fixed at no effect (1): the inference
+    is then still in the model."""
+    from ...evidence.priors_files import shipped_priors
 
-    shipped = _shipped()
+    shipped = shipped_priors()
     return [p for p in priors.values()
             if p.rule == "inferred_direction"
-            or (p.is_fixed and p.id in shipped and shipped[p.id].rule == "inferred_direction" and p.mean != 1.0)]
+            or (p.id in shipped and shipped[p.id].rule == "inferred_direction" and not (p.is_fixed and p.mean == 1))]
 
 
 def _check_inferred(inferred: Any, patient: Patient) -> None:
     if isinstance(inferred, str) or not isinstance(inferred, Sequence):
         raise ValueError(f"inferred: expected a list of finding names, got {inferred!r}")
-    allowed = ", ".join(f for f in FIELD if f != "preference")
+    findings = [f.name for f in FIELDS if f.node]  # what sets the network (ECOG and the shunt set no node)
     for i, name in enumerate(inferred):
-        if not isinstance(name, str) or name not in FIELD or name == "preference":
-            raise ValueError(f"inferred: unknown finding {name!r}; allowed: {allowed}")
+        if not isinstance(name, str) or name not in findings:
+            raise ValueError(f"inferred: unknown finding {name!r}; allowed: {', '.join(findings)}")
         if name in inferred[:i]:
             raise ValueError(f"inferred: {name!r} is named twice; allowed: each finding once")
         if getattr(patient, name) is None:
@@ -153,7 +159,7 @@ def run(evaluator: Evaluator, patient: Patient, inferred: Sequence[str] = ()) ->
              for p in inferred_priors(evaluator.priors)]
     rows += [("inferred finding", f"{name} = {getattr(patient, name)}", evaluator, patient.replace(**{name: None}))
              for name in inferred]
-    if (evaluator.multipliers(patient.preference) != 1).any():
+    if patient.preference != "none" and (evaluator.multipliers(patient.preference) != 1).any():
         shown = patient.preference if isinstance(patient.preference, str) else "custom"
         rows.append(("stated preference", f"preference = {shown}", evaluator, patient.replace(preference="none")))
     out = []
