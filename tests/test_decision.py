@@ -270,8 +270,6 @@ def test_exchangeable_effects_give_exactly_equal_expectations(model, data):
     # the terms where TAE, cTACE and DEE-TACE truly differ all favour the first (docs/model.md)
     u = ev.expected_utility
     assert u["TAE"] >= u["cTACE"] - 1e-12 and u["cTACE"] >= u["DEE-TACE"] - 1e-12
-    if ev.eligible:  # the ranking leads with the recommendation, whatever rounding does to tied modalities
-        assert ev.ranking[0] == ev.recommended
 
 
 def test_the_rotated_internal_sample_keeps_every_prior_its_own(model):
@@ -314,3 +312,20 @@ def test_the_ranking_follows_the_tie_rule_of_the_recommendation(model):
     assert list(ev.deciding_terms().columns[2:4]) == ["TAE", "cTACE"]
     assert off.inferences(p).to_df()["runner_up"].tolist() == ["cTACE"] * 3
     assert sorted(ev.ranking) == sorted(netlrt.MODALITIES)
+
+
+@pytest.fixture(scope="module")
+def differences_off(model):
+    """The model with the stated TAE/cTACE/DEE-TACE differences at no effect: those three tie exactly."""
+    return model.with_priors(dict.fromkeys(["or_renal_limited_arteriography", "or_nontarget_tae", "or_biliary_dee",
+                                            "or_pes_y90", "or_toxicity_y90"], 1.0), note="stated differences off")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_with_tied_modalities_the_ranking_leads_with_the_recommendation(differences_off, data):
+    p = data.draw(_patients(sorted(differences_off.priors.profiles)))
+    ev = differences_off.evaluate(p)
+    if ev.eligible:
+        assert ev.ranking[0] == ev.recommended
+        assert f"(next {ev.ranking[1]} " in ev.reasons[0]

@@ -220,7 +220,7 @@ def test_evppi_and_evsi_need_enough_draws_for_their_regression(model, cases):
     float(few.evpi())  # the EVPI needs no regression
     for call in (lambda: few.evppi_ranking(se=False), lambda: few.evppi("or_pes_y90"),
                  lambda: few.evsi({"or_pes_y90": 60})):
-        with pytest.raises(ValueError, match=r"^n_draws: the PSA has 99 draws; EVPPI and EVSI by regression need at "
-                                             r"least 100"):
+        with pytest.raises(ValueError, match=r"^utilities: 99 draws \(a PSA's n_draws\); EVPPI and EVSI by regression "
+                                             r"need at least 100"):
             call()
     assert float(model.psa(cases["case1_tae"], n_draws=100, seed=0).evppi("or_pes_y90")) >= 0

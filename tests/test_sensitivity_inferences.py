@@ -9,6 +9,7 @@ import netlrt
 from netlrt.analysis.sensitivity import inferences
 from netlrt.evidence.cases import inferred_fields as inferred
 from netlrt.evidence.patient import Patient
+from netlrt.evidence.priors import PriorSet
 
 DAYS = 365.25
 
@@ -112,3 +113,25 @@ def test_a_stated_preference_is_said_with_the_qalys_it_weights(model, cases):
     own = model.evaluate(netlrt.Patient(ecog=0, preference={"overnight_stay": 2.0, "renal_injury": 1.0})).reasons
     assert own[1] == ("these QALYs are weighted by the patient's own preference: overnight hospital stays counted "
                       "2 times")
+
+
+def test_a_tie_is_said_as_a_tie_not_as_a_lead(model, cases):
+    # With the stated TAE/cTACE differences off, undoing or_toxicity_y90 leaves TAE and cTACE equal: TAE is first by
+    # the tie rule's order, 1e-12 days ahead by rounding, which was printed 'by below 0.001 quality-adjusted days'
+    off = model.with_priors(dict.fromkeys(["or_renal_limited_arteriography", "or_nontarget_tae", "or_pes_y90",
+                                           "or_biliary_dee"], 1.0), note="stated differences off")
+    res = off.inferences(cases["case2_tace"], inferred("case2_tace"))
+    row = res.resting().iloc[0]
+    assert (row["undone"], row["recommended"], row["runner_up"], row["lead_days"]) == \
+        ("or_toxicity_y90 (mean 0.612)", "TAE", "cTACE", 0.0)
+    assert res.summary().endswith("TAE would be best (tied with cTACE, first in modality order).")
+
+
+def test_a_none_profile_that_weights_terms_is_not_undone(model):
+    # a folder may give its 'none' profile multipliers; setting the preference to 'none' would then undo nothing
+    p = model.priors
+    weighted = PriorSet(list(p.values()), p.population, p.population_notes,
+                        {**p.profiles, "none": {**p.profiles["none"], "multipliers": {"overnight_stay": 3.0}}}, p.path,
+                        p.files)
+    df = netlrt.Model(weighted).inferences(Patient(ecog=0)).to_df()
+    assert "stated preference" not in set(df["kind"])

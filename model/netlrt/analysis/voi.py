@@ -186,6 +186,12 @@ def evppi(utilities: np.ndarray, X: np.ndarray, *, n_basis: int | None = None, s
         EVPPI, with ``0 <= EVPPI <= evpi(utilities)`` for every sample (see the module notes), and
         its Monte Carlo standard error as ``.se``.
 
+    Raises
+    ------
+    ValueError
+        For ``X`` of another length or with non-finite values, a group larger than :data:`MAX_GROUP`, a bad
+        ``n_basis``, or fewer than :data:`netlrt.analysis.MIN_DRAWS` draws.
+
     Examples
     --------
     >>> rng = np.random.default_rng(0)
@@ -236,9 +242,9 @@ def _fit(u: np.ndarray, X: np.ndarray, n_basis: int | None = None, lam: float | 
     if n_basis is not None and (not is_integer(n_basis) or n_basis < _DEGREE + 1):
         raise ValueError(f"n_basis: {n_basis!r}; allowed: an integer >= {_DEGREE + 1} or None")
     if n < MIN_DRAWS:
-        raise ValueError(f"n_draws: the PSA has {n} draws; EVPPI and EVSI by regression need at least {MIN_DRAWS} "
-                         "(with fewer the fit follows the draws themselves, and a parameter's EVPPI comes out at the "
-                         "EVPI); allowed: a PSA of at least that many draws")
+        raise ValueError(f"utilities: {n} draws (a PSA's n_draws); EVPPI and EVSI by regression need at least "
+                         f"{MIN_DRAWS} (with fewer the fit follows the draws themselves, and a parameter's EVPPI comes "
+                         "out at the EVPI); allowed: at least that many draws")
 
     delta = differences(u)
     # One parameter without ties is, on the rank scale, the grid (k + 0.5) / n in the order of its values:

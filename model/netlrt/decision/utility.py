@@ -55,7 +55,7 @@ def days(x: float) -> str:
 
     Examples
     --------
-    >>> days(0.0409), days(0.77), days(3.24), days(250.4), days(4.9e-13), days(0.0)
+    >>> days(0.0409), days(0.77), days(3.24), days(250.4), days(4e-5), days(0.0)
     ('0.041', '0.77', '3.2', '250.4', 'below 0.001', '0')
     """
     if abs(x) >= 1:

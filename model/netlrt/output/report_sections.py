@@ -172,10 +172,11 @@ def _case(page: Page, model: Model, pid: str, patient: Patient, ev: Evaluation, 
         page.table(rests.to_df(), f"{pid}_inferences", digits=2,
                    note="The recommendation again with each inferred direction and inferred finding undone in "
                         "turn, all else kept: each prior whose direction is inferred from the article's words (rule "
-                        "inferred_direction) fixed at no effect, each finding inferred from the case text left "
-                        "unknown, a stated preference set to none. A row can leave the decision as it was (an effect "
-                        "the same for every modality; a finding the patient does not have). lead_days: the "
-                        "recommended modality's lead over the runner-up, in quality-adjusted days.")
+                        "inferred_direction in netlrt's priors) fixed at no effect, each finding inferred from the "
+                        "case text left unknown, a stated preference set to none. A row can leave the decision as it "
+                        "was (an effect the same for every modality; a finding the patient does not have). lead_days: "
+                        "the recommended modality's lead over the runner-up, in quality-adjusted days (0: tied, the "
+                        "first in modality order recommended).")
 
 
 def _counted_per() -> str:

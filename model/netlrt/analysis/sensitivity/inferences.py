@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ...decision.policy import TIE_QALY
 from ...decision.utility import DAYS_PER_YEAR, days
 from ...evidence.patient_spec import FIELDS
 from ._problem import check_eligible, html_table
@@ -53,8 +54,8 @@ class InferencesResult:
     table : DataFrame
         Columns :data:`COLUMNS`, one row per variant, the patient as evaluated first: ``kind`` (a key of
         :data:`KINDS`), ``undone`` (the prior, finding or preference and its value), ``recommended`` and
-        ``runner_up`` (the best two modalities), ``lead_days`` (their gap in quality-adjusted days) and
-        ``changes_recommendation``.
+        ``runner_up`` (the best two modalities), ``lead_days`` (their gap in quality-adjusted days; 0 for a tie,
+        which the tie rule breaks by modality order) and ``changes_recommendation``.
     """
 
     patient: Patient
@@ -85,8 +86,9 @@ class InferencesResult:
         inferences = int((rows["kind"] != "stated preference").sum())
         what = [f"{'one inference' if inferences == 1 else f'{inferences} inferences'}"] if inferences else []
         what += ["the stated preference"] if len(rows) > inferences else []
-        ways = "; ".join(f"with {r.undone} {KINDS[r.kind]}, {r.recommended} would be best (by {days(r.lead_days)} "
-                         "quality-adjusted days)" for r in rows.itertuples())
+        ways = "; ".join(f"with {r.undone} {KINDS[r.kind]}, {r.recommended} would be best "
+                         + (f"(by {days(r.lead_days)} quality-adjusted days)" if r.lead_days > 0 else
+                            f"(tied with {r.runner_up}, first in modality order)") for r in rows.itertuples())
         return f"{own} depends on {' and '.join(what)}: {ways}."
 
     def _repr_html_(self) -> str:
@@ -165,8 +167,9 @@ def run(evaluator: Evaluator, patient: Patient, inferred: Sequence[str] = ()) ->
     out = []
     for kind, undone, ev, variant in rows:
         e = evaluate(ev, variant)  # every variant stays eligible: eligibility rests on ECOG, which none changes
+        lead = e.gap if e.gap > TIE_QALY else 0.0  # a tie (rounding) is no lead: the tie rule chose by order
         out.append({"kind": kind, "undone": undone, "recommended": e.recommended, "runner_up": e.ranking[1],
-                    "lead_days": e.gap * DAYS_PER_YEAR})
+                    "lead_days": lead * DAYS_PER_YEAR})
     table = pd.DataFrame(out, columns=COLUMNS[:-1])
     table["changes_recommendation"] = table["recommended"] != table["recommended"].iloc[0]
     return InferencesResult(patient, table)
