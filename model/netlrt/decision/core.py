@@ -445,11 +445,10 @@ class Evaluator:
         reps = replicate.utility
         mc_se = reps.std(axis=0, ddof=1) / np.sqrt(INTERNAL_REPLICATES)
         u = mean.utility[0]
-        best = policy.best_index(u)
+        order = policy.ranking(u)  # by the tie rule, the runner-up too
+        best = order[:, 0]
+        runner_up = order[:, 1] if u.shape[1] > 1 else best
         rows = np.arange(len(patients))
-        others = u.copy()
-        others[rows, best] = -np.inf
-        runner_up = policy.best_index(others) if u.shape[1] > 1 else best  # by the tie rule too
         # a runner-up tied with the best may lie a rounding error above it: the gap is then 0, not -1e-14
         gap = np.maximum(u[rows, best] - u[rows, runner_up], 0.0)
         gaps = reps[:, rows, best] - reps[:, rows, runner_up] if len(patients) and u.shape[1] > 1 \

@@ -86,13 +86,9 @@ class Evaluation:
     @property
     def ranking(self) -> list[str]:
         """Modalities from most to fewest expected QALYs, by the decision's own tie rule
-        (:func:`netlrt.decision.policy.best_index`): the first is the recommendation, the second the runner-up,
+        (:func:`netlrt.decision.policy.ranking`): the first is the recommendation, the second the runner-up,
         even where rounding puts a tied modality a hair ahead."""
-        u = self.expected_utility[list(MODALITIES)].to_numpy()
-        left, order = list(range(len(MODALITIES))), []
-        while left:
-            order.append(left.pop(int(policy.best_index(u[left]))))
-        return [MODALITIES[i] for i in order]
+        return [MODALITIES[i] for i in policy.ranking(self.expected_utility[list(MODALITIES)].to_numpy())]
 
     def deciding_terms(self, a: str | None = None, b: str | None = None) -> pd.DataFrame:
         """The utility terms that separate two modalities (default: the best two), largest difference first.

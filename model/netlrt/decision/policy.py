@@ -20,7 +20,7 @@ from ..evidence.patient import Patient
 from ..evidence.patient_spec import BILIRUBIN_LIMIT, FIELD
 from ..evidence.priors import PriorSet
 
-__all__ = ["Assessment", "CLOSE_CALL_QALY", "TIE_QALY", "assess", "best_index", "is_close", "share_best"]
+__all__ = ["Assessment", "CLOSE_CALL_QALY", "TIE_QALY", "assess", "best_index", "is_close", "ranking", "share_best"]
 
 #: Expected-QALY gaps below this are a close call: one quality-adjusted week. The article's practical reasons
 #: (a week of post-embolization syndrome, a night in hospital, one more procedure) are each worth days, so a
@@ -108,6 +108,23 @@ def best_index(utilities: np.ndarray, tie: float = TIE_QALY) -> np.ndarray:
     """
     u = np.asarray(utilities)
     return np.argmax(u >= u.max(axis=-1, keepdims=True) - tie, axis=-1)
+
+
+def ranking(utilities: np.ndarray) -> np.ndarray:
+    """Indices of the options along the last axis from best to worst, each place taken by :func:`best_index`
+    among the options left: the first is the recommendation, the second the runner-up, ties in modality order.
+
+    Examples
+    --------
+    >>> ranking(np.array([1.0, 2.0, 2.0 + 1e-15, 0.5])).tolist()   # options 1 and 2 tie: the first goes first
+    [1, 2, 0, 3]
+    """
+    u = np.array(utilities, dtype=float)
+    order = np.empty(u.shape, dtype=np.intp)
+    for k in range(u.shape[-1]):
+        order[..., k] = best_index(u)
+        np.put_along_axis(u, order[..., k:k + 1], -np.inf, axis=-1)
+    return order
 
 
 def share_best(utilities: np.ndarray) -> np.ndarray:
